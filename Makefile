@@ -1,0 +1,85 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# pagebench: `make` builds, `make bench` measures, `make test` tests. See README.md.
+
+CC      ?= cc
+PKGS    := hwloc jansson inih jemalloc liburcu
+# Only the build and the tests need the packages; `make help` and `make clean` do not.
+ifeq ($(filter clean help distclean,$(MAKECMDGOALS)),)
+DEPS_OK := $(shell scripts/install-deps.sh >&2 && echo ok)
+ifneq ($(DEPS_OK),ok)
+$(error dependencies missing: see the message above)
+endif
+endif
+
+GIT_REV := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+BASE_CFLAGS := -std=gnu11 -g -Wall -Wextra -Wshadow -Wno-unused-parameter -pthread \
+	-Iallocators -Iworkloads -Iharness -DPB_GIT_REV='"$(GIT_REV)"' \
+	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+OPT     ?= -O2
+CFLAGS  ?=
+LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpfm -lm -pthread
+TEST_LIBS := $(shell pkg-config --libs criterion 2>/dev/null)
+
+LIB_SRCS := $(wildcard allocators/*.c workloads/*.c) $(filter-out harness/cli%.c,$(wildcard harness/*.c))
+CLI_SRCS := $(wildcard harness/cli*.c)
+TEST_SRCS := $(wildcard tests/test_*.c)
+HDRS := $(wildcard allocators/*.h allocators/*.def workloads/*.h harness/*.h)
+
+# Two build trees: the measured build, and the same code under ASan+UBSan for the tests.
+B  := build
+BA := build-asan
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+objs = $(patsubst %.c,$(1)/%.o,$(2))
+
+.PHONY: all bench test test-unit test-asan clean help
+all: $(B)/pagebench
+
+$(B)/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(OPT) $(CFLAGS) -c $< -o $@
+$(BA)/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -O1 $(SAN) $(CFLAGS) -c $< -o $@
+
+$(B)/libpagebench.a: $(call objs,$(B),$(LIB_SRCS))
+	ar rcs $@ $^
+$(BA)/libpagebench.a: $(call objs,$(BA),$(LIB_SRCS))
+	ar rcs $@ $^
+
+$(B)/pagebench: $(call objs,$(B),$(CLI_SRCS)) $(B)/libpagebench.a
+	$(CC) $(OPT) -o $@ $^ $(LIBS)
+$(BA)/pagebench: $(call objs,$(BA),$(CLI_SRCS)) $(BA)/libpagebench.a
+	$(CC) $(SAN) -o $@ $^ $(LIBS)
+
+$(B)/unit-tests: $(call objs,$(B),$(TEST_SRCS)) $(B)/libpagebench.a
+	$(CC) -o $@ $^ $(TEST_LIBS) $(LIBS)
+$(BA)/unit-tests: $(call objs,$(BA),$(TEST_SRCS)) $(BA)/libpagebench.a
+	$(CC) $(SAN) -o $@ $^ $(TEST_LIBS) $(LIBS)
+
+# make bench [ALLOC=a,b] [WORKLOAD=w] [SET="k=v k=v"] [REPS=n] [CONFIG=file]
+ALLOC    ?= all
+WORKLOAD ?= alloc-free
+REPS     ?=
+SET      ?=
+RESULTS  ?= results
+bench: $(B)/pagebench
+	@mkdir -p $(RESULTS)
+	$(B)/pagebench run --alloc $(ALLOC) --workload $(WORKLOAD) \
+		$(foreach s,$(SET),--set $(s)) $(if $(REPS),--reps $(REPS)) \
+		--json $(RESULTS)/bench-$(shell date +%Y%m%d-%H%M%S).json
+
+test: test-unit test-asan
+test-unit: $(B)/unit-tests $(B)/pagebench
+	PB_BIN=$(CURDIR)/$(B)/pagebench $(B)/unit-tests --jobs=1
+test-asan: $(BA)/unit-tests $(BA)/pagebench
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+	PB_BIN=$(CURDIR)/$(BA)/pagebench $(BA)/unit-tests --jobs=1
+
+clean:
+	rm -rf $(B) $(BA)
+
+help:
+	@echo "make             build build/pagebench"
+	@echo "make bench       run the default comparison (ALLOC= WORKLOAD= SET= REPS=)"
+	@echo "make test        unit + integration tests, plain and under ASan+UBSan"

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The backend registry and the lifecycle every backend instance shares. */
+#include <stdlib.h>
+#include <string.h>
+#include "allocator.h"
+
+#define PB_BACKEND(sym) extern const struct pb_alloc_ops pb_alloc_##sym;
+#include "backends.def"
+#undef PB_BACKEND
+
+const struct pb_alloc_ops *const pb_alloc_registry[] = {
+#define PB_BACKEND(sym) &pb_alloc_##sym,
+#include "backends.def"
+#undef PB_BACKEND
+	NULL,
+};
+
+const struct pb_param_spec pb_mem_params[] = {
+	{ "mem", PB_PARAM_UINT, 4u << 20, 64ull << 30, NULL, "128M",
+	  "bytes of page memory per backend instance (k/M/G suffixes)" },
+	{ "node", PB_PARAM_UINT, 0, 255, NULL, "0",
+	  "NUMA node the arena is bound to through hwloc (unset: first touch by the measured CPU)" },
+	{ "hugepage", PB_PARAM_BOOL, 0, 1, NULL, "off", "back the arena with transparent huge pages" },
+	{ "pcp_batch", PB_PARAM_UINT, 1, 4096, NULL, "63", "pages per per-CPU list refill/drain" },
+	{ "pcp_high", PB_PARAM_UINT, 1, 65536, NULL, "378", "per-CPU list length that triggers a drain" },
+	{ "pcp_max_order", PB_PARAM_UINT, 0, 3, NULL, "3",
+	  "orders 0..N use per-CPU lists (0: the 2016 kernel; 3: since Linux 5.14)" },
+	{ 0 },
+};
+
+const struct pb_alloc_ops *pb_alloc_find(const char *name)
+{
+	for (const struct pb_alloc_ops *const *o = pb_alloc_registry; *o; o++)
+		if (!strcmp((*o)->name, name))
+			return *o;
+	return NULL;
+}
+
+int pb_alloc_check_params(const struct pb_alloc_ops *ops, const struct pb_params *p, struct pb_err *err)
+{
+	if (pb_params_check(p, pb_mem_params, err) || pb_params_check(p, ops->params, err))
+		return -1;
+	if (pb_param_u64(p, pb_mem_params, "pcp_high") < pb_param_u64(p, pb_mem_params, "pcp_batch"))
+		return pb_err_set(err, "pcp_high=%s: must be at least pcp_batch",
+				  pb_params_raw(p, "pcp_high") ?: "378");
+	return 0;
+}
+
+struct pb_alloc *pb_alloc_create(const struct pb_alloc_ops *ops, const struct pb_params *p,
+				 struct pb_err *err)
+{
+	struct pb_zone_params zp;
+	struct pb_alloc *a;
+	size_t npages;
+	int node = -1;
+
+	if (pb_alloc_check_params(ops, p, err))
+		return NULL;
+	a = calloc(1, sizeof(*a));
+	if (!a) {
+		pb_err_set(err, "%s: out of memory", ops->name);
+		return NULL;
+	}
+	a->ops = ops;
+	npages = pb_param_u64(p, pb_mem_params, "mem") >> PB_PAGE_SHIFT;
+	if (pb_params_raw(p, "node"))
+		node = (int)pb_param_u64(p, pb_mem_params, "node");
+	if (pb_arena_init(&a->mem.arena, npages, node,
+			  pb_param_u64(p, pb_mem_params, "hugepage"), err))
+		goto free_a;
+	zp.pcp_batch = (unsigned)pb_param_u64(p, pb_mem_params, "pcp_batch");
+	zp.pcp_high = (unsigned)pb_param_u64(p, pb_mem_params, "pcp_high");
+	zp.pcp_max_order = (unsigned)pb_param_u64(p, pb_mem_params, "pcp_max_order");
+	zp.ncpus = PB_MAX_CPUS;
+	a->mem.zone = pb_zone_create(&a->mem.arena, &zp);
+	if (!a->mem.zone) {
+		pb_err_set(err, "%s: cannot create the page allocator zone", ops->name);
+		goto free_arena;
+	}
+	if (ops->create(a, p, err))
+		goto free_zone;
+	return a;
+free_zone:
+	pb_zone_destroy(a->mem.zone);
+free_arena:
+	pb_arena_fini(&a->mem.arena);
+free_a:
+	free(a);
+	return NULL;
+}
+
+uint64_t pb_alloc_destroy(struct pb_alloc *a, uint64_t *leaked)
+{
+	uint64_t in_flight = a->ops->destroy ? a->ops->destroy(a) : 0;
+	size_t nr_free;
+
+	if (in_flight)
+		return in_flight;
+	pb_zone_drain_all(a->mem.zone);
+	nr_free = pb_zone_nr_free(a->mem.zone);
+	if (leaked)
+		*leaked = pb_zone_nr_pages(a->mem.zone) - nr_free;
+	pb_zone_destroy(a->mem.zone);
+	pb_arena_fini(&a->mem.arena);
+	free(a);
+	return 0;
+}
+
+void pb_alloc_stats(struct pb_alloc *a, struct pb_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (a->ops->stats)
+		a->ops->stats(a, out);
+	pb_zone_stats(a->mem.zone, out);
+}
+
+unsigned pb_alloc_bulk(struct pb_alloc *a, struct pb_page **pages, unsigned n)
+{
+	unsigned i;
+
+	if (a->ops->alloc_bulk)
+		return a->ops->alloc_bulk(a, pages, n);
+	for (i = 0; i < n; i++) {
+		pages[i] = a->ops->alloc(a);
+		if (!pages[i])
+			break;
+	}
+	return i;
+}
+
+void pb_alloc_free_bulk(struct pb_alloc *a, struct pb_page **pages, unsigned n, bool direct)
+{
+	if (a->ops->free_bulk) {
+		a->ops->free_bulk(a, pages, n, direct);
+		return;
+	}
+	for (unsigned i = 0; i < n; i++)
+		a->ops->free(a, pages[i], direct);
+}

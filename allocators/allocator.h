@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The backend interface (DPDK's rte_mempool_ops idea): a backend is a name, a parameter
+ * table and a handful of callbacks, registered by one line in backends.def. Optional
+ * callbacks default when NULL. Every instance gets its own arena and page allocator
+ * (struct pb_mem) so backends never disturb each other's memory.
+ */
+#ifndef PB_ALLOCATOR_H
+#define PB_ALLOCATOR_H
+
+#include "page.h"
+#include "page_alloc.h"
+#include "params.h"
+#include "stats.h"
+
+/* The memory an instance lives on: an arena and the page allocator (zone) that owns it. */
+struct pb_mem {
+	struct pb_arena arena;
+	struct pb_zone *zone;
+};
+
+struct pb_alloc;
+
+struct pb_alloc_ops {
+	const char *name;
+	const char *desc;
+	const struct pb_param_spec *params;	/* keys create() reads; may be NULL */
+	/* Sets up a->priv from validated @p; -1 + @err on failure (nothing left allocated). */
+	int (*create)(struct pb_alloc *a, const struct pb_params *p, struct pb_err *err);
+	/*
+	 * Gives every page it caches back to a->mem.zone; returns the pages still lent out.
+	 * A non-zero return keeps the instance alive for frees (deferred shutdown, as
+	 * page_pool_release_retry); destroy is called again once they are back.
+	 */
+	uint64_t (*destroy)(struct pb_alloc *a);
+	/* One page of the instance's order, refcount 1; NULL when memory is exhausted. */
+	struct pb_page *(*alloc)(struct pb_alloc *a);
+	/*
+	 * Gives back a page the caller holds one reference to. @direct: the caller is the
+	 * owning (RX/NAPI) context and may touch lock-free per-context caches.
+	 */
+	void (*free)(struct pb_alloc *a, struct pb_page *pg, bool direct);
+	/* Optional: up to @n pages into @pages; returns how many. Default: alloc() n times. */
+	unsigned (*alloc_bulk)(struct pb_alloc *a, struct pb_page **pages, unsigned n);
+	/* Optional: free() each of @pages[0..n). Default: free() n times. */
+	void (*free_bulk)(struct pb_alloc *a, struct pb_page **pages, unsigned n, bool direct);
+	/* Adds the backend's own counters to @out (the harness adds the zone's). */
+	void (*stats)(struct pb_alloc *a, struct pb_stats *out);
+};
+
+/* Parameters every backend takes: the memory it runs on and its page allocator. */
+extern const struct pb_param_spec pb_mem_params[];
+
+struct pb_alloc {
+	const struct pb_alloc_ops *ops;
+	struct pb_mem mem;
+	unsigned order;		/* page order of alloc() (from order=, where the backend takes it) */
+	void *priv;
+};
+
+/* The registered backends, NULL-terminated, in backends.def order. */
+extern const struct pb_alloc_ops *const pb_alloc_registry[];
+/* Backend named @name, or NULL. */
+const struct pb_alloc_ops *pb_alloc_find(const char *name);
+/* Checks @p against pb_mem_params and @ops->params (keys neither knows are ignored). */
+int pb_alloc_check_params(const struct pb_alloc_ops *ops, const struct pb_params *p, struct pb_err *err);
+/* Creates an instance with its own memory; NULL + @err on any failure. */
+struct pb_alloc *pb_alloc_create(const struct pb_alloc_ops *ops, const struct pb_params *p,
+				 struct pb_err *err);
+/*
+ * Destroys @a; returns 0 when gone, or the pages still in flight (then @a stays usable for
+ * frees and destroy must be called again). *@leaked (may be NULL) gets the pages the zone
+ * did not get back although the backend reported none in flight.
+ */
+uint64_t pb_alloc_destroy(struct pb_alloc *a, uint64_t *leaked);
+/* Snapshot of the backend's and its page allocator's counters. */
+void pb_alloc_stats(struct pb_alloc *a, struct pb_stats *out);
+
+static inline struct pb_page *pb_alloc_page(struct pb_alloc *a)
+{
+	return a->ops->alloc(a);
+}
+static inline void pb_alloc_free(struct pb_alloc *a, struct pb_page *pg, bool direct)
+{
+	a->ops->free(a, pg, direct);
+}
+/* Bulk allocation through the backend's bulk op, or single allocs when it has none. */
+unsigned pb_alloc_bulk(struct pb_alloc *a, struct pb_page **pages, unsigned n);
+/* Bulk free through the backend's bulk op, or single frees when it has none. */
+void pb_alloc_free_bulk(struct pb_alloc *a, struct pb_page **pages, unsigned n, bool direct);
+
+#endif

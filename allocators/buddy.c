@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The `buddy` backend: no cache of its own, every page straight from and back to the page
+ * allocator model, as a driver calling alloc_pages()/__free_pages() per packet would.
+ * It is the baseline every recycling scheme has to beat.
+ */
+#include "allocator.h"
+
+static const struct pb_param_spec buddy_params[] = {
+	{ .key = "order", .type = PB_PARAM_UINT, .min = 0, .max = 10, .def = "0",
+	  .help = "page order of each allocation" },
+	{ .key = NULL },
+};
+
+static int buddy_create(struct pb_alloc *a, const struct pb_params *p, struct pb_err *err)
+{
+	a->order = (unsigned)pb_param_u64(p, buddy_params, "order");
+	a->priv = NULL;
+	return 0;
+}
+
+/* Nothing is cached here, so nothing is in flight that the zone cannot account for. */
+static uint64_t buddy_destroy(struct pb_alloc *a)
+{
+	return 0;
+}
+
+static struct pb_page *buddy_alloc(struct pb_alloc *a)
+{
+	return pb_alloc_pages(a->mem.zone, a->order);
+}
+
+/* @direct means nothing to the page allocator: it has no per-context cache to skip to. */
+static void buddy_free(struct pb_alloc *a, struct pb_page *pg, bool direct)
+{
+	pb_free_pages(a->mem.zone, pg, a->order);
+}
+
+static unsigned buddy_alloc_bulk(struct pb_alloc *a, struct pb_page **pages, unsigned n)
+{
+	unsigned i;
+
+	if (a->order == 0)
+		return pb_alloc_pages_bulk(a->mem.zone, n, pages);
+	/* The kernel's bulk API is order-0 only; higher orders go one call at a time. */
+	for (i = 0; i < n; i++) {
+		pages[i] = pb_alloc_pages(a->mem.zone, a->order);
+		if (!pages[i])
+			break;
+	}
+	return i;
+}
+
+static void buddy_free_bulk(struct pb_alloc *a, struct pb_page **pages, unsigned n, bool direct)
+{
+	for (unsigned i = 0; i < n; i++)
+		pb_free_pages(a->mem.zone, pages[i], a->order);
+}
+
+const struct pb_alloc_ops pb_alloc_buddy = {
+	.name = "buddy",
+	.desc = "Linux page allocator model: binary buddy, zone lock, per-CPU lists",
+	.params = buddy_params,
+	.create = buddy_create,
+	.destroy = buddy_destroy,
+	.alloc = buddy_alloc,
+	.free = buddy_free,
+	.alloc_bulk = buddy_alloc_bulk,
+	.free_bulk = buddy_free_bulk,
+	.stats = NULL,	/* the zone's pa_* counters are all there is */
+};

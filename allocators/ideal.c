@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * ideal: a bare LIFO array of pages with no refcount test, no lock, no statistics on the
+ * fast path. It is the physical floor (a load, a store, an index update) that every
+ * recycling design is measured against; it is not a safe allocator. When the array is empty
+ * it takes a page from the page allocator, and when it is full it gives the page back, so
+ * it can serve any number of outstanding pages.
+ */
+#include <stdlib.h>
+#include "allocator.h"
+
+struct ideal {
+	unsigned top;
+	unsigned cap;
+	struct pb_zone *zone;
+	unsigned order;
+	uint64_t grown, shrunk;
+	struct pb_page **stack;
+};
+
+static const struct pb_param_spec ideal_params[] = {
+	{ "order", PB_PARAM_UINT, 0, PB_MAX_ORDER, NULL, "0", "page order of each allocation" },
+	{ "size", PB_PARAM_UINT, 1, 1u << 20, NULL, "16384", "entries of the LIFO array" },
+	{ 0 },
+};
+
+static struct pb_page *ideal_alloc(struct pb_alloc *a)
+{
+	struct ideal *id = a->priv;
+
+	if (pb_likely(id->top))
+		return id->stack[--id->top];
+	id->grown++;
+	return pb_alloc_pages(id->zone, id->order);
+}
+
+static void ideal_free(struct pb_alloc *a, struct pb_page *pg, bool direct)
+{
+	struct ideal *id = a->priv;
+
+	if (pb_likely(id->top < id->cap)) {
+		id->stack[id->top++] = pg;
+		return;
+	}
+	id->shrunk++;
+	pb_free_pages(id->zone, pg, id->order);
+}
+
+static int ideal_create(struct pb_alloc *a, const struct pb_params *p, struct pb_err *err)
+{
+	struct ideal *id = calloc(1, sizeof(*id));
+
+	if (!id)
+		return pb_err_set(err, "ideal: out of memory");
+	id->cap = (unsigned)pb_param_u64(p, ideal_params, "size");
+	id->order = (unsigned)pb_param_u64(p, ideal_params, "order");
+	id->stack = calloc(id->cap, sizeof(*id->stack));
+	if (!id->stack) {
+		free(id);
+		return pb_err_set(err, "ideal: out of memory");
+	}
+	id->zone = a->mem.zone;
+	a->order = id->order;
+	a->priv = id;
+	return 0;
+}
+
+static uint64_t ideal_destroy(struct pb_alloc *a)
+{
+	struct ideal *id = a->priv;
+
+	while (id->top)
+		pb_free_pages(id->zone, id->stack[--id->top], id->order);
+	free(id->stack);
+	free(id);
+	return 0;
+}
+
+static void ideal_stats(struct pb_alloc *a, struct pb_stats *out)
+{
+	struct ideal *id = a->priv;
+
+	out->alloc_slow += id->grown;
+	out->released += id->shrunk;
+	out->hold += id->grown;
+	out->in_flight += id->grown - id->shrunk;
+}
+
+const struct pb_alloc_ops pb_alloc_ideal = {
+	.name = "ideal",
+	.desc = "floor: bare LIFO array of pages, no refcount test, no lock",
+	.params = ideal_params,
+	.create = ideal_create,
+	.destroy = ideal_destroy,
+	.alloc = ideal_alloc,
+	.free = ideal_free,
+	.stats = ideal_stats,
+};

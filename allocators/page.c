@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The arena: pages and their descriptors, mapped, pre-faulted and optionally NUMA-bound. */
+#include <errno.h>
+#include <hwloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include "page_alloc.h"
+#include "params.h"
+
+_Thread_local uint64_t pb_tls_atomics;
+_Thread_local unsigned pb_tls_cpu;
+
+/* Largest buddy block; the arena base is aligned to it so blocks are naturally aligned in memory. */
+#define ARENA_ALIGN (PB_PAGE_SIZE << PB_MAX_ORDER)
+
+void pb_bug(const char *file, int line, const char *what)
+{
+	fprintf(stderr, "pagebench: BUG at %s:%d: %s\n", file, line, what);
+	abort();
+}
+
+static int bind_to_node(void *addr, size_t len, int node, struct pb_err *err)
+{
+	hwloc_topology_t topo;
+	hwloc_obj_t obj;
+	int rc = -1;
+
+	if (hwloc_topology_init(&topo) || hwloc_topology_load(topo))
+		return pb_err_set(err, "node=%d: hwloc cannot read the topology", node);
+	obj = hwloc_get_obj_by_type(topo, HWLOC_OBJ_NUMANODE, (unsigned)node);
+	if (!obj)
+		pb_err_set(err, "node=%d: no such NUMA node (this machine has %d)", node,
+			   hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_NUMANODE));
+	else if (hwloc_set_area_membind(topo, addr, len, obj->nodeset, HWLOC_MEMBIND_BIND,
+					HWLOC_MEMBIND_BYNODESET | HWLOC_MEMBIND_STRICT))
+		pb_err_set(err, "node=%d: cannot bind memory: %s", node, strerror(errno));
+	else
+		rc = 0;
+	hwloc_topology_destroy(topo);
+	return rc;
+}
+
+int pb_arena_init(struct pb_arena *ar, size_t npages, int node, bool hugepage, struct pb_err *err)
+{
+	size_t len = npages << PB_PAGE_SHIFT;
+	uintptr_t base;
+
+	memset(ar, 0, sizeof(*ar));
+	if (!npages)
+		return pb_err_set(err, "arena of zero pages");
+	ar->map_len = len + ARENA_ALIGN;
+	ar->map = mmap(NULL, ar->map_len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (ar->map == MAP_FAILED) {
+		ar->map = NULL;
+		return pb_err_set(err, "cannot map %zu MiB of pages: %s", len >> 20, strerror(errno));
+	}
+	base = ((uintptr_t)ar->map + ARENA_ALIGN - 1) & ~(uintptr_t)(ARENA_ALIGN - 1);
+	ar->base = (char *)base;
+	if (hugepage && madvise(ar->base, len, MADV_HUGEPAGE)) {
+		pb_err_set(err, "hugepage=on: madvise(MADV_HUGEPAGE) failed: %s", strerror(errno));
+		goto fail;
+	}
+	if (node >= 0 && bind_to_node(ar->base, len, node, err))
+		goto fail;
+	/* Fault every page in now: a page fault inside a measured loop would be a lie. */
+	memset(ar->base, 0, len);
+
+	ar->desc_len = npages * sizeof(struct pb_page);
+	ar->pages = mmap(NULL, ar->desc_len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (ar->pages == MAP_FAILED) {
+		ar->pages = NULL;
+		pb_err_set(err, "cannot map page descriptors: %s", strerror(errno));
+		goto fail;
+	}
+	ar->npages = npages;
+	ar->node = node < 0 ? 0 : (unsigned)node;
+	for (size_t i = 0; i < npages; i++) {
+		ar->pages[i].arena = ar;
+		ar->pages[i].node = (uint8_t)ar->node;
+	}
+	return 0;
+fail:
+	munmap(ar->map, ar->map_len);
+	ar->map = NULL;
+	return -1;
+}
+
+void pb_arena_fini(struct pb_arena *ar)
+{
+	if (ar->pages)
+		munmap(ar->pages, ar->desc_len);
+	if (ar->map)
+		munmap(ar->map, ar->map_len);
+	memset(ar, 0, sizeof(*ar));
+}

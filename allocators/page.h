@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The page model: an arena of 4 KiB pages and one descriptor per page that does, with real
+ * atomics, what struct page does on the packet paths (refcount, order, owner pool, DMA
+ * address, node, reserve flag, free-list links).
+ */
+#ifndef PB_PAGE_H
+#define PB_PAGE_H
+
+#include "platform.h"
+
+struct pb_zone;
+struct pb_arena;
+
+enum pb_page_flags {
+	PB_PG_BUDDY = 1 << 0,	/* free, head of a block on a buddy free list (PageBuddy) */
+	PB_PG_PCP = 1 << 1,	/* free, sitting on a per-CPU list */
+	PB_PG_RESERVE = 1 << 2,	/* taken from the reserves (page_is_pfmemalloc): never recycle */
+	PB_PG_POOL = 1 << 3,	/* owned by a recycling pool (page->pp_magic) */
+};
+
+/* One cache line, like struct page: the hot fields share the line the refcount is on. */
+struct pb_page {
+	pb_atomic_t refcount;	/* _refcount: 0 while free */
+	uint16_t flags;		/* enum pb_page_flags */
+	uint8_t order;		/* block order while free; allocation order while in use */
+	uint8_t node;		/* NUMA node of the memory */
+	struct pb_page *next;	/* free-list / pcp-list links (page->lru) */
+	struct pb_page *prev;
+	void *pp;		/* owning pool while PB_PG_POOL (page->pp) */
+	uint64_t dma_addr;	/* device address while mapped, 0 otherwise */
+	pb_atomic_t frag_count;	/* pp_frag_count: fragments still out (frag API) */
+	uint32_t pagecnt_bias;	/* references pre-charged and not yet handed out */
+	struct pb_arena *arena;
+	uint64_t private_;	/* backend scratch (e.g. a ring slot index) */
+} pb_cacheline_aligned;
+
+/* A contiguous run of pages with their descriptors; pfn = index in the arena. */
+struct pb_arena {
+	char *base;		/* first byte of page 0, aligned to the largest buddy block */
+	size_t npages;
+	struct pb_page *pages;
+	unsigned node;
+	struct pb_zone *zone;	/* the page allocator that owns this memory */
+	void *map;		/* what mmap returned (base may be rounded up inside it) */
+	size_t map_len;
+	size_t desc_len;
+};
+
+struct pb_err;
+
+/*
+ * Maps @npages pages, pre-faults them (so no page fault lands in a measured loop), binds
+ * them to NUMA node @node when node >= 0 (hwloc), and asks for THP when @hugepage.
+ * Returns 0, or -1 with the reason in @err.
+ */
+int pb_arena_init(struct pb_arena *ar, size_t npages, int node, bool hugepage, struct pb_err *err);
+/* Unmaps the arena and its descriptors. */
+void pb_arena_fini(struct pb_arena *ar);
+
+/* Index of @pg in its arena (the page frame number). */
+static inline size_t pb_page_pfn(const struct pb_page *pg)
+{
+	return (size_t)(pg - pg->arena->pages);
+}
+/* Descriptor of page frame @pfn of @ar. */
+static inline struct pb_page *pb_pfn_to_page(const struct pb_arena *ar, size_t pfn)
+{
+	return &ar->pages[pfn];
+}
+/* Virtual address of the memory @pg describes (page_address()). */
+static inline void *pb_page_address(const struct pb_page *pg)
+{
+	return pg->arena->base + (pb_page_pfn(pg) << PB_PAGE_SHIFT);
+}
+/* Current reference count (page_ref_count()). */
+static inline int pb_page_count(const struct pb_page *pg)
+{
+	return pb_atomic_read(&pg->refcount);
+}
+/* Takes one more reference (get_page()). */
+static inline void pb_page_get(struct pb_page *pg)
+{
+	pb_atomic_inc(&pg->refcount);
+}
+/* Drops a reference; the last one frees the page to its zone (put_page()). */
+void pb_page_put(struct pb_page *pg);
+
+#endif

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The portability layer: everything a backend needs from its world (atomics, locks,
+ * barriers, the current CPU) behind one header, one implementation per world.
+ * Backends include only this, so the same file compiles in userspace and in kmod/.
+ */
+#ifndef PB_PLATFORM_H
+#define PB_PLATFORM_H
+
+#ifdef __KERNEL__
+#include "platform_kernel.h"
+#else
+#include "platform_user.h"
+#endif
+
+#define PB_PAGE_SHIFT 12
+#define PB_PAGE_SIZE (1UL << PB_PAGE_SHIFT)
+#define PB_CACHELINE 64
+#define pb_cacheline_aligned __attribute__((aligned(PB_CACHELINE)))
+
+#define pb_likely(x) __builtin_expect(!!(x), 1)
+#define pb_unlikely(x) __builtin_expect(!!(x), 0)
+#define pb_noinline __attribute__((noinline))
+
+#ifndef __KERNEL__
+/* Reports a broken invariant (bad page state, double free) on stderr and aborts, like BUG(). */
+void pb_bug(const char *file, int line, const char *what) __attribute__((noreturn, cold));
+#endif
+#define PB_BUG_ON(cond, what) do { if (pb_unlikely(cond)) pb_bug(__FILE__, __LINE__, (what)); } while (0)
+
+#endif

@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * ptr_ring_pool: the Linux page_pool (net/core/page_pool.c) recycling design.
+ *
+ * Two places a page can come back to: a small array cache that only the owning RX (NAPI)
+ * context touches, so recycling there needs no atomic at all; and a ptr_ring that any
+ * context may produce into under its producer lock. Allocation takes from the cache, then
+ * refills the cache from the ring in one consumer-lock round trip, then bulk-allocates from
+ * the page allocator. A page is recycled only while the pool holds the sole reference; any
+ * other page is released (and the page allocator gets it when the last user drops it).
+ * In-flight pages are hold - release, the way page_pool counts them, so hold is touched
+ * only by the allocating context and release is the one shared atomic.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "allocator.h"
+#include "ptr_ring.h"
+
+#define PP_ALLOC_CACHE_SIZE 128		/* as PP_ALLOC_CACHE_SIZE */
+#define PP_ALLOC_CACHE_REFILL 64	/* as PP_ALLOC_CACHE_REFILL */
+
+/* Recycle counters are per CPU slot: frees come from any CPU and must not share a line. */
+struct pp_recycle_stats {
+	struct pb_stats s;
+} pb_cacheline_aligned;
+
+struct ptr_ring_pool {
+	/* Owning context only: no lock, no atomic. */
+	struct {
+		unsigned count;
+		struct pb_page *cache[PP_ALLOC_CACHE_SIZE];
+	} alloc pb_cacheline_aligned;
+	uint64_t hold_cnt;		/* pages_state_hold_cnt */
+	struct pb_stats alloc_stats;
+
+	struct pb_ptr_ring ring;	/* returns from any context */
+
+	pb_atomic64_t release_cnt pb_cacheline_aligned;	/* pages_state_release_cnt */
+	struct pp_recycle_stats recycle[PB_MAX_CPUS];
+
+	struct pb_zone *zone;
+	unsigned order;
+	unsigned nid;
+};
+
+static const struct pb_param_spec pp_params[] = {
+	{ "order", PB_PARAM_UINT, 0, PB_MAX_ORDER, NULL, "0", "page order of the pool's pages" },
+	{ "ring", PB_PARAM_UINT, 1, 16384, NULL, "1024",
+	  "ptr_ring entries for non-direct returns (pool_size)" },
+	{ 0 },
+};
+
+static inline struct ptr_ring_pool *pp_of(struct pb_alloc *a)
+{
+	return a->priv;
+}
+
+/* page_pool_return_page: the page leaves the pool for good. */
+static void pp_return_page(struct ptr_ring_pool *pp, struct pb_page *pg, struct pb_stats *st)
+{
+	pg->flags &= (uint16_t)~PB_PG_POOL;
+	pg->pp = NULL;
+	pb_atomic64_add(&pp->release_cnt, 1);
+	st->released++;
+	pb_page_put(pg);
+}
+
+static void pp_set_owner(struct ptr_ring_pool *pp, struct pb_page *pg)
+{
+	pg->flags |= PB_PG_POOL;
+	pg->pp = pp;
+	pp->hold_cnt++;
+}
+
+/* Empty the ring into the cache under the consumer lock (page_pool_refill_alloc_cache). */
+static pb_noinline struct pb_page *pp_refill_from_ring(struct ptr_ring_pool *pp)
+{
+	struct pb_page *pg;
+
+	if (__pb_ptr_ring_empty(&pp->ring))
+		return NULL;
+	pb_spin_lock(&pp->ring.consumer_lock);
+	do {
+		pg = __pb_ptr_ring_consume(&pp->ring);
+		if (!pg)
+			break;
+		if (pb_unlikely(pg->node != pp->nid)) {
+			/* A page from another node is not worth keeping: return it. */
+			pp_return_page(pp, pg, &pp->alloc_stats);
+			break;
+		}
+		pp->alloc.cache[pp->alloc.count++] = pg;
+	} while (pp->alloc.count < PP_ALLOC_CACHE_REFILL);
+	pb_spin_unlock(&pp->ring.consumer_lock);
+
+	if (!pp->alloc.count)
+		return NULL;
+	pp->alloc_stats.alloc_refill++;
+	return pp->alloc.cache[--pp->alloc.count];
+}
+
+/* Go to the page allocator: a bulk of order-0 pages, or one high-order page. */
+static pb_noinline struct pb_page *pp_alloc_slow(struct ptr_ring_pool *pp)
+{
+	struct pb_page *pg;
+	unsigned n;
+
+	if (pp->order) {
+		pg = pb_alloc_pages(pp->zone, pp->order);
+		if (!pg) {
+			pp->alloc_stats.alloc_empty++;
+			return NULL;
+		}
+		pp_set_owner(pp, pg);
+		pp->alloc_stats.alloc_slow++;
+		return pg;
+	}
+	n = pb_alloc_pages_bulk(pp->zone, PP_ALLOC_CACHE_REFILL, pp->alloc.cache);
+	if (!n) {
+		pp->alloc_stats.alloc_empty++;
+		return NULL;
+	}
+	for (unsigned i = 0; i < n; i++)
+		pp_set_owner(pp, pp->alloc.cache[i]);
+	pp->alloc.count = n;
+	pp->alloc_stats.alloc_slow++;
+	return pp->alloc.cache[--pp->alloc.count];
+}
+
+static struct pb_page *pp_alloc(struct pb_alloc *a)
+{
+	struct ptr_ring_pool *pp = pp_of(a);
+	struct pb_page *pg;
+
+	if (pb_likely(pp->alloc.count)) {
+		pp->alloc_stats.alloc_fast++;
+		return pp->alloc.cache[--pp->alloc.count];
+	}
+	pg = pp_refill_from_ring(pp);
+	if (pg)
+		return pg;
+	return pp_alloc_slow(pp);
+}
+
+/*
+ * Where a returned page goes (__page_pool_put_page): NULL when it was recycled into the
+ * cache or released; the page itself when it should go to the ring.
+ */
+static inline struct pb_page *pp_put_prepare(struct ptr_ring_pool *pp, struct pb_page *pg,
+					     bool direct, struct pb_stats *st)
+{
+	if (pb_likely(pb_page_count(pg) == 1 && !(pg->flags & PB_PG_RESERVE))) {
+		if (direct && pp->alloc.count < PP_ALLOC_CACHE_SIZE) {
+			pp->alloc.cache[pp->alloc.count++] = pg;
+			st->recycle_cached++;
+			return NULL;
+		}
+		return pg;
+	}
+	st->recycle_refcnt++;
+	pp_return_page(pp, pg, st);
+	return NULL;
+}
+
+static void pp_free(struct pb_alloc *a, struct pb_page *pg, bool direct)
+{
+	struct ptr_ring_pool *pp = pp_of(a);
+	struct pb_stats *st = &pp->recycle[pb_cpu_id()].s;
+
+	PB_BUG_ON(pg->pp != pp, "ptr_ring_pool: page returned to a pool that does not own it");
+	pg = pp_put_prepare(pp, pg, direct, st);
+	if (!pg)
+		return;
+	if (pb_likely(!pb_ptr_ring_produce(&pp->ring, pg))) {
+		st->recycle_ring++;
+		return;
+	}
+	st->recycle_ring_full++;
+	pp_return_page(pp, pg, st);
+}
+
+/* page_pool_put_page_bulk: one producer-lock round trip for the whole batch. */
+static void pp_free_bulk(struct pb_alloc *a, struct pb_page **pages, unsigned n, bool direct)
+{
+	struct ptr_ring_pool *pp = pp_of(a);
+	struct pb_stats *st = &pp->recycle[pb_cpu_id()].s;
+	unsigned keep = 0, i;
+
+	for (i = 0; i < n; i++) {
+		struct pb_page *pg = pages[i];
+
+		PB_BUG_ON(pg->pp != pp, "ptr_ring_pool: page returned to a pool that does not own it");
+		pg = pp_put_prepare(pp, pg, direct, st);
+		if (pg)
+			pages[keep++] = pg;
+	}
+	if (!keep)
+		return;
+	pb_spin_lock(&pp->ring.producer_lock);
+	for (i = 0; i < keep; i++) {
+		if (__pb_ptr_ring_produce(&pp->ring, pages[i]))
+			break;
+		st->recycle_ring++;
+	}
+	pb_spin_unlock(&pp->ring.producer_lock);
+	for (; i < keep; i++) {
+		st->recycle_ring_full++;
+		pp_return_page(pp, pages[i], st);
+	}
+}
+
+static uint64_t pp_in_flight(struct ptr_ring_pool *pp)
+{
+	return pp->hold_cnt - (uint64_t)pb_atomic64_read(&pp->release_cnt);
+}
+
+static int pp_create(struct pb_alloc *a, const struct pb_params *p, struct pb_err *err)
+{
+	struct ptr_ring_pool *pp = aligned_alloc(PB_CACHELINE, sizeof(*pp));
+
+	if (!pp)
+		return pb_err_set(err, "ptr_ring_pool: out of memory");
+	memset(pp, 0, sizeof(*pp));
+	if (pb_ptr_ring_init(&pp->ring, (int)pb_param_u64(p, pp_params, "ring"))) {
+		free(pp);
+		return pb_err_set(err, "ptr_ring_pool: cannot allocate the ring");
+	}
+	pp->zone = a->mem.zone;
+	pp->order = (unsigned)pb_param_u64(p, pp_params, "order");
+	pp->nid = a->mem.arena.node;
+	a->order = pp->order;
+	a->priv = pp;
+	return 0;
+}
+
+static void pp_scrub_one(void *ctx, void *ptr)
+{
+	struct ptr_ring_pool *pp = ctx;
+
+	pp_return_page(pp, ptr, &pp->alloc_stats);
+}
+
+/*
+ * page_pool_release: empty the cache and the ring; the pool itself must outlive pages still
+ * lent out, so with any in flight it stays and the caller retries.
+ */
+static uint64_t pp_destroy(struct pb_alloc *a)
+{
+	struct ptr_ring_pool *pp = pp_of(a);
+	struct pb_page *pg;
+	uint64_t in_flight;
+
+	while (pp->alloc.count)
+		pp_return_page(pp, pp->alloc.cache[--pp->alloc.count], &pp->alloc_stats);
+	while ((pg = pb_ptr_ring_consume(&pp->ring)))
+		pp_return_page(pp, pg, &pp->alloc_stats);
+	in_flight = pp_in_flight(pp);
+	if (in_flight)
+		return in_flight;
+	pb_ptr_ring_cleanup(&pp->ring, pp_scrub_one, pp);
+	free(pp);
+	a->priv = NULL;
+	return 0;
+}
+
+static void pp_stats(struct pb_alloc *a, struct pb_stats *out)
+{
+	struct ptr_ring_pool *pp = pp_of(a);
+
+	pb_stats_add(out, &pp->alloc_stats);
+	for (unsigned c = 0; c < PB_MAX_CPUS; c++)
+		pb_stats_add(out, &pp->recycle[c].s);
+	out->hold += pp->hold_cnt;
+	out->in_flight += pp_in_flight(pp);
+}
+
+const struct pb_alloc_ops pb_alloc_ptr_ring_pool = {
+	.name = "ptr_ring_pool",
+	.desc = "Linux page_pool: 128-entry direct-recycle cache + ptr_ring for remote returns",
+	.params = pp_params,
+	.create = pp_create,
+	.destroy = pp_destroy,
+	.alloc = pp_alloc,
+	.free = pp_free,
+	.free_bulk = pp_free_bulk,
+	.stats = pp_stats,
+};

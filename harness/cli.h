@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The pagebench command line: one function per subcommand, each returning the exit status. */
+#ifndef PB_CLI_H
+#define PB_CLI_H
+
+#include <stdio.h>
+#include "result.h"
+
+#define PB_EXIT_OK 0
+#define PB_EXIT_FAIL 1		/* the run itself failed */
+#define PB_EXIT_USAGE 2		/* bad input: CLI, config, parameter, file */
+
+/* `pagebench list`: backends and workloads with their parameters. */
+int pb_cli_list(int argc, char **argv);
+/* `pagebench run`: runs backends on a workload, prints the table, writes JSON. */
+int pb_cli_run(int argc, char **argv, int full_argc, char **full_argv);
+/* Prints one-line error "pagebench: <msg>" to stderr and returns PB_EXIT_USAGE. */
+int pb_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints the result table (one row per record, baselines last) and the machine line. */
+void pb_table_print(FILE *f, const struct pb_context *ctx, const struct pb_result *r, size_t n);
+
+#endif

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* pagebench entry point: dispatches to the subcommands. */
+#include <stdarg.h>
+#include <string.h>
+#include "cli.h"
+
+static void usage(FILE *f)
+{
+	fputs("usage: pagebench <command> [options]\n"
+	      "\n"
+	      "commands:\n"
+	      "  list                  backends and workloads, one per line, with their parameters\n"
+	      "  run --alloc A[,B..] --workload W [--set k=v].. [--reps N] [--json FILE]\n"
+	      "                        measure backends on a workload and print a table\n"
+	      "\n"
+	      "`pagebench <command> --help` describes each command.\n", f);
+}
+
+int pb_cli_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("pagebench: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return PB_EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage(stderr), PB_EXIT_USAGE;
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return PB_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("pagebench %s\n", PB_GIT_REV);
+		return PB_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "list"))
+		return pb_cli_list(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "run"))
+		return pb_cli_run(argc - 1, argv + 1, argc, argv);
+	return pb_cli_usage_error("unknown command '%s' (try: pagebench --help)", argv[1]);
+}

@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* `pagebench run`: parse, plan, run, print, write. Nothing is written unless the run succeeds. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+#include "context.h"
+#include "results_json.h"
+#include "runner.h"
+
+static const char run_help[] =
+	"usage: pagebench run --alloc A[,B...] --workload W [options]\n"
+	"\n"
+	"  --alloc LIST      backends to compare, comma-separated, or 'all' (ratios are to the first)\n"
+	"  --workload W      workload to run (pagebench list)\n"
+	"  --set KEY=VALUE   parameter for the backends, the workload or the memory model; repeatable\n"
+	"  --reps N          measured repetitions per backend (default 9), after one warm-up\n"
+	"  --ops N           operations (pages) per repetition (default: the workload's)\n"
+	"  --batches N       timed batches per repetition, the p99 samples (default 100)\n"
+	"  --cpus A[,B]      OS CPUs to pin the measured thread(s) to (default: first free cores)\n"
+	"  --no-baselines    skip the for-loop / atomic-inc / spin-lock baselines\n"
+	"  --json FILE       write the results (written atomically, only when the run succeeds)\n"
+	"  --help            this text\n";
+
+static int parse_count(const char *opt, const char *v, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long x;
+
+	errno = 0;
+	x = strtoull(v, &end, 10);
+	if (*v < '0' || *v > '9' || *end || errno || x < min || x > max)
+		return pb_cli_usage_error("run: %s %s: expected an integer from %llu to %llu", opt, v,
+					  (unsigned long long)min, (unsigned long long)max);
+	*out = x;
+	return 0;
+}
+
+static int parse_allocs(struct pb_plan *plan, const char *list)
+{
+	char buf[512], *save = NULL, *tok;
+
+	if (!strcmp(list, "all")) {
+		for (const struct pb_alloc_ops *const *o = pb_alloc_registry; *o; o++)
+			plan->allocs[plan->nallocs++] = *o;
+		return 0;
+	}
+	if (strlen(list) >= sizeof(buf))
+		return pb_cli_usage_error("run: --alloc: list too long");
+	strcpy(buf, list);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		const struct pb_alloc_ops *o = pb_alloc_find(tok);
+
+		if (!o)
+			return pb_cli_usage_error("run: --alloc %s: unknown backend '%s' (see pagebench list)",
+						  list, tok);
+		for (unsigned i = 0; i < plan->nallocs; i++)
+			if (plan->allocs[i] == o)
+				return pb_cli_usage_error("run: --alloc %s: '%s' given twice", list, tok);
+		if (plan->nallocs == PB_MAX_ALLOCS)
+			return pb_cli_usage_error("run: --alloc: more than %d backends", PB_MAX_ALLOCS);
+		plan->allocs[plan->nallocs++] = o;
+	}
+	if (!plan->nallocs)
+		return pb_cli_usage_error("run: --alloc: empty list");
+	return 0;
+}
+
+static int parse_cpus(struct pb_plan *plan, const char *v)
+{
+	char *end;
+	long a, b = -1;
+
+	errno = 0;
+	a = strtol(v, &end, 10);
+	if (*end == ',')
+		b = strtol(end + 1, &end, 10);
+	if (*v < '0' || *v > '9' || *end || errno || a < 0 || a > 4095 || (b < -1 || b > 4095))
+		return pb_cli_usage_error("run: --cpus %s: expected CPU numbers 'A' or 'A,B'", v);
+	plan->cpus[0] = (int)a;
+	plan->cpus[1] = (int)b;
+	return 0;
+}
+
+/* Parses argv into @plan and @json; returns -1 after a usage error was printed, 1 for --help. */
+static int parse(int argc, char **argv, struct pb_plan *plan, const char **json)
+{
+	enum { O_NOBASE = 256, O_OPS, O_BATCHES, O_CPUS };
+	static const struct option opts[] = {
+		{ "alloc", required_argument, NULL, 'a' },
+		{ "workload", required_argument, NULL, 'w' },
+		{ "set", required_argument, NULL, 's' },
+		{ "reps", required_argument, NULL, 'r' },
+		{ "ops", required_argument, NULL, O_OPS },
+		{ "batches", required_argument, NULL, O_BATCHES },
+		{ "cpus", required_argument, NULL, O_CPUS },
+		{ "no-baselines", no_argument, NULL, O_NOBASE },
+		{ "json", required_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *alloc = NULL, *workload = NULL;
+	struct pb_err err;
+	uint64_t x;
+	int c;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":a:w:s:r:j:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a': alloc = optarg; break;
+		case 'w': workload = optarg; break;
+		case 's':
+			if (pb_params_add(&plan->params, optarg, &err))
+				return pb_cli_usage_error("run: --set %s", err.msg), -1;
+			break;
+		case 'r':
+			if (parse_count("--reps", optarg, 1, 1000, &x))
+				return -1;
+			plan->reps = (unsigned)x;
+			break;
+		case O_OPS:
+			if (parse_count("--ops", optarg, 1, 1ull << 40, &plan->ops))
+				return -1;
+			break;
+		case O_BATCHES:
+			if (parse_count("--batches", optarg, 1, 100000, &x))
+				return -1;
+			plan->nbatches = (unsigned)x;
+			break;
+		case O_CPUS:
+			if (parse_cpus(plan, optarg))
+				return -1;
+			break;
+		case O_NOBASE: plan->baselines = false; break;
+		case 'j': *json = optarg; break;
+		case 'h': fputs(run_help, stdout); return 1;
+		case ':':
+			return pb_cli_usage_error("run: %s needs a value", argv[optind - 1]), -1;
+		default:
+			return pb_cli_usage_error("run: unknown option '%s' (see pagebench run --help)",
+						  argv[optind - 1]), -1;
+		}
+	}
+	if (optind < argc)
+		return pb_cli_usage_error("run: unexpected argument '%s'", argv[optind]), -1;
+	if (!workload)
+		return pb_cli_usage_error("run: --workload is required (see pagebench list)"), -1;
+	plan->wl = pb_workload_find(workload);
+	if (!plan->wl)
+		return pb_cli_usage_error("run: --workload %s: unknown workload (see pagebench list)",
+					  workload), -1;
+	if (alloc && parse_allocs(plan, alloc))
+		return -1;
+	if (!alloc && !plan->wl->baseline)
+		return pb_cli_usage_error("run: --alloc is required (see pagebench list)"), -1;
+	if (pb_plan_check(plan, &err))
+		return pb_cli_usage_error("run: %s", err.msg), -1;
+	return 0;
+}
+
+int pb_cli_run(int argc, char **argv, int full_argc, char **full_argv)
+{
+	struct pb_plan plan;
+	struct pb_context ctx;
+	struct pb_result *res;
+	const char *json = NULL;
+	struct pb_err err;
+	size_t n;
+	int rc;
+
+	pb_plan_init(&plan);
+	rc = parse(argc, argv, &plan, &json);
+	if (rc)
+		return rc > 0 ? PB_EXIT_OK : PB_EXIT_USAGE;
+	pb_context_collect(&ctx, full_argc, full_argv);
+	if (pb_run(&plan, &ctx, &res, &n, &err)) {
+		fprintf(stderr, "pagebench: run: %s\n", err.msg);
+		return PB_EXIT_FAIL;
+	}
+	pb_table_print(stdout, &ctx, res, n);
+	rc = PB_EXIT_OK;
+	if (json) {
+		if (pb_results_write(json, &ctx, res, n, &err)) {
+			fprintf(stderr, "pagebench: %s\n", err.msg);
+			rc = PB_EXIT_FAIL;
+		} else {
+			printf("results: %s\n", json);
+		}
+	}
+	pb_results_free(res, n);
+	return rc;
+}

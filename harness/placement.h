@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Where measured threads run: CPU choice and pinning through hwloc. */
+#ifndef PB_PLACEMENT_H
+#define PB_PLACEMENT_H
+
+#include <hwloc.h>
+#include "params.h"
+
+struct pb_placement {
+	hwloc_topology_t topo;
+	unsigned ncpus;			/* threads placed */
+	unsigned os_cpu[2];		/* OS CPU number of thread i */
+};
+
+/*
+ * Loads the topology and picks @n CPUs: @want[i] when >= 0 (must be allowed), otherwise the
+ * allowed CPUs in order, on distinct cores where possible. -1 + @err if impossible.
+ */
+int pb_placement_init(struct pb_placement *pl, unsigned n, const int *want, struct pb_err *err);
+/* Binds the calling thread to CPU i of @pl and makes it CPU slot i for per-CPU structures. */
+int pb_placement_pin(const struct pb_placement *pl, unsigned i, struct pb_err *err);
+/* Releases the topology. */
+void pb_placement_fini(struct pb_placement *pl);
+
+#endif

@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The run loop. Each backend gets its own instance (own arena and page allocator), one
+ * warm-up repetition that is thrown away, then repetitions interleaved across backends so
+ * that machine drift lands on all of them alike. Each timed batch has the cost of an empty
+ * timed region subtracted.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include "placement.h"
+#include "runner.h"
+#include "summary.h"
+
+struct track_acc {
+	double *rep_cycles;	/* [reps] */
+	double *batch_cycles;	/* [reps * nbatches] */
+	unsigned nbatch;
+	uint64_t ops;		/* all measured repetitions */
+	uint64_t atomics;
+};
+
+struct instance {
+	const struct pb_alloc_ops *ops;	/* NULL for a baseline */
+	const struct pb_workload *wl;
+	struct pb_alloc *alloc;
+	struct pb_wl_run wr;
+	struct pb_stats warm;		/* counters after warm-up, subtracted at the end */
+	struct track_acc acc[PB_MAX_TRACKS];
+	uint64_t leaked;
+};
+
+struct runner {
+	const struct pb_plan *plan;
+	struct pb_placement pl;
+	double overhead;		/* cycles of an empty timed region */
+};
+
+void pb_plan_init(struct pb_plan *plan)
+{
+	memset(plan, 0, sizeof(*plan));
+	plan->reps = 9;
+	plan->nbatches = 100;
+	plan->baselines = true;
+	plan->cpus[0] = plan->cpus[1] = -1;
+}
+
+static bool key_taken(const struct pb_plan *plan, const char *key)
+{
+	if (pb_param_find(pb_mem_params, key) || pb_param_find(plan->wl->params, key))
+		return true;
+	for (unsigned i = 0; i < plan->nallocs; i++)
+		if (pb_param_find(plan->allocs[i]->params, key))
+			return true;
+	return false;
+}
+
+int pb_plan_check(const struct pb_plan *plan, struct pb_err *err)
+{
+	for (unsigned i = 0; i < plan->params.n; i++) {
+		const char *key = plan->params.kv[i].key;
+
+		if (!key_taken(plan, key))
+			return pb_err_set(err, "--set %s=%s: no chosen backend or workload '%s' takes '%s' (see pagebench list)",
+					  key, plan->params.kv[i].value, plan->wl->name, key);
+	}
+	if (pb_params_check(&plan->params, plan->wl->params, err))
+		return -1;
+	for (unsigned i = 0; i < plan->nallocs; i++)
+		if (pb_alloc_check_params(plan->allocs[i], &plan->params, err))
+			return -1;
+	if (plan->wl->baseline && plan->nallocs)
+		return pb_err_set(err, "--workload %s is a baseline: it takes no --alloc", plan->wl->name);
+	if (!plan->wl->baseline && !plan->nallocs)
+		return pb_err_set(err, "--workload %s needs at least one --alloc", plan->wl->name);
+	return 0;
+}
+
+/* The second measured thread of a repetition. */
+struct helper {
+	struct runner *rt;
+	struct instance *in;
+	pthread_barrier_t *bar;
+	struct pb_err err;
+	int rc;
+	uint64_t atomics;
+};
+
+static void *helper_main(void *arg)
+{
+	struct helper *h = arg;
+	uint64_t a0;
+
+	h->rc = pb_placement_pin(&h->rt->pl, 1, &h->err);
+	pthread_barrier_wait(h->bar);
+	if (h->rc)
+		return NULL;
+	a0 = pb_tls_atomics;
+	h->in->wl->run(&h->in->wr, 1);
+	h->atomics = pb_tls_atomics - a0;
+	return NULL;
+}
+
+static const char *inst_name(const struct instance *in)
+{
+	return in->ops ? in->ops->name : in->wl->name;
+}
+
+/* One repetition on every thread of the workload; @record keeps its samples. */
+static int run_rep(struct runner *rt, struct instance *in, unsigned rep, bool record,
+		   struct pb_err *err)
+{
+	const struct pb_workload *wl = in->wl;
+	uint64_t atomics[PB_MAX_TRACKS] = { 0 };
+	struct helper h = { .rt = rt, .in = in };
+	pthread_barrier_t bar;
+	pthread_t tid;
+	uint64_t a0;
+
+	in->wr.failed = NULL;
+	if (wl->nthreads == 2) {
+		pthread_barrier_init(&bar, NULL, 2);
+		h.bar = &bar;
+		if (pthread_create(&tid, NULL, helper_main, &h)) {
+			pthread_barrier_destroy(&bar);
+			return pb_err_set(err, "cannot start the second measured thread");
+		}
+		pthread_barrier_wait(&bar);
+	}
+	if (!h.rc) {
+		a0 = pb_tls_atomics;
+		wl->run(&in->wr, 0);
+		atomics[0] = pb_tls_atomics - a0;
+	}
+	if (wl->nthreads == 2) {
+		pthread_join(tid, NULL);
+		pthread_barrier_destroy(&bar);
+		if (h.rc)
+			return pb_err_set(err, "%s", h.err.msg);
+		atomics[1] = h.atomics;
+	}
+	if (in->wr.failed)
+		return pb_err_set(err, "%s on %s: %s", wl->name, inst_name(in), in->wr.failed);
+	if (!record)
+		return 0;
+	for (unsigned t = 0; t < wl->nthreads; t++) {
+		struct pb_wl_track *tr = &in->wr.track[t];
+		struct track_acc *acc = &in->acc[t];
+		double cycles = 0, ops = 0;
+
+		for (unsigned b = 0; b < tr->nbatches; b++) {
+			double c = (double)tr->batch_cycles[b] - rt->overhead;
+
+			if (c < 0)
+				c = 0;
+			cycles += c;
+			ops += (double)tr->batch_ops[b];
+			acc->batch_cycles[acc->nbatch++] = c / (double)tr->batch_ops[b];
+		}
+		acc->rep_cycles[rep] = ops ? cycles / ops : 0;
+		acc->ops += (uint64_t)ops;
+		acc->atomics += atomics[t];
+	}
+	return 0;
+}
+
+static int inst_init(struct runner *rt, struct instance *in, const struct pb_alloc_ops *ops,
+		     const struct pb_workload *wl, struct pb_err *err)
+{
+	const struct pb_plan *plan = rt->plan;
+
+	memset(in, 0, sizeof(*in));
+	in->ops = ops;
+	in->wl = wl;
+	if (ops) {
+		in->alloc = pb_alloc_create(ops, &plan->params, err);
+		if (!in->alloc)
+			return -1;
+	}
+	in->wr.alloc = in->alloc;
+	in->wr.params = &plan->params;
+	in->wr.ops = plan->ops && !wl->baseline ? plan->ops : wl->default_ops;
+	in->wr.nbatches = plan->nbatches;
+	for (unsigned t = 0; t < wl->nthreads; t++) {
+		in->wr.track[t].batch_cycles = calloc(plan->nbatches, sizeof(uint64_t));
+		in->wr.track[t].batch_ops = calloc(plan->nbatches, sizeof(uint64_t));
+		in->acc[t].rep_cycles = calloc(plan->reps, sizeof(double));
+		in->acc[t].batch_cycles = calloc((size_t)plan->reps * plan->nbatches, sizeof(double));
+		if (!in->wr.track[t].batch_cycles || !in->wr.track[t].batch_ops ||
+		    !in->acc[t].rep_cycles || !in->acc[t].batch_cycles)
+			return pb_err_set(err, "out of memory");
+	}
+	if (wl->prepare && wl->prepare(&in->wr, err))
+		return -1;
+	return 0;
+}
+
+/* Tears an instance down; -1 + @err if the backend still had pages lent out. */
+static int inst_fini(struct instance *in, struct pb_err *err)
+{
+	int rc = 0;
+
+	if (in->wl && in->wl->cleanup && in->wr.state)
+		in->wl->cleanup(&in->wr);
+	in->wr.state = NULL;
+	if (in->alloc) {
+		uint64_t in_flight = pb_alloc_destroy(in->alloc, &in->leaked);
+
+		if (in_flight) {
+			rc = pb_err_set(err, "%s: %llu pages still in flight after the run",
+					in->ops->name, (unsigned long long)in_flight);
+			/* The workload returned everything it took, so this is a backend bug: leak it. */
+		}
+		in->alloc = NULL;
+	}
+	for (unsigned t = 0; t < PB_MAX_TRACKS; t++) {
+		free(in->wr.track[t].batch_cycles);
+		free(in->wr.track[t].batch_ops);
+		in->wr.track[t].batch_cycles = NULL;
+		in->wr.track[t].batch_ops = NULL;
+	}
+	return rc;
+}
+
+static void acc_free(struct instance *in)
+{
+	for (unsigned t = 0; t < PB_MAX_TRACKS; t++) {
+		free(in->acc[t].rep_cycles);
+		free(in->acc[t].batch_cycles);
+		in->acc[t].rep_cycles = in->acc[t].batch_cycles = NULL;
+	}
+}
+
+static void stats_sub(struct pb_stats *now, const struct pb_stats *then)
+{
+	uint64_t level = now->in_flight;
+
+	for (const struct pb_stats_field *f = pb_stats_fields; f->name; f++)
+		*(uint64_t *)((char *)now + f->offset) -= pb_stats_get(then, f);
+	now->in_flight = level;	/* a level, not a counter */
+}
+
+/* Moves an instance's samples into result records (one per track). */
+static void make_results(const struct runner *rt, const struct pb_context *ctx, struct instance *in,
+			 const struct pb_stats *stats, struct pb_result *out)
+{
+	const struct pb_plan *plan = rt->plan;
+	double ns_per_cycle = 1e9 / ctx->tsc_hz;
+	char pbuf[256];
+
+	pb_params_format(&plan->params, pbuf, sizeof(pbuf));
+	for (unsigned t = 0; t < in->wl->nthreads; t++) {
+		struct pb_result *r = &out[t];
+		struct track_acc *acc = &in->acc[t];
+
+		memset(r, 0, sizeof(*r));
+		snprintf(r->alloc, sizeof(r->alloc), "%s", in->ops ? in->ops->name : "");
+		snprintf(r->workload, sizeof(r->workload), "%s", in->wl->name);
+		snprintf(r->kind, sizeof(r->kind), "%s", in->wl->baseline ? "baseline" : "backend");
+		snprintf(r->track, sizeof(r->track), "%s", in->wl->tracks[t] ? in->wl->tracks[t] : "");
+		snprintf(r->name, sizeof(r->name), "%s%s%s%s%s%s%s", in->wl->name,
+			 in->ops ? "/" : "", in->ops ? in->ops->name : "",
+			 pbuf[0] && in->ops ? "/" : "", in->ops ? pbuf : "",
+			 r->track[0] ? "/" : "", r->track);
+		r->params = in->ops ? plan->params : (struct pb_params){ 0 };
+		r->repetitions = plan->reps;
+		r->ops = in->wr.ops;
+		r->rep_cycles = acc->rep_cycles;
+		r->batch_cycles = acc->batch_cycles;
+		r->nbatch = acc->nbatch;
+		acc->rep_cycles = acc->batch_cycles = NULL;
+		r->rep_ns = calloc(plan->reps, sizeof(double));
+		for (unsigned i = 0; r->rep_ns && i < plan->reps; i++)
+			r->rep_ns[i] = r->rep_cycles[i] * ns_per_cycle;
+		pb_summarize(r->rep_cycles, plan->reps, &r->cycles);
+		/* p99 is a tail figure: it comes from the per-batch samples, not the rep medians. */
+		{
+			struct pb_summary b;
+
+			pb_summarize(r->batch_cycles, r->nbatch, &b);
+			r->cycles.p99 = b.p99;
+		}
+		r->ns = r->cycles;
+		r->ns.median *= ns_per_cycle;
+		r->ns.min *= ns_per_cycle;
+		r->ns.max *= ns_per_cycle;
+		r->ns.mean *= ns_per_cycle;
+		r->ns.p99 *= ns_per_cycle;
+		r->ns.stddev *= ns_per_cycle;
+		if (stats)
+			r->stats = *stats;
+		r->stats_ops = acc->ops;
+		r->atomics = acc->atomics;
+		r->leaked = in->leaked;
+	}
+}
+
+static void set_ratios(struct pb_result *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(r[i].kind, "backend"))
+			continue;
+		for (size_t j = 0; j < n; j++) {
+			if (!strcmp(r[j].kind, "backend") && !strcmp(r[j].track, r[i].track)) {
+				if (r[j].cycles.median > 0)
+					r[i].ratio = r[i].cycles.median / r[j].cycles.median;
+				break;
+			}
+		}
+	}
+}
+
+static int run_set(struct runner *rt, struct pb_context *ctx, struct instance *ins, unsigned n,
+		   struct pb_result *out, size_t *nout, struct pb_err *err)
+{
+	const struct pb_plan *plan = rt->plan;
+	unsigned i, rep;
+
+	for (i = 0; i < n; i++) {
+		if (run_rep(rt, &ins[i], 0, false, err))
+			return -1;
+		if (ins[i].alloc)
+			pb_alloc_stats(ins[i].alloc, &ins[i].warm);
+	}
+	for (rep = 0; rep < plan->reps; rep++)
+		for (i = 0; i < n; i++)
+			if (run_rep(rt, &ins[i], rep, true, err))
+				return -1;
+	for (i = 0; i < n; i++) {
+		struct pb_stats st;
+
+		if (ins[i].alloc) {
+			pb_alloc_stats(ins[i].alloc, &st);
+			stats_sub(&st, &ins[i].warm);
+		}
+		if (inst_fini(&ins[i], err))
+			return -1;
+		make_results(rt, ctx, &ins[i], ins[i].ops ? &st : NULL, &out[*nout]);
+		*nout += ins[i].wl->nthreads;
+	}
+	return 0;
+}
+
+static const char *const baseline_names[] = { "for-loop", "atomic-inc", "spin-lock" };
+
+int pb_run(const struct pb_plan *plan, struct pb_context *ctx, struct pb_result **out, size_t *n,
+	   struct pb_err *err)
+{
+	struct runner rt = { .plan = plan };
+	struct instance ins[PB_MAX_ALLOCS + 3];
+	unsigned nins = 0, nb = 0;
+	struct pb_result *res;
+	size_t nres = 0, cap;
+	int rc = -1;
+
+	*out = NULL;
+	*n = 0;
+	memset(ins, 0, sizeof(ins));
+	if (pb_plan_check(plan, err))
+		return -1;
+	if (pb_placement_init(&rt.pl, plan->wl->nthreads, plan->cpus, err))
+		return -1;
+	/* Everything from here on, including arena first-touch, happens on the measured CPU. */
+	if (pb_placement_pin(&rt.pl, 0, err))
+		goto out_pl;
+	ctx->tsc_hz = pb_tsc_calibrate();
+	rt.overhead = pb_timer_overhead();
+	ctx->timer_overhead_cycles = rt.overhead;
+	ctx->n_measured_cpus = plan->wl->nthreads;
+	for (unsigned t = 0; t < plan->wl->nthreads; t++)
+		ctx->measured_cpus[t] = rt.pl.os_cpu[t];
+
+	cap = (size_t)plan->nallocs * plan->wl->nthreads + 3;
+	res = calloc(cap, sizeof(*res));
+	if (!res) {
+		pb_err_set(err, "out of memory");
+		goto out_pl;
+	}
+	for (nins = 0; nins < plan->nallocs; nins++)
+		if (inst_init(&rt, &ins[nins], plan->allocs[nins], plan->wl, err))
+			goto out_ins;
+	if (plan->wl->baseline && inst_init(&rt, &ins[nins++], NULL, plan->wl, err))
+		goto out_ins;
+	if (run_set(&rt, ctx, ins, nins, res, &nres, err))
+		goto out_ins;
+	if (plan->baselines && !plan->wl->baseline) {
+		for (nb = 0; nb < 3; nb++)
+			if (inst_init(&rt, &ins[nb], NULL, pb_workload_find(baseline_names[nb]), err))
+				goto out_base;
+		if (run_set(&rt, ctx, ins, nb, res, &nres, err))
+			goto out_base;
+	}
+	set_ratios(res, nres);
+	*out = res;
+	*n = nres;
+	rc = 0;
+	goto out_pl;
+out_base:
+	nins = nb;
+out_ins:
+	for (unsigned i = 0; i < nins + 1 && i < PB_MAX_ALLOCS + 3; i++) {
+		struct pb_err ignore;
+
+		inst_fini(&ins[i], &ignore);
+		acc_free(&ins[i]);
+	}
+	pb_results_free(res, nres);
+out_pl:
+	pb_placement_fini(&rt.pl);
+	return rc;
+}
+
+void pb_results_free(struct pb_result *r, size_t n)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free(r[i].rep_cycles);
+		free(r[i].rep_ns);
+		free(r[i].batch_cycles);
+	}
+	free(r);
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Runs a plan (backends x one workload x params) and produces result records: placement,
+ * instances, warm-up, interleaved repetitions, overhead subtraction, statistics.
+ */
+#ifndef PB_RUNNER_H
+#define PB_RUNNER_H
+
+#include "allocator.h"
+#include "result.h"
+#include "workload.h"
+
+#define PB_MAX_ALLOCS 16
+
+struct pb_plan {
+	const struct pb_alloc_ops *allocs[PB_MAX_ALLOCS];
+	unsigned nallocs;
+	const struct pb_workload *wl;
+	struct pb_params params;	/* --set, shared by backends, workload and memory */
+	unsigned reps;			/* measured repetitions per backend */
+	uint64_t ops;			/* operations per repetition; 0 = workload default */
+	unsigned nbatches;		/* timed batches per repetition (p99 comes from these) */
+	bool baselines;			/* also run for-loop, atomic-inc, spin-lock */
+	int cpus[2];			/* OS CPUs to pin to; -1 = choose */
+};
+
+/* Fills @plan with defaults: 9 repetitions, 100 batches, baselines on, CPUs chosen. */
+void pb_plan_init(struct pb_plan *plan);
+/*
+ * Checks that every --set key is taken by the workload, the memory model or at least one
+ * chosen backend, and that every value is valid for each taker. -1 + @err otherwise.
+ */
+int pb_plan_check(const struct pb_plan *plan, struct pb_err *err);
+/*
+ * Runs @plan. Fills @ctx's measured fields (tsc_hz, CPUs, timer overhead) and returns the
+ * records in *@out (*@n of them; free with pb_results_free). -1 + @err on failure, nothing
+ * returned.
+ */
+int pb_run(const struct pb_plan *plan, struct pb_context *ctx, struct pb_result **out, size_t *n,
+	   struct pb_err *err);
+/* Frees records returned by pb_run. */
+void pb_results_free(struct pb_result *r, size_t n);
+
+#endif

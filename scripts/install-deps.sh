@@ -1,0 +1,28 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# Installs the Debian packages pagebench builds and runs with; quiet when all are present.
+# Usage: scripts/install-deps.sh [extra-package...]
+# As root it runs apt-get itself (non-interactive, for CI); otherwise it prints the line to run.
+set -eu
+
+PKGS="pkg-config libpfm4-dev libhwloc-dev libjemalloc-dev liburcu-dev libcriterion-dev \
+libjansson-dev libinih-dev python3-matplotlib python3-scipy $*"
+
+missing=""
+for p in $PKGS; do
+	# dpkg-query prints "install ok installed" only for a fully installed package.
+	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	[ "$st" = "install ok installed" ] || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "pagebench: missing Debian packages; run:" >&2
+	echo "  sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends$missing" >&2
+	exit 2
+fi
+
+echo "pagebench: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

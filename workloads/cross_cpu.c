@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * cross-cpu (bench_page_pool_cross_cpu, page_bench05): one pinned thread allocates pages and
+ * hands them through an SPSC ring to a thread pinned on another CPU, which frees them through
+ * the remote (non-direct) path. The cost of cache-line transfers and of the remote return
+ * path lands where it lands in the kernel, and each side's cost per page is reported.
+ */
+#include <stdlib.h>
+#include "spsc_ring.h"
+#include "workload.h"
+
+static const struct pb_param_spec cross_params[] = {
+	{ "handoff", PB_PARAM_UINT, 2, 65536, NULL, "256",
+	  "entries of the ring between the two CPUs (power of two)" },
+	{ 0 },
+};
+
+struct cross {
+	struct pb_spsc_ring ring;
+	_Atomic bool stop;	/* the alloc side failed: the free side must not wait forever */
+	void **slots;
+};
+
+static int cross_prepare(struct pb_wl_run *r, struct pb_err *err)
+{
+	uint64_t size = pb_param_u64(r->params, cross_params, "handoff");
+	struct cross *c;
+
+	if (size & (size - 1))
+		return pb_err_set(err, "handoff=%llu: must be a power of two", (unsigned long long)size);
+	c = aligned_alloc(PB_CACHELINE, sizeof(*c));
+	if (!c)
+		return pb_err_set(err, "cross-cpu: out of memory");
+	c->slots = calloc(size, sizeof(void *));
+	if (!c->slots) {
+		free(c);
+		return pb_err_set(err, "cross-cpu: out of memory");
+	}
+	pb_spsc_init(&c->ring, c->slots, (uint32_t)size);
+	atomic_init(&c->stop, false);
+	r->state = c;
+	return 0;
+}
+
+static bool alloc_side(struct pb_wl_run *r, uint64_t n)
+{
+	struct cross *c = r->state;
+	struct pb_alloc *a = r->alloc;
+
+	for (uint64_t i = 0; i < n; i++) {
+		struct pb_page *pg = pb_alloc_page(a);
+
+		if (pb_unlikely(!pg)) {
+			r->failed = "allocation failed";
+			atomic_store(&c->stop, true);
+			return false;
+		}
+		while (!pb_spsc_push(&c->ring, pg))
+			pb_cpu_relax();
+	}
+	return true;
+}
+
+static bool free_side(struct pb_wl_run *r, uint64_t n)
+{
+	struct cross *c = r->state;
+	struct pb_alloc *a = r->alloc;
+
+	for (uint64_t i = 0; i < n; i++) {
+		struct pb_page *pg;
+
+		while (!(pg = pb_spsc_pop(&c->ring))) {
+			if (atomic_load_explicit(&c->stop, memory_order_relaxed)) {
+				/* Drain what the alloc side did hand over, then give up. */
+				while ((pg = pb_spsc_pop(&c->ring)))
+					pb_alloc_free(a, pg, false);
+				return false;
+			}
+			pb_cpu_relax();
+		}
+		pb_alloc_free(a, pg, false);
+	}
+	return true;
+}
+
+static void cross_run(struct pb_wl_run *r, unsigned t)
+{
+	pb_wl_time_batches(r, t, 1, t == 0 ? alloc_side : free_side);
+}
+
+static void cross_cleanup(struct pb_wl_run *r)
+{
+	struct cross *c = r->state;
+
+	free(c->slots);
+	free(c);
+}
+
+const struct pb_workload pb_wl_cross_cpu = {
+	.name = "cross-cpu",
+	.desc = "alloc on one CPU, free through the remote path on another (two pinned threads)",
+	.params = cross_params,
+	.nthreads = 2,
+	.tracks = { "alloc", "free" },
+	.default_ops = 2000000,
+	.prepare = cross_prepare,
+	.run = cross_run,
+	.cleanup = cross_cleanup,
+};

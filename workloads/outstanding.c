@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * outstanding (page_bench02): hold n pages, then free them all. Caches sized for a steady
+ * one-in-one-out RX loop fall off a cliff once n exceeds them; this finds where.
+ */
+#include <stdlib.h>
+#include "workload.h"
+
+static const struct pb_param_spec outstanding_params[] = {
+	{ "n", PB_PARAM_UINT, 1, 65536, NULL, "1024", "pages held before they are freed" },
+	{ 0 },
+};
+
+struct outstanding {
+	unsigned n;
+	struct pb_page **pages;
+};
+
+static int outstanding_prepare(struct pb_wl_run *r, struct pb_err *err)
+{
+	struct outstanding *o = malloc(sizeof(*o));
+
+	if (!o)
+		return pb_err_set(err, "outstanding: out of memory");
+	o->n = (unsigned)pb_param_u64(r->params, outstanding_params, "n");
+	o->pages = calloc(o->n, sizeof(*o->pages));
+	if (!o->pages) {
+		free(o);
+		return pb_err_set(err, "outstanding: out of memory");
+	}
+	r->state = o;
+	return 0;
+}
+
+static bool outstanding_body(struct pb_wl_run *r, uint64_t rounds)
+{
+	struct outstanding *o = r->state;
+	struct pb_alloc *a = r->alloc;
+
+	for (uint64_t k = 0; k < rounds; k++) {
+		unsigned i;
+
+		for (i = 0; i < o->n; i++) {
+			o->pages[i] = pb_alloc_page(a);
+			if (pb_unlikely(!o->pages[i]))
+				break;
+		}
+		if (pb_unlikely(i < o->n)) {
+			while (i--)
+				pb_alloc_free(a, o->pages[i], true);
+			r->failed = "allocation failed: mem= too small for n=";
+			return false;
+		}
+		for (i = 0; i < o->n; i++)
+			pb_alloc_free(a, o->pages[i], true);
+	}
+	return true;
+}
+
+static void outstanding_run(struct pb_wl_run *r, unsigned t)
+{
+	struct outstanding *o = r->state;
+
+	pb_wl_time_batches(r, t, o->n, outstanding_body);
+}
+
+static void outstanding_cleanup(struct pb_wl_run *r)
+{
+	struct outstanding *o = r->state;
+
+	free(o->pages);
+	free(o);
+}
+
+const struct pb_workload pb_wl_outstanding = {
+	.name = "outstanding",
+	.desc = "hold n pages (n=1..65536) then free them all; cost per page",
+	.params = outstanding_params,
+	.nthreads = 1,
+	.default_ops = 2000000,
+	.prepare = outstanding_prepare,
+	.run = outstanding_run,
+	.cleanup = outstanding_cleanup,
+};

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The workload registry and the batch-timing loop every workload shares. */
+#include <string.h>
+#include "workload.h"
+
+#define PB_WORKLOAD(sym) extern const struct pb_workload pb_wl_##sym;
+#include "workloads.def"
+#undef PB_WORKLOAD
+
+const struct pb_workload *const pb_workload_registry[] = {
+#define PB_WORKLOAD(sym) &pb_wl_##sym,
+#include "workloads.def"
+#undef PB_WORKLOAD
+	NULL,
+};
+
+const struct pb_workload *pb_workload_find(const char *name)
+{
+	for (const struct pb_workload *const *w = pb_workload_registry; *w; w++)
+		if (!strcmp((*w)->name, name))
+			return *w;
+	return NULL;
+}
+
+void pb_wl_time_batches(struct pb_wl_run *r, unsigned t, uint64_t unit_ops,
+			bool (*body)(struct pb_wl_run *r, uint64_t units))
+{
+	struct pb_wl_track *tr = &r->track[t];
+	uint64_t units = r->ops / unit_ops ?: 1;
+	uint64_t per_batch = units / r->nbatches ?: 1;
+	unsigned b;
+
+	tr->nbatches = 0;
+	for (b = 0; b < r->nbatches && units; b++) {
+		uint64_t n = b + 1 == r->nbatches ? units : (per_batch < units ? per_batch : units);
+		uint64_t t0 = pb_tsc_start();
+		bool ok = body(r, n);
+		uint64_t t1 = pb_tsc_stop();
+
+		if (!ok)
+			return;
+		tr->batch_cycles[b] = t1 - t0;
+		tr->batch_ops[b] = n * unit_ops;
+		tr->nbatches = b + 1;
+		units -= n;
+	}
+}

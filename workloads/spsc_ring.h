@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * A single-producer single-consumer ring that hands packet pointers from one pinned thread
+ * to another, as a NIC queue hands frames to a TX-completion CPU. Each side keeps a private
+ * copy of the other's index so it touches the shared line only when it must.
+ */
+#ifndef PB_SPSC_RING_H
+#define PB_SPSC_RING_H
+
+#include "platform.h"
+
+struct pb_spsc_ring {
+	struct {
+		uint32_t head;		/* next slot to write; published */
+		uint32_t tail_cache;	/* producer's last view of tail */
+	} prod pb_cacheline_aligned;
+	struct {
+		uint32_t tail;		/* next slot to read; published */
+		uint32_t head_cache;	/* consumer's last view of head */
+	} cons pb_cacheline_aligned;
+	uint32_t mask pb_cacheline_aligned;
+	void **slot;
+};
+
+/* Size must be a power of two; @slots is caller-provided storage for @size pointers. */
+static inline void pb_spsc_init(struct pb_spsc_ring *r, void **slots, uint32_t size)
+{
+	r->prod.head = r->prod.tail_cache = 0;
+	r->cons.tail = r->cons.head_cache = 0;
+	r->mask = size - 1;
+	r->slot = slots;
+}
+
+/* Producer side: false when full. */
+static inline bool pb_spsc_push(struct pb_spsc_ring *r, void *p)
+{
+	uint32_t h = r->prod.head;
+
+	if (pb_unlikely(h - r->prod.tail_cache > r->mask)) {
+		r->prod.tail_cache = pb_load_acquire(&r->cons.tail);
+		if (h - r->prod.tail_cache > r->mask)
+			return false;
+	}
+	r->slot[h & r->mask] = p;
+	pb_store_release(&r->prod.head, h + 1);
+	return true;
+}
+
+/* Consumer side: NULL when empty. */
+static inline void *pb_spsc_pop(struct pb_spsc_ring *r)
+{
+	uint32_t t = r->cons.tail;
+	void *p;
+
+	if (pb_unlikely(t == r->cons.head_cache)) {
+		r->cons.head_cache = pb_load_acquire(&r->prod.head);
+		if (t == r->cons.head_cache)
+			return NULL;
+	}
+	p = r->slot[t & r->mask];
+	pb_store_release(&r->cons.tail, t + 1);
+	return p;
+}
+
+#endif
