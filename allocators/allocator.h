@@ -25,6 +25,7 @@ struct pb_alloc_ops {
 	const char *name;
 	const char *desc;
 	const struct pb_param_spec *params;	/* keys create() reads; may be NULL */
+	bool one_context;	/* not safe when alloc and free run on different CPUs at once */
 	/* Sets up a->priv from validated @p; -1 + @err on failure (nothing left allocated). */
 	int (*create)(struct pb_alloc *a, const struct pb_params *p, struct pb_err *err);
 	/*

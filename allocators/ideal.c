@@ -90,6 +90,7 @@ const struct pb_alloc_ops pb_alloc_ideal = {
 	.name = "ideal",
 	.desc = "floor: bare LIFO array of pages, no refcount test, no lock",
 	.params = ideal_params,
+	.one_context = true,
 	.create = ideal_create,
 	.destroy = ideal_destroy,
 	.alloc = ideal_alloc,

@@ -54,7 +54,7 @@ struct pb_context {
 	unsigned measured_cpus[8];	/* OS CPU numbers the measured threads were pinned to */
 	unsigned n_measured_cpus;
 	double timer_overhead_cycles;	/* cost of one timed region with nothing in it (subtracted) */
-	char cache_desc[256];		/* "L1d 48K, L2 2M, L3 105M" from hwloc */
+	char cache_desc[256];		/* "L1d 48K L2 2M L3 105M" from hwloc */
 };
 
 #endif

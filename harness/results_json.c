@@ -438,9 +438,13 @@ static int check_schema(const char *path, json_t *root, struct pb_err *err)
 int pb_results_read(const char *path, json_t **out, struct pb_err *err)
 {
 	json_error_t jerr;
+	struct stat st;
 	json_t *root;
 
 	*out = NULL;
+	/* jansson would read a directory as an empty file and call it a syntax error. */
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return pb_err_set(err, "cannot read results: %s: is a directory", path);
 	/* A duplicated key is a broken file, not something to resolve silently. */
 	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {

@@ -66,9 +66,13 @@ int pb_plan_check(const struct pb_plan *plan, struct pb_err *err)
 	}
 	if (pb_params_check(&plan->params, plan->wl->params, err))
 		return -1;
-	for (unsigned i = 0; i < plan->nallocs; i++)
+	for (unsigned i = 0; i < plan->nallocs; i++) {
 		if (pb_alloc_check_params(plan->allocs[i], &plan->params, err))
 			return -1;
+		if (plan->wl->concurrent && plan->allocs[i]->one_context)
+			return pb_err_set(err, "--workload %s frees on another CPU; backend '%s' serves one context only",
+					  plan->wl->name, plan->allocs[i]->name);
+	}
 	if (plan->wl->baseline && plan->nallocs)
 		return pb_err_set(err, "--workload %s is a baseline: it takes no --alloc", plan->wl->name);
 	if (!plan->wl->baseline && !plan->nallocs)

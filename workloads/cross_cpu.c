@@ -101,6 +101,7 @@ const struct pb_workload pb_wl_cross_cpu = {
 	.desc = "alloc on one CPU, free through the remote path on another (two pinned threads)",
 	.params = cross_params,
 	.nthreads = 2,
+	.concurrent = true,
 	.tracks = { "alloc", "free" },
 	.default_ops = 2000000,
 	.prepare = cross_prepare,
