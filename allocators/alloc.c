@@ -25,6 +25,8 @@ const struct pb_param_spec pb_mem_params[] = {
 	{ "pcp_high", PB_PARAM_UINT, 1, 65536, NULL, "378", "per-CPU list length that triggers a drain" },
 	{ "pcp_max_order", PB_PARAM_UINT, 0, 3, NULL, "3",
 	  "orders 0..N use per-CPU lists (0: the 2016 kernel; 3: since Linux 5.14)" },
+	{ "dma", PB_PARAM_CUSTOM, 0, 0, NULL, "none",
+	  "DMA mapping cost model: none, pt, iommu or fixed:NNN (ns per map+unmap)", pb_dma_check },
 	{ 0 },
 };
 
@@ -54,6 +56,10 @@ struct pb_alloc *pb_alloc_create(const struct pb_alloc_ops *ops, const struct pb
 	size_t npages;
 	int node = -1;
 
+	if (ops->absent) {
+		pb_err_set(err, "%s: not available in this build: %s", ops->name, ops->absent);
+		return NULL;
+	}
 	if (pb_alloc_check_params(ops, p, err))
 		return NULL;
 	a = calloc(1, sizeof(*a));
@@ -77,9 +83,14 @@ struct pb_alloc *pb_alloc_create(const struct pb_alloc_ops *ops, const struct pb
 		pb_err_set(err, "%s: cannot create the page allocator zone", ops->name);
 		goto free_arena;
 	}
-	if (ops->create(a, p, err))
+	a->mem.dma = pb_dma_create(pb_param_str(p, pb_mem_params, "dma"), &a->mem.arena, err);
+	if (!a->mem.dma)
 		goto free_zone;
+	if (ops->create(a, p, err))
+		goto free_dma;
 	return a;
+free_dma:
+	pb_dma_destroy(a->mem.dma);
 free_zone:
 	pb_zone_destroy(a->mem.zone);
 free_arena:
@@ -96,6 +107,9 @@ uint64_t pb_alloc_destroy(struct pb_alloc *a, uint64_t *leaked)
 
 	if (in_flight)
 		return in_flight;
+	/* Every page the backend cached went back unmapped; a mapping left is a leaked IOVA. */
+	PB_BUG_ON(pb_dma_nr_mapped(a->mem.dma), "backend left DMA mappings behind at destroy");
+	pb_dma_destroy(a->mem.dma);
 	pb_zone_drain_all(a->mem.zone);
 	nr_free = pb_zone_nr_free(a->mem.zone);
 	if (leaked)
@@ -112,6 +126,7 @@ void pb_alloc_stats(struct pb_alloc *a, struct pb_stats *out)
 	if (a->ops->stats)
 		a->ops->stats(a, out);
 	pb_zone_stats(a->mem.zone, out);
+	pb_dma_stats(a->mem.dma, out);
 }
 
 unsigned pb_alloc_bulk(struct pb_alloc *a, struct pb_page **pages, unsigned n)

@@ -8,15 +8,29 @@
 #ifndef PB_ALLOCATOR_H
 #define PB_ALLOCATOR_H
 
+#include "dma.h"
 #include "page.h"
 #include "page_alloc.h"
 #include "params.h"
 #include "stats.h"
 
-/* The memory an instance lives on: an arena and the page allocator (zone) that owns it. */
+/* The memory an instance lives on: an arena, the page allocator (zone) that owns it, a device. */
 struct pb_mem {
 	struct pb_arena arena;
 	struct pb_zone *zone;
+	struct pb_dma *dma;
+};
+
+/*
+ * A packet buffer: a piece of a page (sk_buff frag style). @page is the head page that
+ * holds the reference; @truesize is what the buffer charges against memory (a half page,
+ * a fragment stride, a whole page), which is not the same as what it pins.
+ */
+struct pb_buf {
+	struct pb_page *page;
+	uint32_t offset;
+	uint32_t len;
+	uint32_t truesize;
 };
 
 struct pb_alloc;
@@ -26,6 +40,8 @@ struct pb_alloc_ops {
 	const char *desc;
 	const struct pb_param_spec *params;	/* keys create() reads; may be NULL */
 	bool one_context;	/* not safe when alloc and free run on different CPUs at once */
+	bool no_page_refs;	/* a general-purpose peer: pages carry no extra references */
+	const char *absent;	/* non-NULL: not built here, and why (listed, cannot be created) */
 	/* Sets up a->priv from validated @p; -1 + @err on failure (nothing left allocated). */
 	int (*create)(struct pb_alloc *a, const struct pb_params *p, struct pb_err *err);
 	/*
@@ -47,6 +63,14 @@ struct pb_alloc_ops {
 	void (*free_bulk)(struct pb_alloc *a, struct pb_page **pages, unsigned n, bool direct);
 	/* Adds the backend's own counters to @out (the harness adds the zone's). */
 	void (*stats)(struct pb_alloc *a, struct pb_stats *out);
+	/*
+	 * Optional, for backends that hand out pieces of pages (fragments, half pages): one
+	 * packet buffer into @b; false when memory is exhausted. Default: a whole page from
+	 * alloc() with offset 0 and len = truesize = the page's size.
+	 */
+	bool (*alloc_buf)(struct pb_alloc *a, struct pb_buf *b);
+	/* Optional: gives back a buffer from alloc_buf(). Default: free(b->page, direct). */
+	void (*free_buf)(struct pb_alloc *a, const struct pb_buf *b, bool direct);
 };
 
 /* Parameters every backend takes: the memory it runs on and its page allocator. */
@@ -71,7 +95,8 @@ struct pb_alloc *pb_alloc_create(const struct pb_alloc_ops *ops, const struct pb
 /*
  * Destroys @a; returns 0 when gone, or the pages still in flight (then @a stays usable for
  * frees and destroy must be called again). *@leaked (may be NULL) gets the pages the zone
- * did not get back although the backend reported none in flight.
+ * did not get back although the backend reported none in flight. A DMA mapping left
+ * behind is a backend bug and aborts.
  */
 uint64_t pb_alloc_destroy(struct pb_alloc *a, uint64_t *leaked);
 /* Snapshot of the backend's and its page allocator's counters. */
@@ -84,6 +109,24 @@ static inline struct pb_page *pb_alloc_page(struct pb_alloc *a)
 static inline void pb_alloc_free(struct pb_alloc *a, struct pb_page *pg, bool direct)
 {
 	a->ops->free(a, pg, direct);
+}
+/* One packet buffer through alloc_buf, or a whole page from alloc; false when exhausted. */
+static inline bool pb_alloc_buf(struct pb_alloc *a, struct pb_buf *b)
+{
+	if (a->ops->alloc_buf)
+		return a->ops->alloc_buf(a, b);
+	b->page = a->ops->alloc(a);
+	b->offset = 0;
+	b->len = b->truesize = (uint32_t)(PB_PAGE_SIZE << a->order);
+	return b->page != NULL;
+}
+/* Gives back a buffer from pb_alloc_buf. */
+static inline void pb_free_buf(struct pb_alloc *a, const struct pb_buf *b, bool direct)
+{
+	if (a->ops->free_buf)
+		a->ops->free_buf(a, b, direct);
+	else
+		a->ops->free(a, b->page, direct);
 }
 /* Bulk allocation through the backend's bulk op, or single allocs when it has none. */
 unsigned pb_alloc_bulk(struct pb_alloc *a, struct pb_page **pages, unsigned n);

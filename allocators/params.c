@@ -120,6 +120,9 @@ int pb_param_parse(const struct pb_param_spec *s, const char *v, uint64_t *out, 
 		return parse_uint(s, v, out, err);
 	case PB_PARAM_ENUM:
 		return parse_enum(s, v, out, err);
+	case PB_PARAM_CUSTOM:
+		*out = 0;
+		return s->check ? s->check(v, err) : 0;
 	case PB_PARAM_BOOL:
 		if (!strcmp(v, "1") || !strcmp(v, "on") || !strcmp(v, "yes") || !strcmp(v, "true")) {
 			*out = 1;
@@ -166,6 +169,18 @@ uint64_t pb_param_u64(const struct pb_params *p, const struct pb_param_spec *spe
 		abort();
 	}
 	return x;
+}
+
+const char *pb_param_str(const struct pb_params *p, const struct pb_param_spec *spec, const char *key)
+{
+	const struct pb_param_spec *s = pb_param_find(spec, key);
+	const char *v = p ? pb_params_raw(p, key) : NULL;
+
+	if (!s) {
+		fprintf(stderr, "pagebench: internal error: parameter '%s' not in spec\n", key);
+		abort();
+	}
+	return v ? v : s->def;
 }
 
 char *pb_params_format(const struct pb_params *p, char *buf, size_t len)

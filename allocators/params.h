@@ -26,7 +26,10 @@ enum pb_param_type {
 	PB_PARAM_UINT,	/* unsigned integer in [min, max]; accepts k/m/g binary suffixes */
 	PB_PARAM_BOOL,	/* 0/1, on/off, yes/no, true/false */
 	PB_PARAM_ENUM,	/* one of the '|'-separated words in choices */
+	PB_PARAM_CUSTOM,	/* checked by the spec's own check(); pb_param_u64 gives 0 */
 };
+
+struct pb_err;
 
 struct pb_param_spec {
 	const char *key;	/* NULL ends a table */
@@ -35,6 +38,8 @@ struct pb_param_spec {
 	const char *choices;	/* PB_PARAM_ENUM: "a|b|c" */
 	const char *def;	/* default value, in the same syntax the user would write */
 	const char *help;
+	/* PB_PARAM_CUSTOM: 0 if @value is valid, else -1 + @err naming key and value. */
+	int (*check)(const char *value, struct pb_err *err);
 };
 
 struct pb_param {
@@ -62,6 +67,8 @@ int pb_param_parse(const struct pb_param_spec *s, const char *value, uint64_t *o
  * The key must be in @spec and @p must have passed pb_params_check(); aborts otherwise.
  */
 uint64_t pb_param_u64(const struct pb_params *p, const struct pb_param_spec *spec, const char *key);
+/* The raw value of @key, else its default from @spec (which must contain it). */
+const char *pb_param_str(const struct pb_params *p, const struct pb_param_spec *spec, const char *key);
 /* Writes "k=v,k=v" of @p in insertion order into @buf; returns @buf. */
 char *pb_params_format(const struct pb_params *p, char *buf, size_t len);
 

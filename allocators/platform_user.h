@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #define PB_MAX_CPUS 64
 
@@ -82,6 +83,17 @@ static inline void pb_spin_lock(pb_spinlock_t *l)
 }
 static inline void pb_spin_unlock(pb_spinlock_t *l)
 { atomic_store_explicit(&l->locked, 0, memory_order_release); }
+
+/* Busy-waits @ns nanoseconds (ndelay): a modelled hardware cost that occupies the CPU. */
+static inline void pb_ndelay(uint64_t ns)
+{
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	while ((uint64_t)((t.tv_sec - t0.tv_sec) * 1000000000ll + (t.tv_nsec - t0.tv_nsec)) < ns);
+}
 
 /*
  * The CPU slot (0..PB_MAX_CPUS-1) of the calling thread: the harness sets it when it pins a

@@ -72,6 +72,12 @@ int pb_plan_check(const struct pb_plan *plan, struct pb_err *err)
 		if (plan->wl->concurrent && plan->allocs[i]->one_context)
 			return pb_err_set(err, "--workload %s frees on another CPU; backend '%s' serves one context only",
 					  plan->wl->name, plan->allocs[i]->name);
+		if (plan->wl->page_refs && plan->allocs[i]->no_page_refs)
+			return pb_err_set(err, "--workload %s takes extra page references; backend '%s' has none",
+					  plan->wl->name, plan->allocs[i]->name);
+		if (plan->allocs[i]->absent)
+			return pb_err_set(err, "--alloc %s: not available in this build: %s",
+					  plan->allocs[i]->name, plan->allocs[i]->absent);
 	}
 	if (plan->wl->baseline && plan->nallocs)
 		return pb_err_set(err, "--workload %s is a baseline: it takes no --alloc", plan->wl->name);

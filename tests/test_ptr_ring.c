@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -481,11 +482,16 @@ Test(ptr_ring, spsc_publishes_contents, .timeout = 120)
 	free(items);
 }
 
-/* Locked variants: two producers, one consumer; entries are (seq << 1 | producer) + 2. */
+/*
+ * Locked variants: two producers, one consumer; entries are (seq << 1 | producer) + 2.
+ * The consumer stops once both producers are done and the ring is empty, so a lost
+ * entry fails the count check instead of hanging the test.
+ */
 #define MPSC_PRODUCERS	2
 #define MPSC_COUNT	500000L
 
 static struct pb_ptr_ring mpsc_ring;
+static atomic_int mpsc_done;
 
 static void *mpsc_producer(void *arg)
 {
@@ -495,6 +501,7 @@ static void *mpsc_producer(void *arg)
 	for (uintptr_t i = 0; i < MPSC_COUNT; i++)
 		while (pb_ptr_ring_produce(&mpsc_ring, V(((i << 1) | id) + 2)))
 			backoff(&spins);
+	atomic_fetch_add(&mpsc_done, 1);
 	return NULL;
 }
 
@@ -507,14 +514,19 @@ Test(ptr_ring, mpsc_locked_threads, .timeout = 120)
 	void *arr[8];
 
 	ring_init(&mpsc_ring, SPSC_RING);
+	atomic_store(&mpsc_done, 0);
 	for (uintptr_t p = 0; p < MPSC_PRODUCERS; p++)
 		cr_assert_eq(pthread_create(&t[p], NULL, mpsc_producer, (void *)p), 0);
-	while (got < MPSC_PRODUCERS * MPSC_COUNT) {
+	for (;;) {
+		/* Read before consuming: if it says done, this consume sees everything. */
+		bool done = atomic_load(&mpsc_done) == MPSC_PRODUCERS;
 		/* Alternate single and batched consumes so both locked paths see contention. */
 		int n = (got & 1) ? pb_ptr_ring_consume_batched(&mpsc_ring, arr, 8) :
 			!!(arr[0] = pb_ptr_ring_consume(&mpsc_ring));
 
 		if (!n) {
+			if (done)
+				break;
 			backoff(&spins);
 			continue;
 		}
@@ -534,6 +546,7 @@ Test(ptr_ring, mpsc_locked_threads, .timeout = 120)
 	for (int p = 0; p < MPSC_PRODUCERS; p++)
 		pthread_join(t[p], NULL);
 	cr_expect_eq(bad, 0, "%ld entries out of place", bad);
+	cr_expect_eq(got, MPSC_PRODUCERS * MPSC_COUNT);
 	for (int p = 0; p < MPSC_PRODUCERS; p++)
 		cr_expect_eq(next[p], MPSC_COUNT, "producer %d ended at %ld", p, next[p]);
 	cr_expect(pb_ptr_ring_empty(&mpsc_ring));

@@ -13,13 +13,13 @@ static bool direct_body(struct pb_wl_run *r, uint64_t n)
 	struct pb_alloc *a = r->alloc;
 
 	for (uint64_t i = 0; i < n; i++) {
-		struct pb_page *pg = pb_alloc_page(a);
+		struct pb_buf b;
 
-		if (pb_unlikely(!pg)) {
+		if (pb_unlikely(!pb_alloc_buf(a, &b))) {
 			r->failed = "allocation failed";
 			return false;
 		}
-		pb_alloc_free(a, pg, true);
+		pb_free_buf(a, &b, true);
 	}
 	return true;
 }
@@ -29,13 +29,13 @@ static bool remote_body(struct pb_wl_run *r, uint64_t n)
 	struct pb_alloc *a = r->alloc;
 
 	for (uint64_t i = 0; i < n; i++) {
-		struct pb_page *pg = pb_alloc_page(a);
+		struct pb_buf b;
 
-		if (pb_unlikely(!pg)) {
+		if (pb_unlikely(!pb_alloc_buf(a, &b))) {
 			r->failed = "allocation failed";
 			return false;
 		}
-		pb_alloc_free(a, pg, false);
+		pb_free_buf(a, &b, false);
 	}
 	return true;
 }
@@ -45,15 +45,15 @@ static bool slow_body(struct pb_wl_run *r, uint64_t n)
 	struct pb_alloc *a = r->alloc;
 
 	for (uint64_t i = 0; i < n; i++) {
-		struct pb_page *pg = pb_alloc_page(a);
+		struct pb_buf b;
 
-		if (pb_unlikely(!pg)) {
+		if (pb_unlikely(!pb_alloc_buf(a, &b))) {
 			r->failed = "allocation failed";
 			return false;
 		}
-		pb_page_get(pg);	/* e.g. an skb still holds the page */
-		pb_alloc_free(a, pg, true);
-		pb_page_put(pg);	/* ...and lets it go: the page allocator gets it */
+		pb_page_get(b.page);	/* e.g. an skb clone still holds the page */
+		pb_free_buf(a, &b, true);
+		pb_page_put(b.page);	/* ...and lets it go: the page allocator gets it */
 	}
 	return true;
 }
@@ -82,6 +82,7 @@ const struct pb_workload pb_wl_alloc_free_slow = {
 	.name = "alloc-free-slow",
 	.desc = "alloc, extra reference, free, drop reference: back to the page allocator",
 	.nthreads = 1,
+	.page_refs = true,
 	.default_ops = 1000000,
 	.run = run_slow,
 };

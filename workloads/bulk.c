@@ -16,6 +16,7 @@ struct bulk {
 	unsigned n;
 	bool direct;
 	struct pb_page *pages[128];
+	struct pb_buf bufs[128];
 };
 
 static int bulk_prepare(struct pb_wl_run *r, struct pb_err *err)
@@ -48,11 +49,36 @@ static bool bulk_body(struct pb_wl_run *r, uint64_t rounds)
 	return true;
 }
 
+/* Backends that hand out pieces of pages have no page-level bulk call: n single buffers. */
+static bool buf_body(struct pb_wl_run *r, uint64_t rounds)
+{
+	struct bulk *b = r->state;
+	struct pb_alloc *a = r->alloc;
+
+	for (uint64_t k = 0; k < rounds; k++) {
+		unsigned i;
+
+		for (i = 0; i < b->n; i++)
+			if (pb_unlikely(!pb_alloc_buf(a, &b->bufs[i])))
+				break;
+		if (pb_unlikely(i < b->n)) {
+			while (i--)
+				pb_free_buf(a, &b->bufs[i], b->direct);
+			r->failed = "allocation failed";
+			return false;
+		}
+		for (i = 0; i < b->n; i++)
+			pb_free_buf(a, &b->bufs[i], b->direct);
+	}
+	return true;
+}
+
 static void bulk_run(struct pb_wl_run *r, unsigned t)
 {
 	struct bulk *b = r->state;
+	bool buffers = r->alloc->ops->alloc_buf && !r->alloc->ops->alloc_bulk;
 
-	pb_wl_time_batches(r, t, b->n, bulk_body);
+	pb_wl_time_batches(r, t, b->n, buffers ? buf_body : bulk_body);
 }
 
 static void bulk_cleanup(struct pb_wl_run *r)

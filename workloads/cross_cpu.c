@@ -18,7 +18,7 @@ static const struct pb_param_spec cross_params[] = {
 struct cross {
 	struct pb_spsc_ring ring;
 	_Atomic bool stop;	/* the alloc side failed: the free side must not wait forever */
-	void **slots;
+	struct pb_buf *slots;
 };
 
 static int cross_prepare(struct pb_wl_run *r, struct pb_err *err)
@@ -31,7 +31,7 @@ static int cross_prepare(struct pb_wl_run *r, struct pb_err *err)
 	c = aligned_alloc(PB_CACHELINE, sizeof(*c));
 	if (!c)
 		return pb_err_set(err, "cross-cpu: out of memory");
-	c->slots = calloc(size, sizeof(void *));
+	c->slots = calloc(size, sizeof(*c->slots));
 	if (!c->slots) {
 		free(c);
 		return pb_err_set(err, "cross-cpu: out of memory");
@@ -48,14 +48,14 @@ static bool alloc_side(struct pb_wl_run *r, uint64_t n)
 	struct pb_alloc *a = r->alloc;
 
 	for (uint64_t i = 0; i < n; i++) {
-		struct pb_page *pg = pb_alloc_page(a);
+		struct pb_buf b;
 
-		if (pb_unlikely(!pg)) {
+		if (pb_unlikely(!pb_alloc_buf(a, &b))) {
 			r->failed = "allocation failed";
 			atomic_store(&c->stop, true);
 			return false;
 		}
-		while (!pb_spsc_push(&c->ring, pg))
+		while (!pb_spsc_push(&c->ring, &b))
 			pb_cpu_relax();
 	}
 	return true;
@@ -67,18 +67,18 @@ static bool free_side(struct pb_wl_run *r, uint64_t n)
 	struct pb_alloc *a = r->alloc;
 
 	for (uint64_t i = 0; i < n; i++) {
-		struct pb_page *pg;
+		struct pb_buf b;
 
-		while (!(pg = pb_spsc_pop(&c->ring))) {
+		while (!pb_spsc_pop(&c->ring, &b)) {
 			if (atomic_load_explicit(&c->stop, memory_order_relaxed)) {
-				/* Drain what the alloc side did hand over, then give up. */
-				while ((pg = pb_spsc_pop(&c->ring)))
-					pb_alloc_free(a, pg, false);
+				/* Give back what the alloc side did hand over, then stop. */
+				while (pb_spsc_pop(&c->ring, &b))
+					pb_free_buf(a, &b, false);
 				return false;
 			}
 			pb_cpu_relax();
 		}
-		pb_alloc_free(a, pg, false);
+		pb_free_buf(a, &b, false);
 	}
 	return true;
 }

@@ -13,7 +13,7 @@ static const struct pb_param_spec outstanding_params[] = {
 
 struct outstanding {
 	unsigned n;
-	struct pb_page **pages;
+	struct pb_buf *bufs;
 };
 
 static int outstanding_prepare(struct pb_wl_run *r, struct pb_err *err)
@@ -23,8 +23,8 @@ static int outstanding_prepare(struct pb_wl_run *r, struct pb_err *err)
 	if (!o)
 		return pb_err_set(err, "outstanding: out of memory");
 	o->n = (unsigned)pb_param_u64(r->params, outstanding_params, "n");
-	o->pages = calloc(o->n, sizeof(*o->pages));
-	if (!o->pages) {
+	o->bufs = calloc(o->n, sizeof(*o->bufs));
+	if (!o->bufs) {
 		free(o);
 		return pb_err_set(err, "outstanding: out of memory");
 	}
@@ -40,19 +40,17 @@ static bool outstanding_body(struct pb_wl_run *r, uint64_t rounds)
 	for (uint64_t k = 0; k < rounds; k++) {
 		unsigned i;
 
-		for (i = 0; i < o->n; i++) {
-			o->pages[i] = pb_alloc_page(a);
-			if (pb_unlikely(!o->pages[i]))
+		for (i = 0; i < o->n; i++)
+			if (pb_unlikely(!pb_alloc_buf(a, &o->bufs[i])))
 				break;
-		}
 		if (pb_unlikely(i < o->n)) {
 			while (i--)
-				pb_alloc_free(a, o->pages[i], true);
+				pb_free_buf(a, &o->bufs[i], true);
 			r->failed = "allocation failed: mem= too small for n=";
 			return false;
 		}
 		for (i = 0; i < o->n; i++)
-			pb_alloc_free(a, o->pages[i], true);
+			pb_free_buf(a, &o->bufs[i], true);
 	}
 	return true;
 }
@@ -68,13 +66,13 @@ static void outstanding_cleanup(struct pb_wl_run *r)
 {
 	struct outstanding *o = r->state;
 
-	free(o->pages);
+	free(o->bufs);
 	free(o);
 }
 
 const struct pb_workload pb_wl_outstanding = {
 	.name = "outstanding",
-	.desc = "hold n pages (n=1..65536) then free them all; cost per page",
+	.desc = "hold n buffers (n=1..65536) then free them all; cost per buffer",
 	.params = outstanding_params,
 	.nthreads = 1,
 	.default_ops = 2000000,

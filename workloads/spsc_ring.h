@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * A single-producer single-consumer ring that hands packet pointers from one pinned thread
+ * A single-producer single-consumer ring that hands packet buffers from one pinned thread
  * to another, as a NIC queue hands frames to a TX-completion CPU. Each side keeps a private
  * copy of the other's index so it touches the shared line only when it must.
  */
 #ifndef PB_SPSC_RING_H
 #define PB_SPSC_RING_H
 
-#include "platform.h"
+#include "allocator.h"
 
 struct pb_spsc_ring {
 	struct {
@@ -19,11 +19,11 @@ struct pb_spsc_ring {
 		uint32_t head_cache;	/* consumer's last view of head */
 	} cons pb_cacheline_aligned;
 	uint32_t mask pb_cacheline_aligned;
-	void **slot;
+	struct pb_buf *slot;
 };
 
-/* Size must be a power of two; @slots is caller-provided storage for @size pointers. */
-static inline void pb_spsc_init(struct pb_spsc_ring *r, void **slots, uint32_t size)
+/* Size must be a power of two; @slots is caller-provided storage for @size buffers. */
+static inline void pb_spsc_init(struct pb_spsc_ring *r, struct pb_buf *slots, uint32_t size)
 {
 	r->prod.head = r->prod.tail_cache = 0;
 	r->cons.tail = r->cons.head_cache = 0;
@@ -32,7 +32,7 @@ static inline void pb_spsc_init(struct pb_spsc_ring *r, void **slots, uint32_t s
 }
 
 /* Producer side: false when full. */
-static inline bool pb_spsc_push(struct pb_spsc_ring *r, void *p)
+static inline bool pb_spsc_push(struct pb_spsc_ring *r, const struct pb_buf *p)
 {
 	uint32_t h = r->prod.head;
 
@@ -41,25 +41,24 @@ static inline bool pb_spsc_push(struct pb_spsc_ring *r, void *p)
 		if (h - r->prod.tail_cache > r->mask)
 			return false;
 	}
-	r->slot[h & r->mask] = p;
+	r->slot[h & r->mask] = *p;
 	pb_store_release(&r->prod.head, h + 1);
 	return true;
 }
 
-/* Consumer side: NULL when empty. */
-static inline void *pb_spsc_pop(struct pb_spsc_ring *r)
+/* Consumer side: false when empty. */
+static inline bool pb_spsc_pop(struct pb_spsc_ring *r, struct pb_buf *p)
 {
 	uint32_t t = r->cons.tail;
-	void *p;
 
 	if (pb_unlikely(t == r->cons.head_cache)) {
 		r->cons.head_cache = pb_load_acquire(&r->prod.head);
 		if (t == r->cons.head_cache)
-			return NULL;
+			return false;
 	}
-	p = r->slot[t & r->mask];
+	*p = r->slot[t & r->mask];
 	pb_store_release(&r->cons.tail, t + 1);
-	return p;
+	return true;
 }
 
 #endif

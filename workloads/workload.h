@@ -38,6 +38,7 @@ struct pb_workload {
 	const char *tracks[PB_MAX_TRACKS];	/* one name per thread; NULL when nthreads == 1 */
 	bool baseline;				/* measures the machine, takes no allocator */
 	bool concurrent;			/* allocs and frees run on two CPUs at once */
+	bool page_refs;				/* takes extra page references (get_page/put_page) */
 	uint64_t default_ops;
 	/* Optional: allocates r->state (never measured); -1 + @err on failure. */
 	int (*prepare)(struct pb_wl_run *r, struct pb_err *err);

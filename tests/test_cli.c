@@ -1,0 +1,473 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The pagebench command line as a user meets it: the binary named by $PB_BIN is run with
+ * bad input and must exit 2 with exactly one line on stderr that names what was wrong,
+ * without creating the --json file or anything beside it; `list`, `run --help` and a small
+ * real run must succeed and produce a table and a results file with the promised fields.
+ */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+struct cli_run {
+	int status;	/* exit status, or 128 + signal */
+	char *out;	/* stdout, NUL-terminated */
+	char *err;	/* stderr, NUL-terminated */
+};
+
+/* A fresh directory per test: the --json target lives in it, so "nothing created" is "empty". */
+static char tmpdir[64];
+
+static void setup(void)
+{
+	const char *base = getenv("TMPDIR");
+
+	snprintf(tmpdir, sizeof(tmpdir), "%s/pbcli.XXXXXX", base && strlen(base) < 40 ? base : "/tmp");
+	cr_assert_not_null(mkdtemp(tmpdir), "mkdtemp");
+}
+
+static void rm_tree(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char p[512];
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+		unlink(p);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+static void teardown(void)
+{
+	if (tmpdir[0])
+		rm_tree(tmpdir);
+}
+
+static const char *pb_bin(void)
+{
+	const char *bin = getenv("PB_BIN");
+
+	if (!bin || !*bin)
+		cr_skip_test("PB_BIN is not set (run through `make test`)");
+	return bin;
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t len = 0, cap = 0, n;
+
+	cr_assert_not_null(f, "cannot open %s", path);
+	do {
+		if (cap - len < 4096) {
+			cap = cap ? 2 * cap : 8192;
+			buf = realloc(buf, cap + 1);
+			cr_assert_not_null(buf);
+		}
+		n = fread(buf + len, 1, cap - len, f);
+		len += n;
+	} while (n);
+	fclose(f);
+	buf[len] = '\0';
+	return buf;
+}
+
+/* Runs $PB_BIN with @args (NULL-terminated), stdout and stderr to files outside tmpdir. */
+static struct cli_run run_v(const char *const *args)
+{
+	const char *bin = pb_bin();
+	char outp[] = "/tmp/pbcli-out.XXXXXX", errp[] = "/tmp/pbcli-err.XXXXXX";
+	posix_spawn_file_actions_t fa;
+	struct cli_run r = { 0 };
+	const char *argv[64];
+	int ofd, efd, st;
+	unsigned n = 0;
+	pid_t pid;
+
+	argv[n++] = bin;
+	for (; *args; args++) {
+		cr_assert_lt(n, 63);
+		argv[n++] = *args;
+	}
+	argv[n] = NULL;
+	ofd = mkstemp(outp);
+	efd = mkstemp(errp);
+	cr_assert(ofd >= 0 && efd >= 0, "mkstemp");
+	cr_assert_eq(posix_spawn_file_actions_init(&fa), 0);
+	posix_spawn_file_actions_adddup2(&fa, ofd, 1);
+	posix_spawn_file_actions_adddup2(&fa, efd, 2);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	cr_assert_eq(posix_spawn(&pid, bin, &fa, NULL, (char *const *)argv, environ), 0,
+		     "cannot run %s", bin);
+	posix_spawn_file_actions_destroy(&fa);
+	close(ofd);
+	close(efd);
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	r.out = slurp(outp);
+	r.err = slurp(errp);
+	unlink(outp);
+	unlink(errp);
+	return r;
+}
+#define RUN(...) run_v((const char *const[]){ __VA_ARGS__, NULL })
+
+static void run_free(struct cli_run *r)
+{
+	free(r->out);
+	free(r->err);
+}
+
+static unsigned count_lines(const char *s)
+{
+	unsigned n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+static unsigned dir_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	unsigned n = 0;
+
+	cr_assert_not_null(d);
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
+}
+
+static const char *json_path(void)
+{
+	static char p[128];
+
+	snprintf(p, sizeof(p), "%s/r.json", tmpdir);
+	return p;
+}
+
+/*
+ * The contract for bad input: exit 2, one line on stderr containing every one of the
+ * NULL-terminated @needles, and nothing at all written next to the --json target.
+ */
+static void expect_usage_error_v(struct cli_run *r, const char *const *needles)
+{
+	cr_assert_eq(r->status, 2, "exit status %d, expected 2; stderr:\n%s", r->status, r->err);
+	cr_assert_eq(count_lines(r->err), 1, "expected one line on stderr, got:\n%s", r->err);
+	cr_assert(r->err[strlen(r->err) - 1] == '\n', "stderr line not terminated: %s", r->err);
+	for (; *needles; needles++)
+		cr_assert_not_null(strstr(r->err, *needles), "stderr does not name '%s': %s", *needles,
+				   r->err);
+	cr_assert_eq(dir_entries(tmpdir), 0, "a usage error left files in %s", tmpdir);
+	run_free(r);
+}
+#define EXPECT_USAGE(r, ...) expect_usage_error_v(&(r), (const char *const[]){ __VA_ARGS__, NULL })
+
+TestSuite(cli, .init = setup, .fini = teardown, .timeout = 120);
+
+Test(cli, unknown_command)
+{
+	struct cli_run r = RUN("frobnicate", "--json", json_path());
+
+	EXPECT_USAGE(r, "frobnicate");
+}
+
+Test(cli, run_without_workload)
+{
+	struct cli_run r = RUN("run", "--json", json_path(), "--alloc", "buddy");
+
+	EXPECT_USAGE(r, "--workload");
+}
+
+Test(cli, unknown_workload)
+{
+	struct cli_run r = RUN("run", "--json", json_path(), "--alloc", "buddy", "--workload", "nosuchwl");
+
+	EXPECT_USAGE(r, "nosuchwl");
+}
+
+Test(cli, unknown_backend)
+{
+	struct cli_run r = RUN("run", "--json", json_path(), "--alloc", "buddy,nosuch", "--workload",
+			       "alloc-free");
+
+	EXPECT_USAGE(r, "'nosuch'");
+}
+
+Test(cli, duplicate_backend)
+{
+	struct cli_run r = RUN("run", "--json", json_path(), "--alloc", "ptr_ring_pool,buddy,buddy",
+			       "--workload", "alloc-free");
+
+	cr_assert(strstr(r.err, "twice") || strstr(r.err, "duplicate") || strstr(r.err, "more than once"),
+		  "duplicate not reported as such: %s", r.err);
+	EXPECT_USAGE(r, "'buddy'");
+}
+
+Test(cli, set_without_equals)
+{
+	struct cli_run r = RUN("run", "--json", json_path(), "--alloc", "buddy", "--workload",
+			       "alloc-free", "--set", "frobkey");
+
+	EXPECT_USAGE(r, "frobkey", "--set");
+}
+
+Test(cli, set_unknown_key)
+{
+	struct cli_run r = RUN("run", "--json", json_path(), "--alloc", "buddy", "--workload",
+			       "alloc-free", "--set", "frobnicate=1");
+
+	EXPECT_USAGE(r, "frobnicate");
+}
+
+Test(cli, set_out_of_range)
+{
+	struct cli_run r = RUN("run", "--json", json_path(), "--alloc", "buddy", "--workload",
+			       "alloc-free", "--set", "order=99");
+
+	/* buddy's order goes from 0 to 10 (PB_MAX_ORDER). */
+	EXPECT_USAGE(r, "order", "99", "0", "10");
+}
+
+Test(cli, set_not_a_number)
+{
+	struct cli_run r = RUN("run", "--json", json_path(), "--alloc", "buddy", "--workload",
+			       "alloc-free", "--set", "mem=abc");
+
+	EXPECT_USAGE(r, "mem", "abc");
+}
+
+Test(cli, reps_zero)
+{
+	struct cli_run r = RUN("run", "--json", json_path(), "--alloc", "buddy", "--workload",
+			       "alloc-free", "--reps", "0");
+
+	EXPECT_USAGE(r, "--reps", "0");
+}
+
+Test(cli, reps_not_a_number)
+{
+	struct cli_run r = RUN("run", "--json", json_path(), "--alloc", "buddy", "--workload",
+			       "alloc-free", "--reps", "abc");
+
+	EXPECT_USAGE(r, "--reps", "abc");
+}
+
+Test(cli, ops_negative)
+{
+	struct cli_run r = RUN("run", "--json", json_path(), "--alloc", "buddy", "--workload",
+			       "alloc-free", "--ops", "-5");
+
+	EXPECT_USAGE(r, "--ops", "-5");
+}
+
+Test(cli, unknown_option)
+{
+	struct cli_run r = RUN("run", "--json", json_path(), "--alloc", "buddy", "--workload",
+			       "alloc-free", "--frob");
+
+	EXPECT_USAGE(r, "--frob");
+}
+
+Test(cli, missing_option_value)
+{
+	struct cli_run r = RUN("run", "--json", json_path(), "--alloc", "buddy", "--workload");
+
+	EXPECT_USAGE(r, "--workload");
+}
+
+Test(cli, cpus_out_of_range)
+{
+	struct cli_run r = RUN("run", "--json", json_path(), "--alloc", "buddy", "--workload",
+			       "alloc-free", "--cpus", "9999", "--reps", "3", "--ops", "1000");
+
+	EXPECT_USAGE(r, "9999");
+}
+
+Test(cli, cross_cpu_with_one_context_backend)
+{
+	struct cli_run r = RUN("run", "--json", json_path(), "--alloc", "ptr_ring_pool,ideal",
+			       "--workload", "cross-cpu", "--reps", "3", "--ops", "1000");
+
+	EXPECT_USAGE(r, "ideal", "cross-cpu");
+}
+
+Test(cli, list_names_everything)
+{
+	static const char *const names[] = {
+		"buddy", "ptr_ring_pool", "ideal", "null",
+		"alloc-free", "alloc-free-remote", "alloc-free-slow", "outstanding", "bulk",
+		"cross-cpu", "for-loop", "atomic-inc", "spin-lock",
+	};
+	struct cli_run r = RUN("list");
+
+	cr_assert_eq(r.status, 0, "list exited %d: %s", r.status, r.err);
+	cr_assert_str_empty(r.err);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		/* The name as the first word of a line, not as part of a longer name. */
+		bool found = false;
+
+		for (const char *l = r.out; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+			size_t n = strlen(names[i]);
+
+			while (*l == ' ')
+				l++;
+			if (!strncmp(l, names[i], n) && (l[n] == ' ' || l[n] == '\n' || !l[n])) {
+				found = true;
+				break;
+			}
+		}
+		cr_assert(found, "list does not show '%s':\n%s", names[i], r.out);
+	}
+	run_free(&r);
+}
+
+Test(cli, run_help)
+{
+	struct cli_run r = RUN("run", "--help");
+
+	cr_assert_eq(r.status, 0, "run --help exited %d: %s", r.status, r.err);
+	cr_assert_str_empty(r.err);
+	cr_assert_not_null(strstr(r.out, "usage"), "no usage text: %s", r.out);
+	cr_assert_not_null(strstr(r.out, "--workload"));
+	cr_assert_not_null(strstr(r.out, "--json"));
+	run_free(&r);
+}
+
+/* True when some line of @out starts with @first and contains @also (may be NULL). */
+static bool has_row(const char *out, const char *first, const char *also)
+{
+	size_t n = strlen(first);
+
+	for (const char *l = out; *l;) {
+		const char *eol = strchr(l, '\n');
+		size_t len = eol ? (size_t)(eol - l) : strlen(l);
+
+		if (len > n && !strncmp(l, first, n) && l[n] == ' ') {
+			if (!also)
+				return true;
+			for (const char *p = l; p + strlen(also) <= l + len; p++)
+				if (!strncmp(p, also, strlen(also)))
+					return true;
+		}
+		if (!eol)
+			break;
+		l = eol + 1;
+	}
+	return false;
+}
+
+static json_t *find_bench(json_t *benches, const char *alloc)
+{
+	size_t i;
+	json_t *b;
+
+	json_array_foreach(benches, i, b) {
+		json_t *a = json_object_get(b, "alloc");
+
+		if (json_is_string(a) && !strcmp(json_string_value(a), alloc))
+			return b;
+	}
+	return NULL;
+}
+
+Test(cli, small_real_run)
+{
+	static const char *const backends[] = { "buddy", "ptr_ring_pool", "ideal" };
+	static const char *const baselines[] = { "for-loop", "atomic-inc", "spin-lock" };
+	struct cli_run r = RUN("run", "--alloc", "buddy,ptr_ring_pool,ideal", "--workload", "alloc-free",
+			       "--reps", "3", "--ops", "20000", "--batches", "10", "--json", json_path());
+	json_error_t jerr;
+	json_t *root, *ctx, *benches, *hz;
+
+	cr_assert_eq(r.status, 0, "run exited %d; stderr:\n%s", r.status, r.err);
+	cr_assert_str_empty(r.err, "a successful run wrote to stderr: %s", r.err);
+	for (size_t i = 0; i < 3; i++) {
+		cr_assert(has_row(r.out, backends[i], "alloc-free"), "no table row for %s:\n%s",
+			  backends[i], r.out);
+		cr_assert(has_row(r.out, "(baseline)", baselines[i]), "no baseline row %s:\n%s",
+			  baselines[i], r.out);
+	}
+	cr_assert_eq(dir_entries(tmpdir), 1, "the run left more than its results file in %s", tmpdir);
+
+	root = json_load_file(json_path(), 0, &jerr);
+	cr_assert_not_null(root, "%s: %s (line %d)", json_path(), jerr.text, jerr.line);
+	ctx = json_object_get(root, "context");
+	cr_assert(json_is_object(ctx), "no context object");
+	hz = json_object_get(ctx, "tsc_hz");
+	cr_assert(json_is_number(hz), "context.tsc_hz is not a number");
+	cr_assert_gt(json_number_value(hz), 0);
+	benches = json_object_get(root, "benchmarks");
+	cr_assert(json_is_array(benches), "no benchmarks array");
+	cr_assert_eq(json_array_size(benches), 6, "3 backends + 3 baselines, got %zu",
+		     json_array_size(benches));
+	for (size_t i = 0; i < 3; i++) {
+		json_t *b = find_bench(benches, backends[i]), *cyc, *med, *samples, *st;
+
+		cr_assert_not_null(b, "no benchmark for %s", backends[i]);
+		cr_assert_str_eq(json_string_value(json_object_get(b, "workload")), "alloc-free");
+		cyc = json_object_get(b, "cycles_per_op");
+		cr_assert(json_is_object(cyc), "%s: no cycles_per_op", backends[i]);
+		med = json_object_get(cyc, "median");
+		cr_assert(json_is_number(med), "%s: cycles_per_op.median not a number", backends[i]);
+		cr_assert_gt(json_number_value(med), 0, "%s: median %g", backends[i],
+			     json_number_value(med));
+		samples = json_object_get(b, "samples");
+		cr_assert(json_is_array(samples), "%s: no samples", backends[i]);
+		cr_assert_eq(json_array_size(samples), 3, "%s: %zu samples", backends[i],
+			     json_array_size(samples));
+		cr_assert_eq(json_integer_value(json_object_get(b, "repetitions")), 3);
+		st = json_object_get(b, "backend_stats");
+		cr_assert(json_is_object(st), "%s: no backend_stats", backends[i]);
+		cr_assert(json_is_integer(json_object_get(st, "in_flight")), "%s: no in_flight", backends[i]);
+		cr_assert(json_is_integer(json_object_get(st, "pa_alloc_calls")));
+		cr_assert_eq(json_integer_value(json_object_get(b, "leaked_pages")), 0);
+	}
+	/* buddy goes to the page allocator for every page; ptr_ring_pool recycles in steady state. */
+	{
+		json_t *bs = json_object_get(find_bench(benches, "buddy"), "backend_stats");
+		json_t *ps = json_object_get(find_bench(benches, "ptr_ring_pool"), "backend_stats");
+
+		cr_assert_geq(json_integer_value(json_object_get(bs, "pa_alloc_calls")), 3 * 20000);
+		cr_assert_geq(json_integer_value(json_object_get(ps, "alloc_fast")), 3 * 20000 - 64);
+	}
+	json_decref(root);
+	run_free(&r);
+}
+
+Test(cli, json_to_missing_directory)
+{
+	struct cli_run r = RUN("run", "--alloc", "buddy,ptr_ring_pool,ideal", "--workload", "alloc-free",
+			       "--reps", "3", "--ops", "20000", "--batches", "10",
+			       "--json", "/nonexistent-dir/r.json");
+	struct stat sb;
+
+	cr_assert_neq(r.status, 0, "writing to a missing directory succeeded");
+	cr_assert_lt(r.status, 128, "died of signal %d; stderr:\n%s", r.status - 128, r.err);
+	cr_assert_eq(count_lines(r.err), 1, "expected one line on stderr, got:\n%s", r.err);
+	cr_assert_not_null(strstr(r.err, "/nonexistent-dir/r.json"), "path not named: %s", r.err);
+	cr_assert_neq(stat("/nonexistent-dir", &sb), 0);
+	run_free(&r);
+}
