@@ -2,7 +2,8 @@
 /*
  * The `buddy` backend: no cache of its own, every page straight from and back to the page
  * allocator model, as a driver calling alloc_pages()/__free_pages() per packet would.
- * It is the baseline every recycling scheme has to beat.
+ * It is the baseline every recycling scheme has to beat. With a DMA model such a driver also
+ * maps every page it gets and unmaps it when it hands the page on, so it pays both per packet.
  */
 #include "allocator.h"
 
@@ -25,26 +26,49 @@ static uint64_t buddy_destroy(struct pb_alloc *a)
 	return 0;
 }
 
-static struct pb_page *buddy_alloc(struct pb_alloc *a)
+/* Maps a fresh page for the device; on IOVA exhaustion the page goes back. */
+static bool buddy_map(struct pb_alloc *a, struct pb_page *pg)
 {
-	return pb_alloc_pages(a->mem.zone, a->order);
+	if (pb_likely(!pb_dma_map(a->mem.dma, pg, a->order)))
+		return true;
+	pb_free_pages(a->mem.zone, pg, a->order);
+	return false;
 }
 
-/* @direct means nothing to the page allocator: it has no per-context cache to skip to. */
+static struct pb_page *buddy_alloc(struct pb_alloc *a)
+{
+	struct pb_page *pg = pb_alloc_pages(a->mem.zone, a->order);
+
+	return pg && buddy_map(a, pg) ? pg : NULL;
+}
+
+/*
+ * The driver unmaps when it lets the page go, then drops its reference; whoever holds
+ * another reference frees it later. @direct means nothing to the page allocator.
+ */
 static void buddy_free(struct pb_alloc *a, struct pb_page *pg, bool direct)
 {
+	pb_dma_unmap(a->mem.dma, pg, a->order);
 	pb_free_pages(a->mem.zone, pg, a->order);
 }
 
 static unsigned buddy_alloc_bulk(struct pb_alloc *a, struct pb_page **pages, unsigned n)
 {
-	unsigned i;
+	unsigned i, got;
 
-	if (a->order == 0)
-		return pb_alloc_pages_bulk(a->mem.zone, n, pages);
+	if (a->order == 0) {
+		got = pb_alloc_pages_bulk(a->mem.zone, n, pages);
+		for (i = 0; i < got; i++)
+			if (!buddy_map(a, pages[i]))
+				break;
+		/* Keep the mapped prefix; the unmapped rest goes back. */
+		for (unsigned j = i + 1; j < got; j++)
+			pb_free_pages(a->mem.zone, pages[j], 0);
+		return i;
+	}
 	/* The kernel's bulk API is order-0 only; higher orders go one call at a time. */
 	for (i = 0; i < n; i++) {
-		pages[i] = pb_alloc_pages(a->mem.zone, a->order);
+		pages[i] = buddy_alloc(a);
 		if (!pages[i])
 			break;
 	}
@@ -54,7 +78,7 @@ static unsigned buddy_alloc_bulk(struct pb_alloc *a, struct pb_page **pages, uns
 static void buddy_free_bulk(struct pb_alloc *a, struct pb_page **pages, unsigned n, bool direct)
 {
 	for (unsigned i = 0; i < n; i++)
-		pb_free_pages(a->mem.zone, pages[i], a->order);
+		buddy_free(a, pages[i], direct);
 }
 
 const struct pb_alloc_ops pb_alloc_buddy = {

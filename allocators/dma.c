@@ -18,10 +18,49 @@ struct dma_counts {
 struct pb_dma {
 	enum pb_dma_mode mode;
 	uint64_t half_ns;		/* fixed: the busy-wait at map and at unmap */
+	uint64_t half_cycles;		/* the same in TSC cycles, so the wait does not overshoot */
 	pb_spinlock_t lock pb_cacheline_aligned;	/* the IOVA domain lock (iova_rbtree_lock) */
 	struct pb_iova_domain *iova;
 	struct dma_counts count[PB_MAX_CPUS];
 };
+
+#if defined(__x86_64__)
+#include <x86intrin.h>
+/* TSC cycles per ns against CLOCK_MONOTONIC over 5 ms: enough for a busy-wait's precision. */
+static double tsc_per_ns(void)
+{
+	struct timespec t0, t;
+	uint64_t c0 = __rdtsc(), c1;
+	int64_t ns;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		ns = (t.tv_sec - t0.tv_sec) * 1000000000ll + (t.tv_nsec - t0.tv_nsec);
+	} while (ns < 5000000);
+	c1 = __rdtsc();
+	return (double)(c1 - c0) / (double)ns;
+}
+
+static inline void fixed_wait(const struct pb_dma *d)
+{
+	uint64_t end = __rdtsc() + d->half_cycles;
+
+	/* No pause here: its latency (tens of cycles on recent cores) would overshoot the wait. */
+	while (__rdtsc() < end)
+		;
+}
+#else
+static double tsc_per_ns(void)
+{
+	return 0;
+}
+
+static inline void fixed_wait(const struct pb_dma *d)
+{
+	pb_ndelay(d->half_ns);
+}
+#endif
 
 int pb_dma_parse(const char *v, enum pb_dma_mode *mode, uint64_t *ns, struct pb_err *err)
 {
@@ -70,6 +109,8 @@ struct pb_dma *pb_dma_create(const char *value, struct pb_arena *ar, struct pb_e
 		return NULL;
 	}
 	d->half_ns = ns / 2;
+	if (d->mode == PB_DMA_FIXED)
+		d->half_cycles = (uint64_t)((double)d->half_ns * tsc_per_ns());
 	pb_spin_init(&d->lock);
 	if (d->mode == PB_DMA_IOMMU) {
 		d->iova = pb_iova_create(IOVA_START_PFN, IOVA_LIMIT_PFN);
@@ -104,7 +145,7 @@ int pb_dma_map(struct pb_dma *d, struct pb_page *pg, unsigned order)
 	case PB_DMA_NONE:
 		return 0;
 	case PB_DMA_FIXED:
-		pb_ndelay(d->half_ns);
+		fixed_wait(d);
 		__attribute__((fallthrough));	/* the address is passthrough arithmetic */
 	case PB_DMA_PT:
 		PB_BUG_ON(pg->dma_addr, "dma: mapping a page that is already mapped");
@@ -132,7 +173,7 @@ void pb_dma_unmap(struct pb_dma *d, struct pb_page *pg, unsigned order)
 	case PB_DMA_NONE:
 		return;
 	case PB_DMA_FIXED:
-		pb_ndelay(d->half_ns);
+		fixed_wait(d);
 		__attribute__((fallthrough));
 	case PB_DMA_PT:
 		PB_BUG_ON(!pg->dma_addr, "dma: unmapping a page that is not mapped");

@@ -10,14 +10,23 @@
  * other page is released (and the page allocator gets it when the last user drops it).
  * In-flight pages are hold - release, the way page_pool counts them, so hold is touched
  * only by the allocating context and release is the one shared atomic.
+ *
+ * Pages are DMA-mapped once when they enter the pool and unmapped when they leave it, so a
+ * recycled page costs no mapping at all. With frag=N the pool hands out N-byte fragments of
+ * its pages (page_pool_alloc_frag): the page is charged with a large fragment bias once, each
+ * fragment handed out costs nothing, and each fragment returned is one atomic on the page's
+ * fragment count; the last one puts the page through the normal recycle path.
  */
 #include <stdlib.h>
 #include <string.h>
 #include "allocator.h"
 #include "ptr_ring.h"
+#include "ptr_ring_pool.h"
 
 #define PP_ALLOC_CACHE_SIZE 128		/* as PP_ALLOC_CACHE_SIZE */
 #define PP_ALLOC_CACHE_REFILL 64	/* as PP_ALLOC_CACHE_REFILL */
+/* The fragment bias charged once per page (BIAS_MAX); the kernel's is LONG_MAX/2 on a long. */
+#define PP_FRAG_BIAS_MAX (INT32_MAX / 2)
 
 /* Recycle counters are per CPU slot: frees come from any CPU and must not share a line. */
 struct pp_recycle_stats {
@@ -32,6 +41,10 @@ struct ptr_ring_pool {
 	} alloc pb_cacheline_aligned;
 	uint64_t hold_cnt;		/* pages_state_hold_cnt */
 	struct pb_stats alloc_stats;
+	struct pb_page *frag_page;	/* page being carved into fragments (frag mode) */
+	uint32_t frag_offset;
+	uint32_t frag_users;		/* fragments handed out of frag_page */
+	uint32_t frag_size;		/* 0: whole pages; else bytes per fragment, cache-line aligned */
 
 	struct pb_ptr_ring ring;	/* returns from any context */
 
@@ -39,6 +52,7 @@ struct ptr_ring_pool {
 	struct pp_recycle_stats recycle[PB_MAX_CPUS];
 
 	struct pb_zone *zone;
+	struct pb_dma *dma;
 	unsigned order;
 	unsigned nid;
 };
@@ -47,6 +61,8 @@ static const struct pb_param_spec pp_params[] = {
 	{ "order", PB_PARAM_UINT, 0, PB_MAX_ORDER, NULL, "0", "page order of the pool's pages" },
 	{ "ring", PB_PARAM_UINT, 1, 16384, NULL, "1024",
 	  "ptr_ring entries for non-direct returns (pool_size)" },
+	{ "frag", PB_PARAM_UINT, 0, 65536, NULL, "0",
+	  "hand out fragments of this many bytes (page_pool_alloc_frag); 0: whole pages" },
 	{ 0 },
 };
 
@@ -55,9 +71,10 @@ static inline struct ptr_ring_pool *pp_of(struct pb_alloc *a)
 	return a->priv;
 }
 
-/* page_pool_return_page: the page leaves the pool for good. */
+/* page_pool_return_page: the page leaves the pool for good, unmapped. */
 static void pp_return_page(struct ptr_ring_pool *pp, struct pb_page *pg, struct pb_stats *st)
 {
+	pb_dma_unmap(pp->dma, pg, pp->order);
 	pg->flags &= (uint16_t)~PB_PG_POOL;
 	pg->pp = NULL;
 	pb_atomic64_add(&pp->release_cnt, 1);
@@ -65,11 +82,17 @@ static void pp_return_page(struct ptr_ring_pool *pp, struct pb_page *pg, struct 
 	pb_page_put(pg);
 }
 
-static void pp_set_owner(struct ptr_ring_pool *pp, struct pb_page *pg)
+/* A page enters the pool: mapped once (page_pool_dma_map), owned, counted as held. */
+static bool pp_init_page(struct ptr_ring_pool *pp, struct pb_page *pg)
 {
+	if (pb_unlikely(pb_dma_map(pp->dma, pg, pp->order))) {
+		pb_free_pages(pp->zone, pg, pp->order);
+		return false;
+	}
 	pg->flags |= PB_PG_POOL;
 	pg->pp = pp;
 	pp->hold_cnt++;
+	return true;
 }
 
 /* Empty the ring into the cache under the consumer lock (page_pool_refill_alloc_cache). */
@@ -107,22 +130,22 @@ static pb_noinline struct pb_page *pp_alloc_slow(struct ptr_ring_pool *pp)
 
 	if (pp->order) {
 		pg = pb_alloc_pages(pp->zone, pp->order);
-		if (!pg) {
+		if (!pg || !pp_init_page(pp, pg)) {
 			pp->alloc_stats.alloc_empty++;
 			return NULL;
 		}
-		pp_set_owner(pp, pg);
 		pp->alloc_stats.alloc_slow++;
 		return pg;
 	}
 	n = pb_alloc_pages_bulk(pp->zone, PP_ALLOC_CACHE_REFILL, pp->alloc.cache);
-	if (!n) {
+	/* Pages that fail to map go straight back, as page_pool does; the rest are cached. */
+	for (unsigned i = 0; i < n; i++)
+		if (pp_init_page(pp, pp->alloc.cache[i]))
+			pp->alloc.cache[pp->alloc.count++] = pp->alloc.cache[i];
+	if (!pp->alloc.count) {
 		pp->alloc_stats.alloc_empty++;
 		return NULL;
 	}
-	for (unsigned i = 0; i < n; i++)
-		pp_set_owner(pp, pp->alloc.cache[i]);
-	pp->alloc.count = n;
 	pp->alloc_stats.alloc_slow++;
 	return pp->alloc.cache[--pp->alloc.count];
 }
@@ -209,6 +232,102 @@ static void pp_free_bulk(struct pb_alloc *a, struct pb_page **pages, unsigned n,
 	}
 }
 
+/*
+ * Takes @nr fragment references off @pg; returns what is left. The last user skips the
+ * atomic, as page_pool_defrag_page does: nobody else can be looking.
+ */
+static inline int32_t pp_defrag_page(struct pb_page *pg, int32_t nr)
+{
+	if (pb_atomic_read(&pg->frag_count) == nr)
+		return 0;
+	return pb_atomic_sub_return(&pg->frag_count, nr);
+}
+
+/*
+ * The carved-out page is used up: settle the bias not handed out. When every fragment
+ * already came back the page is reused at once (page_pool_drain_frag); NULL otherwise.
+ */
+static pb_noinline struct pb_page *pp_drain_frag(struct ptr_ring_pool *pp, struct pb_page *pg)
+{
+	if (pb_likely(pp_defrag_page(pg, PP_FRAG_BIAS_MAX - (int32_t)pp->frag_users)))
+		return NULL;
+	if (pb_page_count(pg) == 1 && !(pg->flags & PB_PG_RESERVE))
+		return pg;
+	pp_return_page(pp, pg, &pp->alloc_stats);
+	return NULL;
+}
+
+static bool pp_alloc_frag(struct pb_alloc *a, struct pb_buf *b)
+{
+	struct ptr_ring_pool *pp = a->priv;
+	uint32_t max = (uint32_t)(PB_PAGE_SIZE << pp->order), size = pp->frag_size;
+	struct pb_page *pg = pp->frag_page;
+
+	if (pg && pp->frag_offset + size > max) {
+		pg = pp_drain_frag(pp, pg);
+		if (pg)
+			goto frag_reset;
+	}
+	if (!pg || pp->frag_offset + size > max) {
+		pg = pp_alloc(a);
+		if (pb_unlikely(!pg)) {
+			pp->frag_page = NULL;
+			return false;
+		}
+frag_reset:
+		pp->frag_page = pg;
+		pp->frag_users = 1;
+		pp->frag_offset = size;
+		pb_atomic_set(&pg->frag_count, PP_FRAG_BIAS_MAX);
+		*b = (struct pb_buf){ pg, 0, size, size };
+		return true;
+	}
+	*b = (struct pb_buf){ pg, pp->frag_offset, size, size };
+	pp->frag_users++;
+	pp->frag_offset += size;
+	pp->alloc_stats.alloc_fast++;
+	return true;
+}
+
+static bool pp_alloc_buf(struct pb_alloc *a, struct pb_buf *b)
+{
+	struct ptr_ring_pool *pp = a->priv;
+
+	if (pp->frag_size)
+		return pp_alloc_frag(a, b);
+	b->page = pp_alloc(a);
+	b->offset = 0;
+	b->len = b->truesize = (uint32_t)(PB_PAGE_SIZE << pp->order);
+	return b->page != NULL;
+}
+
+/* A fragment comes back: only the last one of its page returns the page to the pool. */
+static void pp_free_buf(struct pb_alloc *a, const struct pb_buf *b, bool direct)
+{
+	struct ptr_ring_pool *pp = a->priv;
+
+	if (pp->frag_size && pp_defrag_page(b->page, 1))
+		return;
+	pp_free(a, b->page, direct);
+}
+
+void pb_ptr_ring_pool_update_nid(struct pb_alloc *a, unsigned nid)
+{
+	struct ptr_ring_pool *pp = a->priv;
+
+	if (pp->nid == nid)
+		return;
+	pp->nid = nid;
+	/* Cached pages belong to the old node: let them go (page_pool_update_nid). */
+	while (pp->alloc.count)
+		pp_return_page(pp, pp->alloc.cache[--pp->alloc.count], &pp->alloc_stats);
+}
+
+unsigned pb_ptr_ring_pool_nid(struct pb_alloc *a)
+{
+	return ((struct ptr_ring_pool *)a->priv)->nid;
+}
+
 static uint64_t pp_in_flight(struct ptr_ring_pool *pp)
 {
 	return pp->hold_cnt - (uint64_t)pb_atomic64_read(&pp->release_cnt);
@@ -226,7 +345,16 @@ static int pp_create(struct pb_alloc *a, const struct pb_params *p, struct pb_er
 		return pb_err_set(err, "ptr_ring_pool: cannot allocate the ring");
 	}
 	pp->zone = a->mem.zone;
+	pp->dma = a->mem.dma;
 	pp->order = (unsigned)pb_param_u64(p, pp_params, "order");
+	pp->frag_size = (uint32_t)pb_param_u64(p, pp_params, "frag");
+	pp->frag_size = (pp->frag_size + PB_CACHELINE - 1) & ~(uint32_t)(PB_CACHELINE - 1);
+	if (pp->frag_size > (PB_PAGE_SIZE << pp->order)) {
+		pb_ptr_ring_cleanup(&pp->ring, NULL, NULL);
+		free(pp);
+		return pb_err_set(err, "frag=%s: larger than a pool page (%lu bytes)",
+				  pb_params_raw(p, "frag"), PB_PAGE_SIZE << pb_param_u64(p, pp_params, "order"));
+	}
 	pp->nid = a->mem.arena.node;
 	a->order = pp->order;
 	a->priv = pp;
@@ -250,6 +378,13 @@ static uint64_t pp_destroy(struct pb_alloc *a)
 	struct pb_page *pg;
 	uint64_t in_flight;
 
+	/* The page being carved: drop the fragment bias never handed out. */
+	if (pp->frag_page) {
+		pg = pp->frag_page;
+		pp->frag_page = NULL;
+		if (!pp_defrag_page(pg, PP_FRAG_BIAS_MAX - (int32_t)pp->frag_users))
+			pp_free(a, pg, true);
+	}
 	while (pp->alloc.count)
 		pp_return_page(pp, pp->alloc.cache[--pp->alloc.count], &pp->alloc_stats);
 	while ((pg = pb_ptr_ring_consume(&pp->ring)))
@@ -284,4 +419,6 @@ const struct pb_alloc_ops pb_alloc_ptr_ring_pool = {
 	.free = pp_free,
 	.free_bulk = pp_free_bulk,
 	.stats = pp_stats,
+	.alloc_buf = pp_alloc_buf,
+	.free_buf = pp_free_buf,
 };

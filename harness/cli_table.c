@@ -12,8 +12,9 @@ void pb_table_print(FILE *f, const struct pb_context *ctx, const struct pb_resul
 {
 	char params[256];
 
-	fprintf(f, "%-14s %-18s %-20s %-6s %9s %9s %6s %9s %8s %8s %7s\n", "backend", "workload",
-		"params", "track", "ns/op", "cyc/op", "CV%", "p99 cyc", "atom/op", "pa/op", "ratio");
+	fprintf(f, "%-14s %-18s %-20s %-6s %9s %9s %6s %9s %8s %8s %7s %7s\n", "backend", "workload",
+		"params", "track", "ns/op", "cyc/op", "CV%", "p99 cyc", "atom/op", "pa/op", "map/op",
+		"ratio");
 	for (size_t i = 0; i < n; i++) {
 		const struct pb_result *x = &r[i];
 		bool base = !strcmp(x->kind, "baseline");
@@ -24,11 +25,11 @@ void pb_table_print(FILE *f, const struct pb_context *ctx, const struct pb_resul
 			x->track[0] ? x->track : "-", x->ns.median, x->cycles.median,
 			x->cycles.cv * 100, x->cycles.p99);
 		if (base)
-			fprintf(f, "%8.2f %8s %7s\n", per_op(x->atomics, x->stats_ops), "-", "-");
+			fprintf(f, "%8.2f %8s %7s %7s\n", per_op(x->atomics, x->stats_ops), "-", "-", "-");
 		else
-			fprintf(f, "%8.2f %8.3f %7.2f\n", per_op(x->atomics, x->stats_ops),
+			fprintf(f, "%8.2f %8.3f %7.3f %7.2f\n", per_op(x->atomics, x->stats_ops),
 				per_op(x->stats.pa_alloc_calls + x->stats.pa_free_calls, x->stats_ops),
-				x->ratio);
+				per_op(x->stats.dma_map, x->stats_ops), x->ratio);
 	}
 	fprintf(f, "machine: %s, %u CPUs, TSC %.3f GHz (%s), kernel %s; pinned to CPU",
 		ctx->cpu_model, ctx->num_cpus, ctx->tsc_hz / 1e9,
