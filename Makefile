@@ -2,7 +2,7 @@
 # pagebench: `make` builds, `make bench` measures, `make test` tests. See README.md.
 
 CC      ?= cc
-PKGS    := hwloc jansson inih jemalloc liburcu
+PKGS    := hwloc jansson inih jemalloc liburcu liburcu-cds
 # Only the build and the tests need the packages; `make help` and `make clean` do not.
 ifeq ($(filter clean help distclean,$(MAKECMDGOALS)),)
 DEPS_OK := $(shell scripts/install-deps.sh >&2 && echo ok)

@@ -7,9 +7,12 @@
 
 /* Bus addresses in passthrough/fixed mode: the frame number, offset so 0 never appears. */
 #define PT_BUS_BASE (1ull << 40)
-/* IOVA space: 4 GiB of frames below a 32-bit-like limit, as a typical device domain has. */
+/*
+ * IOVA space: 4 GiB of frames below a 32-bit-like limit, as a typical device domain has.
+ * The limit is the last frame a 32-bit address reaches (inclusive, like DMA_BIT_MASK(32)).
+ */
 #define IOVA_START_PFN 1
-#define IOVA_LIMIT_PFN ((4ull << 30) >> PB_PAGE_SHIFT)
+#define IOVA_LIMIT_PFN (((4ull << 30) >> PB_PAGE_SHIFT) - 1)
 
 struct dma_counts {
 	uint64_t map, unmap;

@@ -20,10 +20,13 @@ void pb_table_print(FILE *f, const struct pb_context *ctx, const struct pb_resul
 		bool base = !strcmp(x->kind, "baseline");
 
 		pb_params_format(&x->params, params, sizeof(params));
-		fprintf(f, "%-14s %-18s %-20s %-6s %9.2f %9.1f %6.1f %9.1f ",
+		char cv[16];
+
+		/* '!' marks a row whose spread is above the unstable threshold. */
+		snprintf(cv, sizeof(cv), "%.1f%s", x->cycles.cv * 100, x->unstable ? "!" : "");
+		fprintf(f, "%-14s %-18s %-20s %-6s %9.2f %9.1f %6s %9.1f ",
 			base ? "(baseline)" : x->alloc, x->workload, params[0] ? params : "-",
-			x->track[0] ? x->track : "-", x->ns.median, x->cycles.median,
-			x->cycles.cv * 100, x->cycles.p99);
+			x->track[0] ? x->track : "-", x->ns.median, x->cycles.median, cv, x->cycles.p99);
 		if (base)
 			fprintf(f, "%8.2f %8s %7s %7s\n", per_op(x->atomics, x->stats_ops), "-", "-", "-");
 		else
@@ -36,6 +39,16 @@ void pb_table_print(FILE *f, const struct pb_context *ctx, const struct pb_resul
 		ctx->tsc_flags[0] ? ctx->tsc_flags : "no invariant TSC flags", ctx->kernel);
 	for (unsigned i = 0; i < ctx->n_measured_cpus; i++)
 		fprintf(f, "%s%u", i ? "," : " ", ctx->measured_cpus[i]);
-	fprintf(f, "; timer overhead %.1f cycles subtracted per batch; median of %u repetitions\n",
-		ctx->timer_overhead_cycles, n ? r[0].repetitions : 0);
+	fprintf(f, "; subtracted: timer %.1f cycles per batch, loop %.2f cycles per op; "
+		"median of %u repetitions, order seed %llu\n",
+		ctx->timer_overhead_cycles, ctx->loop_overhead_cycles, n ? r[0].repetitions : 0,
+		(unsigned long long)ctx->seed);
+	for (size_t i = 0; i < n; i++)
+		if (r[i].warning[0])
+			fprintf(f, "warning: %s: %s\n", r[i].name, r[i].warning);
+	for (size_t i = 0; i < n; i++)
+		if (r[i].unstable) {
+			fprintf(f, "note: rows marked ! vary by more than the unstable threshold across repetitions\n");
+			break;
+		}
 }

@@ -6,6 +6,7 @@
 #ifndef PB_RESULT_H
 #define PB_RESULT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "params.h"
 #include "stats.h"
@@ -13,10 +14,28 @@
 /* Order statistics of a sample set. */
 struct pb_summary {
 	double median, min, max, mean, p99, stddev, cv;
+	double mad;			/* median absolute deviation (unscaled) */
+	double ci_lo, ci_hi;		/* bootstrap 95% confidence interval of the median */
+	unsigned outliers_low;		/* Tukey: below Q1 - 1.5 IQR */
+	unsigned outliers_high;		/* Tukey: above Q3 + 1.5 IQR */
+};
+
+#define PB_MAX_EVENTS 16
+
+/* One PMU event over the measured repetitions of one record. */
+struct pb_event_result {
+	char name[64];
+	bool available;
+	char why[128];			/* when unavailable: the reason in plain words */
+	double total;			/* count over all measured repetitions, scaled if multiplexed */
+	double per_op;			/* total / ops */
+	double running_ratio;		/* time_running / time_enabled (1: not multiplexed) */
+	double *rep_per_op;		/* [repetitions] per-op value of each repetition */
 };
 
 struct pb_result {
 	char name[512];			/* "workload/alloc/params[/track]", unique in a run */
+	char job[64];			/* config job (section) name, "" from the command line */
 	char alloc[32];			/* backend name, "" for baselines */
 	char workload[32];
 	char kind[16];			/* "backend" or "baseline" */
@@ -35,6 +54,10 @@ struct pb_result {
 	uint64_t atomics;		/* locked RMW instructions executed by the track's thread */
 	uint64_t leaked;		/* pages the zone did not get back at destroy */
 	double ratio;			/* median cycles / first backend's, 0 when not applicable */
+	bool unstable;			/* cycles CV above the plan's threshold */
+	unsigned nevents;
+	struct pb_event_result ev[PB_MAX_EVENTS];
+	char warning[160];		/* e.g. a timed batch too short to trust; "" when none */
 };
 
 /* Facts about the machine and the invocation, written beside every result set. */
@@ -54,6 +77,12 @@ struct pb_context {
 	unsigned measured_cpus[8];	/* OS CPU numbers the measured threads were pinned to */
 	unsigned n_measured_cpus;
 	double timer_overhead_cycles;	/* cost of one timed region with nothing in it (subtracted) */
+	double loop_overhead_cycles;	/* cost of one empty loop iteration per op (subtracted) */
+	uint64_t seed;			/* seeds the run order and the bootstrap */
+	char metric[16];		/* "time" or "instructions": what ratios and compare rank by */
+	char pmu_events[256];		/* the event list requested, "" when counters are off */
+	bool pmu_rdpmc;			/* counters read in user space with rdpmc */
+	char pmu_why[160];		/* why counters are unavailable, "" when they work */
 	char cache_desc[256];		/* "L1d 48K L2 2M L3 105M" from hwloc */
 };
 

@@ -53,6 +53,19 @@ static void append(json_t *a, json_t *v, int *bad)
 		*bad = 1;
 }
 
+static json_t *jpair(double a, double b, int *bad)
+{
+	json_t *p = json_array();
+
+	if (!p) {
+		*bad = 1;
+		return NULL;
+	}
+	append(p, jreal(a), bad);
+	append(p, jreal(b), bad);
+	return p;
+}
+
 static json_t *summary_json(const struct pb_summary *s, int *bad)
 {
 	json_t *o = json_object();
@@ -68,6 +81,10 @@ static json_t *summary_json(const struct pb_summary *s, int *bad)
 	put(o, "p99", jreal(s->p99), bad);
 	put(o, "stddev", jreal(s->stddev), bad);
 	put(o, "cv", jreal(s->cv), bad);
+	put(o, "mad", jreal(s->mad), bad);
+	put(o, "median_ci95", jpair(s->ci_lo, s->ci_hi, bad), bad);
+	put(o, "outliers_low", json_integer(s->outliers_low), bad);
+	put(o, "outliers_high", json_integer(s->outliers_high), bad);
 	return o;
 }
 
@@ -105,6 +122,12 @@ static json_t *context_json(const struct pb_context *c, int *bad)
 	put(o, "numa_nodes", json_integer(c->numa_nodes), bad);
 	put(o, "measured_cpus", cpus, bad);
 	put(o, "timer_overhead_cycles", jreal(c->timer_overhead_cycles), bad);
+	put(o, "loop_overhead_cycles", jreal(c->loop_overhead_cycles), bad);
+	put(o, "seed", juint(c->seed), bad);
+	put(o, "metric", json_string(c->metric[0] ? c->metric : "time"), bad);
+	put(o, "pmu_events", json_string(c->pmu_events), bad);
+	put(o, "pmu_rdpmc", json_boolean(c->pmu_rdpmc), bad);
+	put(o, "pmu_unavailable", json_string(c->pmu_why), bad);
 	put(o, "caches", json_string(c->cache_desc), bad);
 	put(o, "schema_version", json_integer(PB_RESULTS_SCHEMA_VERSION), bad);
 	put(o, "library", json_string("pagebench"), bad);
@@ -196,6 +219,41 @@ static json_t *per_op_json(const struct pb_result *r, int *bad)
 	return o;
 }
 
+static json_t *counters_json(const struct pb_result *r, int *bad)
+{
+	json_t *o = json_object();
+
+	if (!o) {
+		*bad = 1;
+		return NULL;
+	}
+	for (unsigned i = 0; i < r->nevents && i < PB_MAX_EVENTS; i++) {
+		const struct pb_event_result *e = &r->ev[i];
+		json_t *ev = json_object(), *reps = json_array();
+
+		if (!ev || !reps) {
+			json_decref(ev);
+			json_decref(reps);
+			*bad = 1;
+			break;
+		}
+		put(ev, "available", json_boolean(e->available), bad);
+		if (!e->available) {
+			put(ev, "why", json_string(e->why), bad);
+			json_decref(reps);
+		} else {
+			put(ev, "total", jreal(e->total), bad);
+			put(ev, "per_op", jreal(e->per_op), bad);
+			put(ev, "running_ratio", jreal(e->running_ratio), bad);
+			for (unsigned k = 0; k < r->repetitions && e->rep_per_op; k++)
+				append(reps, jreal(e->rep_per_op[k]), bad);
+			put(ev, "samples_per_op", reps, bad);
+		}
+		put(o, e->name, ev, bad);
+	}
+	return o;
+}
+
 static json_t *benchmark_json(const struct pb_result *r, int *bad)
 {
 	json_t *o = json_object();
@@ -223,6 +281,13 @@ static json_t *benchmark_json(const struct pb_result *r, int *bad)
 	put(o, "leaked_pages", juint(r->leaked), bad);
 	if (r->ratio != 0.0)
 		put(o, "ratio", jreal(r->ratio), bad);
+	if (r->job[0])
+		put(o, "job", json_string(r->job), bad);
+	put(o, "unstable", json_boolean(r->unstable), bad);
+	if (r->nevents)
+		put(o, "counters", counters_json(r, bad), bad);
+	if (r->warning[0])
+		put(o, "warning", json_string(r->warning), bad);
 	return o;
 }
 

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The run loop. Each backend gets its own instance (own arena and page allocator), one
- * warm-up repetition that is thrown away, then repetitions interleaved across backends so
- * that machine drift lands on all of them alike. Each timed batch has the cost of an empty
- * timed region subtracted.
+ * warm-up repetition that is thrown away (and that grows the operation count until a timed
+ * batch is long enough to trust), then repetitions in which the backends run in an order
+ * shuffled afresh each time from a recorded seed, so machine drift and any "who ran first"
+ * effect land on all of them alike. Each timed batch has the cost of an empty timed region
+ * subtracted, and each operation the cost of an empty loop iteration.
  */
+#include <math.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "placement.h"
@@ -28,12 +32,15 @@ struct instance {
 	struct pb_stats warm;		/* counters after warm-up, subtracted at the end */
 	struct track_acc acc[PB_MAX_TRACKS];
 	uint64_t leaked;
+	char warning[160];
 };
 
 struct runner {
 	const struct pb_plan *plan;
 	struct pb_placement pl;
 	double overhead;		/* cycles of an empty timed region */
+	double loop_overhead;		/* cycles of an empty loop iteration */
+	struct pb_rng rng;		/* run order */
 };
 
 void pb_plan_init(struct pb_plan *plan)
@@ -43,6 +50,9 @@ void pb_plan_init(struct pb_plan *plan)
 	plan->nbatches = 100;
 	plan->baselines = true;
 	plan->cpus[0] = plan->cpus[1] = -1;
+	plan->seed = 1;
+	plan->cv_max = 0.05;
+	plan->min_batch_ns = 20000;
 }
 
 static bool key_taken(const struct pb_plan *plan, const char *key)
@@ -116,6 +126,14 @@ static const char *inst_name(const struct instance *in)
 	return in->ops ? in->ops->name : in->wl->name;
 }
 
+/* Cycles per op of a region, less the empty-loop cost of each op; never negative. */
+static double per_op_net(double cycles, double ops, double loop_overhead)
+{
+	double v = cycles / ops - loop_overhead;
+
+	return v > 0 ? v : 0;
+}
+
 /* One repetition on every thread of the workload; @record keeps its samples. */
 static int run_rep(struct runner *rt, struct instance *in, unsigned rep, bool record,
 		   struct pb_err *err)
@@ -165,9 +183,10 @@ static int run_rep(struct runner *rt, struct instance *in, unsigned rep, bool re
 				c = 0;
 			cycles += c;
 			ops += (double)tr->batch_ops[b];
-			acc->batch_cycles[acc->nbatch++] = c / (double)tr->batch_ops[b];
+			acc->batch_cycles[acc->nbatch++] =
+				per_op_net(c, (double)tr->batch_ops[b], rt->loop_overhead);
 		}
-		acc->rep_cycles[rep] = ops ? cycles / ops : 0;
+		acc->rep_cycles[rep] = ops ? per_op_net(cycles, ops, rt->loop_overhead) : 0;
 		acc->ops += (uint64_t)ops;
 		acc->atomics += atomics[t];
 	}
@@ -258,7 +277,17 @@ static void make_results(const struct runner *rt, const struct pb_context *ctx, 
 	double ns_per_cycle = 1e9 / ctx->tsc_hz;
 	char pbuf[256];
 
-	pb_params_format(&plan->params, pbuf, sizeof(pbuf));
+	struct pb_params own = { 0 };
+
+	/* Only the parameters this backend, its workload or its memory actually took. */
+	for (unsigned i = 0; in->ops && i < plan->params.n; i++) {
+		const char *key = plan->params.kv[i].key;
+
+		if (pb_param_find(pb_mem_params, key) || pb_param_find(in->wl->params, key) ||
+		    pb_param_find(in->ops->params, key))
+			own.kv[own.n++] = plan->params.kv[i];
+	}
+	pb_params_format(&own, pbuf, sizeof(pbuf));
 	for (unsigned t = 0; t < in->wl->nthreads; t++) {
 		struct pb_result *r = &out[t];
 		struct track_acc *acc = &in->acc[t];
@@ -272,7 +301,9 @@ static void make_results(const struct runner *rt, const struct pb_context *ctx, 
 			 in->ops ? "/" : "", in->ops ? in->ops->name : "",
 			 pbuf[0] && in->ops ? "/" : "", in->ops ? pbuf : "",
 			 r->track[0] ? "/" : "", r->track);
-		r->params = in->ops ? plan->params : (struct pb_params){ 0 };
+		r->params = own;
+		snprintf(r->job, sizeof(r->job), "%s", plan->job);
+		snprintf(r->warning, sizeof(r->warning), "%s", in->warning);
 		r->repetitions = plan->reps;
 		r->ops = in->wr.ops;
 		r->rep_cycles = acc->rep_cycles;
@@ -290,6 +321,8 @@ static void make_results(const struct runner *rt, const struct pb_context *ctx, 
 			pb_summarize(r->batch_cycles, r->nbatch, &b);
 			r->cycles.p99 = b.p99;
 		}
+		pb_summarize_robust(r->rep_cycles, plan->reps, 2000, plan->seed, &r->cycles);
+		r->unstable = r->cycles.cv > plan->cv_max;
 		r->ns = r->cycles;
 		r->ns.median *= ns_per_cycle;
 		r->ns.min *= ns_per_cycle;
@@ -297,6 +330,9 @@ static void make_results(const struct runner *rt, const struct pb_context *ctx, 
 		r->ns.mean *= ns_per_cycle;
 		r->ns.p99 *= ns_per_cycle;
 		r->ns.stddev *= ns_per_cycle;
+		r->ns.mad *= ns_per_cycle;
+		r->ns.ci_lo *= ns_per_cycle;
+		r->ns.ci_hi *= ns_per_cycle;
 		if (stats)
 			r->stats = *stats;
 		r->stats_ops = acc->ops;
@@ -320,22 +356,65 @@ static void set_ratios(struct pb_result *r, size_t n)
 	}
 }
 
+/*
+ * The warm-up repetition. While its shortest batch is shorter than plan->min_batch_ns the
+ * operation count is doubled and the warm-up repeated: a batch of a few hundred cycles
+ * would measure the timer, not the work (time_bench's "period too small").
+ */
+static int warm_up(struct runner *rt, const struct pb_context *ctx, struct instance *in,
+		   struct pb_err *err)
+{
+	const struct pb_plan *plan = rt->plan;
+	double min_cycles = (double)plan->min_batch_ns * ctx->tsc_hz / 1e9;
+
+	for (int tries = 0; ; tries++) {
+		uint64_t shortest = UINT64_MAX;
+
+		if (run_rep(rt, in, 0, false, err))
+			return -1;
+		for (unsigned t = 0; t < in->wl->nthreads; t++)
+			for (unsigned b = 0; b < in->wr.track[t].nbatches; b++)
+				if (in->wr.track[t].batch_cycles[b] < shortest)
+					shortest = in->wr.track[t].batch_cycles[b];
+		if ((double)shortest >= min_cycles || plan->ops || tries == 16 ||
+		    in->wr.ops >= (1ull << 36))
+			break;
+		in->wr.ops *= 2;
+	}
+	if (in->wr.track[0].nbatches && (double)in->wr.track[0].batch_cycles[0] < min_cycles)
+		snprintf(in->warning, sizeof(in->warning),
+			 "timed batches shorter than %llu ns: raise --ops or lower --batches",
+			 (unsigned long long)plan->min_batch_ns);
+	return 0;
+}
+
 static int run_set(struct runner *rt, struct pb_context *ctx, struct instance *ins, unsigned n,
 		   struct pb_result *out, size_t *nout, struct pb_err *err)
 {
 	const struct pb_plan *plan = rt->plan;
 	unsigned i, rep;
 
+	unsigned order[PB_MAX_ALLOCS + 3];
+
 	for (i = 0; i < n; i++) {
-		if (run_rep(rt, &ins[i], 0, false, err))
+		if (warm_up(rt, ctx, &ins[i], err))
 			return -1;
 		if (ins[i].alloc)
 			pb_alloc_stats(ins[i].alloc, &ins[i].warm);
+		order[i] = i;
 	}
-	for (rep = 0; rep < plan->reps; rep++)
+	for (rep = 0; rep < plan->reps; rep++) {
+		/* Fisher-Yates: a fresh order every repetition. */
+		for (i = n; i > 1; i--) {
+			unsigned j = (unsigned)pb_rng_below(&rt->rng, i), t = order[i - 1];
+
+			order[i - 1] = order[j];
+			order[j] = t;
+		}
 		for (i = 0; i < n; i++)
-			if (run_rep(rt, &ins[i], rep, true, err))
+			if (run_rep(rt, &ins[order[i]], rep, true, err))
 				return -1;
+	}
 	for (i = 0; i < n; i++) {
 		struct pb_stats st;
 
@@ -352,6 +431,22 @@ static int run_set(struct runner *rt, struct pb_context *ctx, struct instance *i
 }
 
 static const char *const baseline_names[] = { "for-loop", "atomic-inc", "spin-lock" };
+
+/* Median cycles of one empty loop iteration, measured as the for-loop baseline measures it. */
+static double loop_overhead(const struct runner *rt)
+{
+	const struct pb_workload *wl = pb_workload_find("for-loop");
+	uint64_t cyc[21], ops[21];
+	double per[21];
+	struct pb_wl_run wr = { .ops = 200000, .nbatches = 21 };
+
+	wr.track[0].batch_cycles = cyc;
+	wr.track[0].batch_ops = ops;
+	wl->run(&wr, 0);
+	for (unsigned b = 0; b < wr.track[0].nbatches; b++)
+		per[b] = ((double)cyc[b] - rt->overhead) / (double)ops[b];
+	return wr.track[0].nbatches ? fmax(0, pb_median(per, wr.track[0].nbatches)) : 0;
+}
 
 int pb_run(const struct pb_plan *plan, struct pb_context *ctx, struct pb_result **out, size_t *n,
 	   struct pb_err *err)
@@ -376,6 +471,10 @@ int pb_run(const struct pb_plan *plan, struct pb_context *ctx, struct pb_result 
 	ctx->tsc_hz = pb_tsc_calibrate();
 	rt.overhead = pb_timer_overhead();
 	ctx->timer_overhead_cycles = rt.overhead;
+	rt.loop_overhead = loop_overhead(&rt);
+	ctx->loop_overhead_cycles = rt.loop_overhead;
+	rt.rng.s = plan->seed;
+	ctx->seed = plan->seed;
 	ctx->n_measured_cpus = plan->wl->nthreads;
 	for (unsigned t = 0; t < plan->wl->nthreads; t++)
 		ctx->measured_cpus[t] = rt.pl.os_cpu[t];

@@ -22,9 +22,16 @@ struct pb_plan {
 	unsigned nbatches;		/* timed batches per repetition (p99 comes from these) */
 	bool baselines;			/* also run for-loop, atomic-inc, spin-lock */
 	int cpus[2];			/* OS CPUs to pin to; -1 = choose */
+	uint64_t seed;			/* shuffles the run order of each repetition; seeds the bootstrap */
+	double cv_max;			/* a record whose cycles CV exceeds this is flagged unstable */
+	uint64_t min_batch_ns;		/* grow ops until a timed batch lasts this long (0: off) */
+	char job[64];			/* config job name, copied into every record */
 };
 
-/* Fills @plan with defaults: 9 repetitions, 100 batches, baselines on, CPUs chosen. */
+/*
+ * Fills @plan with defaults: 9 repetitions, 100 batches, baselines on, CPUs chosen, seed 1,
+ * unstable above 5% CV, batches grown to at least 20 us.
+ */
 void pb_plan_init(struct pb_plan *plan);
 /*
  * Checks that every --set key is taken by the workload, the memory model or at least one

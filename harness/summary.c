@@ -83,3 +83,70 @@ void pb_summarize(const double *x, size_t n, struct pb_summary *out)
 	out->cv = out->mean != 0.0 ? out->stddev / out->mean : 0.0;
 	free(s);
 }
+
+double pb_median(const double *x, size_t n)
+{
+	struct pb_summary s;
+
+	pb_summarize(x, n, &s);
+	return s.median;
+}
+
+static double *sorted_copy(const double *x, size_t n)
+{
+	double *s = malloc((n ? n : 1) * sizeof(*s));
+
+	if (!s)
+		abort();
+	memcpy(s, x, n * sizeof(*s));
+	qsort(s, n, sizeof(*s), cmp_double);
+	return s;
+}
+
+void pb_summarize_robust(const double *x, size_t n, unsigned resamples, uint64_t seed,
+			 struct pb_summary *out)
+{
+	struct pb_rng rng = { seed };
+	double *s, *dev, *meds, *draw, q1, q3, iqr;
+	size_t i;
+
+	out->mad = out->ci_lo = out->ci_hi = 0;
+	out->outliers_low = out->outliers_high = 0;
+	if (n == 0)
+		return;
+	s = sorted_copy(x, n);
+	dev = malloc(n * sizeof(*dev));
+	draw = malloc(n * sizeof(*draw));
+	meds = malloc((resamples ? resamples : 1) * sizeof(*meds));
+	if (!dev || !draw || !meds)
+		abort();
+	for (i = 0; i < n; i++)
+		dev[i] = fabs(x[i] - out->median);
+	out->mad = pb_median(dev, n);
+
+	q1 = pb_percentile(s, n, 25.0);
+	q3 = pb_percentile(s, n, 75.0);
+	iqr = q3 - q1;
+	for (i = 0; i < n; i++) {
+		if (s[i] < q1 - 1.5 * iqr)
+			out->outliers_low++;
+		else if (s[i] > q3 + 1.5 * iqr)
+			out->outliers_high++;
+	}
+
+	/* Percentile bootstrap: resample with replacement, take each resample's median. */
+	for (unsigned r = 0; r < resamples; r++) {
+		for (i = 0; i < n; i++)
+			draw[i] = x[pb_rng_below(&rng, n)];
+		meds[r] = pb_median(draw, n);
+	}
+	if (resamples) {
+		qsort(meds, resamples, sizeof(*meds), cmp_double);
+		out->ci_lo = pb_percentile(meds, resamples, 2.5);
+		out->ci_hi = pb_percentile(meds, resamples, 97.5);
+	}
+	free(s);
+	free(dev);
+	free(draw);
+	free(meds);
+}

@@ -7,6 +7,7 @@
 #define PB_SUMMARY_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "result.h"
 
 /*
@@ -14,6 +15,35 @@
  * @x is not modified; n == 0 gives all zeros.
  */
 void pb_summarize(const double *x, size_t n, struct pb_summary *out);
+/*
+ * Adds the robust figures to @out, which must already hold pb_summarize()'s: MAD, Tukey outlier counts, and a percentile-bootstrap 95%
+ * confidence interval of the median from @resamples resamples drawn with pb_rng seeded by
+ * @seed (deterministic for a given seed, so a result file can be re-derived).
+ */
+void pb_summarize_robust(const double *x, size_t n, unsigned resamples, uint64_t seed,
+			 struct pb_summary *out);
+/* Median of @x[0..n) (not modified); 0 for n == 0. */
+double pb_median(const double *x, size_t n);
+
+/* A small seeded generator (splitmix64) for resampling and run-order shuffles. */
+struct pb_rng {
+	uint64_t s;
+};
+/* Next 64 random bits. */
+static inline uint64_t pb_rng_next(struct pb_rng *r)
+{
+	uint64_t z = (r->s += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+/* Uniform integer in [0, n) (n > 0); the modulo bias is below 2^-40 for the n used here. */
+static inline uint64_t pb_rng_below(struct pb_rng *r, uint64_t n)
+{
+	return pb_rng_next(r) % n;
+}
+
 /* The @q-th percentile (0..100) of ascending @sorted[0..n), as numpy.percentile's "linear". */
 double pb_percentile(const double *sorted, size_t n, double q);
 

@@ -28,6 +28,9 @@ struct cli_run {
 
 /* A fresh directory per test: the --json target lives in it, so "nothing created" is "empty". */
 static char tmpdir[64];
+/* The last run's output, freed by teardown too when an assertion cut the test short. */
+static struct cli_run *live;
+static json_t *live_json;
 
 static void setup(void)
 {
@@ -55,8 +58,14 @@ static void rm_tree(const char *dir)
 	rmdir(dir);
 }
 
+static void run_free(struct cli_run *r);
+
 static void teardown(void)
 {
+	if (live)
+		run_free(live);
+	json_decref(live_json);
+	live_json = NULL;
 	if (tmpdir[0])
 		rm_tree(tmpdir);
 }
@@ -129,12 +138,16 @@ static struct cli_run run_v(const char *const *args)
 	unlink(errp);
 	return r;
 }
-#define RUN(...) run_v((const char *const[]){ __VA_ARGS__, NULL })
+/* Runs the CLI into the caller's struct cli_run, which teardown frees if the test fails. */
+#define RUN_INTO(r, ...) ((r) = run_v((const char *const[]){ __VA_ARGS__, NULL }), live = &(r))
 
 static void run_free(struct cli_run *r)
 {
 	free(r->out);
 	free(r->err);
+	r->out = r->err = NULL;
+	if (live == r)
+		live = NULL;
 }
 
 static unsigned count_lines(const char *s)
@@ -189,37 +202,47 @@ TestSuite(cli, .init = setup, .fini = teardown, .timeout = 120);
 
 Test(cli, unknown_command)
 {
-	struct cli_run r = RUN("frobnicate", "--json", json_path());
+	static struct cli_run r;
+
+	RUN_INTO(r, "frobnicate", "--json", json_path());
 
 	EXPECT_USAGE(r, "frobnicate");
 }
 
 Test(cli, run_without_workload)
 {
-	struct cli_run r = RUN("run", "--json", json_path(), "--alloc", "buddy");
+	static struct cli_run r;
+
+	RUN_INTO(r, "run", "--json", json_path(), "--alloc", "buddy");
 
 	EXPECT_USAGE(r, "--workload");
 }
 
 Test(cli, unknown_workload)
 {
-	struct cli_run r = RUN("run", "--json", json_path(), "--alloc", "buddy", "--workload", "nosuchwl");
+	static struct cli_run r;
+
+	RUN_INTO(r, "run", "--json", json_path(), "--alloc", "buddy", "--workload", "nosuchwl");
 
 	EXPECT_USAGE(r, "nosuchwl");
 }
 
 Test(cli, unknown_backend)
 {
-	struct cli_run r = RUN("run", "--json", json_path(), "--alloc", "buddy,nosuch", "--workload",
-			       "alloc-free");
+	static struct cli_run r;
+
+	RUN_INTO(r, "run", "--json", json_path(), "--alloc", "buddy,nosuch", "--workload",
+		    "alloc-free");
 
 	EXPECT_USAGE(r, "'nosuch'");
 }
 
 Test(cli, duplicate_backend)
 {
-	struct cli_run r = RUN("run", "--json", json_path(), "--alloc", "ptr_ring_pool,buddy,buddy",
-			       "--workload", "alloc-free");
+	static struct cli_run r;
+
+	RUN_INTO(r, "run", "--json", json_path(), "--alloc", "ptr_ring_pool,buddy,buddy",
+		    "--workload", "alloc-free");
 
 	cr_assert(strstr(r.err, "twice") || strstr(r.err, "duplicate") || strstr(r.err, "more than once"),
 		  "duplicate not reported as such: %s", r.err);
@@ -228,24 +251,30 @@ Test(cli, duplicate_backend)
 
 Test(cli, set_without_equals)
 {
-	struct cli_run r = RUN("run", "--json", json_path(), "--alloc", "buddy", "--workload",
-			       "alloc-free", "--set", "frobkey");
+	static struct cli_run r;
+
+	RUN_INTO(r, "run", "--json", json_path(), "--alloc", "buddy", "--workload",
+		    "alloc-free", "--set", "frobkey");
 
 	EXPECT_USAGE(r, "frobkey", "--set");
 }
 
 Test(cli, set_unknown_key)
 {
-	struct cli_run r = RUN("run", "--json", json_path(), "--alloc", "buddy", "--workload",
-			       "alloc-free", "--set", "frobnicate=1");
+	static struct cli_run r;
+
+	RUN_INTO(r, "run", "--json", json_path(), "--alloc", "buddy", "--workload",
+		    "alloc-free", "--set", "frobnicate=1");
 
 	EXPECT_USAGE(r, "frobnicate");
 }
 
 Test(cli, set_out_of_range)
 {
-	struct cli_run r = RUN("run", "--json", json_path(), "--alloc", "buddy", "--workload",
-			       "alloc-free", "--set", "order=99");
+	static struct cli_run r;
+
+	RUN_INTO(r, "run", "--json", json_path(), "--alloc", "buddy", "--workload",
+		    "alloc-free", "--set", "order=99");
 
 	/* buddy's order goes from 0 to 10 (PB_MAX_ORDER). */
 	EXPECT_USAGE(r, "order", "99", "0", "10");
@@ -253,63 +282,106 @@ Test(cli, set_out_of_range)
 
 Test(cli, set_not_a_number)
 {
-	struct cli_run r = RUN("run", "--json", json_path(), "--alloc", "buddy", "--workload",
-			       "alloc-free", "--set", "mem=abc");
+	static struct cli_run r;
+
+	RUN_INTO(r, "run", "--json", json_path(), "--alloc", "buddy", "--workload",
+		    "alloc-free", "--set", "mem=abc");
 
 	EXPECT_USAGE(r, "mem", "abc");
 }
 
 Test(cli, reps_zero)
 {
-	struct cli_run r = RUN("run", "--json", json_path(), "--alloc", "buddy", "--workload",
-			       "alloc-free", "--reps", "0");
+	static struct cli_run r;
+
+	RUN_INTO(r, "run", "--json", json_path(), "--alloc", "buddy", "--workload",
+		    "alloc-free", "--reps", "0");
 
 	EXPECT_USAGE(r, "--reps", "0");
 }
 
 Test(cli, reps_not_a_number)
 {
-	struct cli_run r = RUN("run", "--json", json_path(), "--alloc", "buddy", "--workload",
-			       "alloc-free", "--reps", "abc");
+	static struct cli_run r;
+
+	RUN_INTO(r, "run", "--json", json_path(), "--alloc", "buddy", "--workload",
+		    "alloc-free", "--reps", "abc");
 
 	EXPECT_USAGE(r, "--reps", "abc");
 }
 
 Test(cli, ops_negative)
 {
-	struct cli_run r = RUN("run", "--json", json_path(), "--alloc", "buddy", "--workload",
-			       "alloc-free", "--ops", "-5");
+	static struct cli_run r;
+
+	RUN_INTO(r, "run", "--json", json_path(), "--alloc", "buddy", "--workload",
+		    "alloc-free", "--ops", "-5");
 
 	EXPECT_USAGE(r, "--ops", "-5");
 }
 
 Test(cli, unknown_option)
 {
-	struct cli_run r = RUN("run", "--json", json_path(), "--alloc", "buddy", "--workload",
-			       "alloc-free", "--frob");
+	static struct cli_run r;
+
+	RUN_INTO(r, "run", "--json", json_path(), "--alloc", "buddy", "--workload",
+		    "alloc-free", "--frob");
 
 	EXPECT_USAGE(r, "--frob");
 }
 
+Test(cli, unknown_short_option)
+{
+	static struct cli_run r;
+
+	RUN_INTO(r, "run", "--json", json_path(), "--alloc", "buddy", "--workload",
+		    "alloc-free", "-z");
+
+	EXPECT_USAGE(r, "-z");
+}
+
+/*
+ * An unknown short option inside a cluster: getopt has not moved optind past the cluster
+ * yet, so argv[optind - 1] is the previous argument, not the offending one.
+ */
+Test(cli, unknown_short_option_in_cluster)
+{
+	static struct cli_run r;
+
+	RUN_INTO(r, "run", "--json", json_path(), "--alloc", "buddy", "--workload",
+		    "alloc-free", "-zq");
+
+	cr_assert(strstr(r.err, "-z") || strstr(r.err, "'z'"),
+		  "the error does not name the unknown option -z: %s", r.err);
+	cr_assert_null(strstr(r.err, "alloc-free"), "the error names an innocent argument: %s", r.err);
+	EXPECT_USAGE(r, "option");
+}
+
 Test(cli, missing_option_value)
 {
-	struct cli_run r = RUN("run", "--json", json_path(), "--alloc", "buddy", "--workload");
+	static struct cli_run r;
+
+	RUN_INTO(r, "run", "--json", json_path(), "--alloc", "buddy", "--workload");
 
 	EXPECT_USAGE(r, "--workload");
 }
 
 Test(cli, cpus_out_of_range)
 {
-	struct cli_run r = RUN("run", "--json", json_path(), "--alloc", "buddy", "--workload",
-			       "alloc-free", "--cpus", "9999", "--reps", "3", "--ops", "1000");
+	static struct cli_run r;
+
+	RUN_INTO(r, "run", "--json", json_path(), "--alloc", "buddy", "--workload",
+		    "alloc-free", "--cpus", "9999", "--reps", "3", "--ops", "1000");
 
 	EXPECT_USAGE(r, "9999");
 }
 
 Test(cli, cross_cpu_with_one_context_backend)
 {
-	struct cli_run r = RUN("run", "--json", json_path(), "--alloc", "ptr_ring_pool,ideal",
-			       "--workload", "cross-cpu", "--reps", "3", "--ops", "1000");
+	static struct cli_run r;
+
+	RUN_INTO(r, "run", "--json", json_path(), "--alloc", "ptr_ring_pool,ideal",
+		    "--workload", "cross-cpu", "--reps", "3", "--ops", "1000");
 
 	EXPECT_USAGE(r, "ideal", "cross-cpu");
 }
@@ -321,7 +393,9 @@ Test(cli, list_names_everything)
 		"alloc-free", "alloc-free-remote", "alloc-free-slow", "outstanding", "bulk",
 		"cross-cpu", "for-loop", "atomic-inc", "spin-lock",
 	};
-	struct cli_run r = RUN("list");
+	static struct cli_run r;
+
+	RUN_INTO(r, "list");
 
 	cr_assert_eq(r.status, 0, "list exited %d: %s", r.status, r.err);
 	cr_assert_str_empty(r.err);
@@ -346,7 +420,9 @@ Test(cli, list_names_everything)
 
 Test(cli, run_help)
 {
-	struct cli_run r = RUN("run", "--help");
+	static struct cli_run r;
+
+	RUN_INTO(r, "run", "--help");
 
 	cr_assert_eq(r.status, 0, "run --help exited %d: %s", r.status, r.err);
 	cr_assert_str_empty(r.err);
@@ -397,10 +473,12 @@ Test(cli, small_real_run)
 {
 	static const char *const backends[] = { "buddy", "ptr_ring_pool", "ideal" };
 	static const char *const baselines[] = { "for-loop", "atomic-inc", "spin-lock" };
-	struct cli_run r = RUN("run", "--alloc", "buddy,ptr_ring_pool,ideal", "--workload", "alloc-free",
-			       "--reps", "3", "--ops", "20000", "--batches", "10", "--json", json_path());
+	static struct cli_run r;
 	json_error_t jerr;
 	json_t *root, *ctx, *benches, *hz;
+
+	RUN_INTO(r, "run", "--alloc", "buddy,ptr_ring_pool,ideal", "--workload", "alloc-free",
+		    "--reps", "3", "--ops", "20000", "--batches", "10", "--json", json_path());
 
 	cr_assert_eq(r.status, 0, "run exited %d; stderr:\n%s", r.status, r.err);
 	cr_assert_str_empty(r.err, "a successful run wrote to stderr: %s", r.err);
@@ -412,7 +490,7 @@ Test(cli, small_real_run)
 	}
 	cr_assert_eq(dir_entries(tmpdir), 1, "the run left more than its results file in %s", tmpdir);
 
-	root = json_load_file(json_path(), 0, &jerr);
+	root = live_json = json_load_file(json_path(), 0, &jerr);
 	cr_assert_not_null(root, "%s: %s (line %d)", json_path(), jerr.text, jerr.line);
 	ctx = json_object_get(root, "context");
 	cr_assert(json_is_object(ctx), "no context object");
@@ -421,8 +499,29 @@ Test(cli, small_real_run)
 	cr_assert_gt(json_number_value(hz), 0);
 	benches = json_object_get(root, "benchmarks");
 	cr_assert(json_is_array(benches), "no benchmarks array");
-	cr_assert_eq(json_array_size(benches), 6, "3 backends + 3 baselines, got %zu",
-		     json_array_size(benches));
+	{
+		size_t i, nbackend = 0;
+		json_t *b;
+
+		json_array_foreach(benches, i, b) {
+			const char *kind = json_string_value(json_object_get(b, "kind"));
+
+			cr_assert_not_null(kind, "benchmark %zu has no kind", i);
+			nbackend += !strcmp(kind, "backend");
+		}
+		cr_assert_eq(nbackend, 3, "expected one record per backend, got %zu", nbackend);
+		for (i = 0; i < 3; i++) {
+			bool found = false;
+
+			json_array_foreach(benches, nbackend, b) {
+				const char *wl = json_string_value(json_object_get(b, "workload"));
+				const char *kind = json_string_value(json_object_get(b, "kind"));
+
+				found |= wl && !strcmp(wl, baselines[i]) && !strcmp(kind, "baseline");
+			}
+			cr_assert(found, "no baseline record for %s", baselines[i]);
+		}
+	}
 	for (size_t i = 0; i < 3; i++) {
 		json_t *b = find_bench(benches, backends[i]), *cyc, *med, *samples, *st;
 
@@ -454,15 +553,18 @@ Test(cli, small_real_run)
 		cr_assert_geq(json_integer_value(json_object_get(ps, "alloc_fast")), 3 * 20000 - 64);
 	}
 	json_decref(root);
+	live_json = NULL;
 	run_free(&r);
 }
 
 Test(cli, json_to_missing_directory)
 {
-	struct cli_run r = RUN("run", "--alloc", "buddy,ptr_ring_pool,ideal", "--workload", "alloc-free",
-			       "--reps", "3", "--ops", "20000", "--batches", "10",
-			       "--json", "/nonexistent-dir/r.json");
+	static struct cli_run r;
 	struct stat sb;
+
+	RUN_INTO(r, "run", "--alloc", "buddy,ptr_ring_pool,ideal", "--workload", "alloc-free",
+		    "--reps", "3", "--ops", "20000", "--batches", "10",
+		    "--json", "/nonexistent-dir/r.json");
 
 	cr_assert_neq(r.status, 0, "writing to a missing directory succeeded");
 	cr_assert_lt(r.status, 128, "died of signal %d; stderr:\n%s", r.status - 128, r.err);

@@ -12,6 +12,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "ptr_ring.h"
 
@@ -492,12 +493,15 @@ Test(ptr_ring, spsc_publishes_contents, .timeout = 120)
 
 static struct pb_ptr_ring mpsc_ring;
 static atomic_int mpsc_done;
+static pthread_barrier_t mpsc_start;
 
 static void *mpsc_producer(void *arg)
 {
 	uintptr_t id = (uintptr_t)arg;
 	unsigned spins = 0;
 
+	/* Both producers start together: their first entries are the likeliest to collide. */
+	pthread_barrier_wait(&mpsc_start);
 	for (uintptr_t i = 0; i < MPSC_COUNT; i++)
 		while (pb_ptr_ring_produce(&mpsc_ring, V(((i << 1) | id) + 2)))
 			backoff(&spins);
@@ -515,6 +519,7 @@ Test(ptr_ring, mpsc_locked_threads, .timeout = 120)
 
 	ring_init(&mpsc_ring, SPSC_RING);
 	atomic_store(&mpsc_done, 0);
+	pthread_barrier_init(&mpsc_start, NULL, MPSC_PRODUCERS);
 	for (uintptr_t p = 0; p < MPSC_PRODUCERS; p++)
 		cr_assert_eq(pthread_create(&t[p], NULL, mpsc_producer, (void *)p), 0);
 	for (;;) {
@@ -550,5 +555,71 @@ Test(ptr_ring, mpsc_locked_threads, .timeout = 120)
 	for (int p = 0; p < MPSC_PRODUCERS; p++)
 		cr_expect_eq(next[p], MPSC_COUNT, "producer %d ended at %ld", p, next[p]);
 	cr_expect(pb_ptr_ring_empty(&mpsc_ring));
+	pthread_barrier_destroy(&mpsc_start);
 	pb_ptr_ring_cleanup(&mpsc_ring, NULL, NULL);
+}
+
+/*
+ * Each locked variant must wait for its own lock (checked by holding it from here while
+ * a thread calls the variant) and must not take the other side's (checked by holding
+ * that one and calling the variant directly: taking it would deadlock into the timeout).
+ * On a 2-CPU machine the stress test above rarely catches a missing lock; this does.
+ */
+enum locked_op { OP_PRODUCE, OP_FULL, OP_CONSUME, OP_CONSUME_BATCHED, OP_EMPTY, OP_NR };
+
+static struct pb_ptr_ring lock_ring;
+static atomic_int lock_op_finished;
+
+static long run_locked_op(enum locked_op op)
+{
+	void *arr[2];
+
+	switch (op) {
+	case OP_PRODUCE:
+		return pb_ptr_ring_produce(&lock_ring, V(1));
+	case OP_FULL:
+		return pb_ptr_ring_full(&lock_ring);
+	case OP_CONSUME:
+		return (long)(uintptr_t)pb_ptr_ring_consume(&lock_ring);
+	case OP_CONSUME_BATCHED:
+		return pb_ptr_ring_consume_batched(&lock_ring, arr, 2);
+	case OP_EMPTY:
+	default:
+		return pb_ptr_ring_empty(&lock_ring);
+	}
+}
+
+static void *locked_op_thread(void *arg)
+{
+	run_locked_op((enum locked_op)(intptr_t)arg);
+	atomic_store(&lock_op_finished, 1);
+	return NULL;
+}
+
+Test(ptr_ring, locked_variants_take_their_lock, .timeout = 10)
+{
+	for (int op = 0; op < OP_NR; op++) {
+		bool producer_side = op == OP_PRODUCE || op == OP_FULL;
+		pb_spinlock_t *own = producer_side ? &lock_ring.producer_lock : &lock_ring.consumer_lock;
+		pb_spinlock_t *other = producer_side ? &lock_ring.consumer_lock : &lock_ring.producer_lock;
+		pthread_t t;
+
+		ring_init(&lock_ring, 4);
+		/* One entry queued, so consume variants have something to take. */
+		cr_assert_eq(__pb_ptr_ring_produce(&lock_ring, V(9)), 0);
+
+		atomic_store(&lock_op_finished, 0);
+		pb_spin_lock(own);
+		cr_assert_eq(pthread_create(&t, NULL, locked_op_thread, (void *)(intptr_t)op), 0);
+		usleep(20000);
+		cr_expect_not(atomic_load(&lock_op_finished), "op %d ran while its lock was held", op);
+		pb_spin_unlock(own);
+		pthread_join(t, NULL);
+		cr_expect(atomic_load(&lock_op_finished));
+
+		pb_spin_lock(other);
+		run_locked_op((enum locked_op)op);
+		pb_spin_unlock(other);
+		pb_ptr_ring_cleanup(&lock_ring, NULL, NULL);
+	}
 }

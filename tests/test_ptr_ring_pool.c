@@ -469,6 +469,34 @@ Test(ptr_ring_pool, shared_page_non_direct_is_released)
 	destroy_clean(a);
 }
 
+/* A page taken from the reserves (pfmemalloc) must never be recycled, on either path. */
+Test(ptr_ring_pool, reserve_page_is_released)
+{
+	struct pb_alloc *a = POOL("mem=8M");
+	struct pb_page *v[REFILL], *x, *y;
+	struct pb_stats s;
+	size_t nr;
+
+	alloc_n(a, v, REFILL);
+	x = v[0];
+	y = v[1];
+	x->flags |= PB_PG_RESERVE;
+	y->flags |= PB_PG_RESERVE;
+	nr = zone_free(a);
+	pb_alloc_free(a, x, true);
+	pb_alloc_free(a, y, false);
+	s = stats_of(a);
+	cr_assert_eq(s.recycle_cached, 0, "a reserve page was cached");
+	cr_assert_eq(s.recycle_ring, 0, "a reserve page went to the ring");
+	cr_assert_eq(s.released, 2);
+	cr_assert_eq(zone_free(a), nr + 2);
+	cr_assert_eq(pb_page_count(x), 0);
+	cr_assert_eq(pb_page_count(y), 0);
+	assert_in_flight_consistent(a);
+	free_n(a, v + 2, REFILL - 2, true);
+	destroy_clean(a);
+}
+
 static uint64_t xorshift(uint64_t *s)
 {
 	uint64_t x = *s;

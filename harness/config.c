@@ -1,0 +1,562 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Loading experiment files. inih splits the lines; a reader wrapped around it supplies what
+ * inih's handler is not told: the line of each key, and the section headers themselves
+ * (inih reports keys only, so an empty or a repeated section would be invisible). The
+ * whole file is collected first, then each job is built the way `pagebench run` builds a
+ * plan from options and checked with the same checks, so a file that loads will start.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "config.h"
+
+struct entry {
+	char key[64];
+	char value[256];
+	int line;
+};
+
+struct section {
+	char name[PB_JOB_NAME_LEN];
+	int line;
+	unsigned n, cap;
+	struct entry *ents;
+};
+
+struct loader {
+	FILE *f;
+	char shown[112];	/* the path as messages show it: long ones keep their tail */
+	int line;		/* lines read so far, which is the line inih is working on */
+	struct section *sects;
+	unsigned nsects, cap;
+	struct pb_err *err;
+	int err_line;		/* line of the first problem; 0 while there is none */
+};
+
+/*
+ * Records a problem at @line unless one is recorded already: the file is read top to
+ * bottom, so the first is the earliest, and that is the one worth fixing first.
+ */
+static int __attribute__((format(printf, 3, 4))) fail(struct loader *ld, int line,
+						      const char *fmt, ...)
+{
+	char what[PB_ERR_LEN];
+	va_list ap;
+
+	if (ld->err_line)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	ld->err_line = line;
+	return pb_err_set(ld->err, "%s:%d: %s", ld->shown, line, what);
+}
+
+static bool valid_name(const char *s, size_t len)
+{
+	if (!len || len >= PB_JOB_NAME_LEN)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr("-_.", s[i]))
+			return false;
+	return true;
+}
+
+static void new_section(struct loader *ld, const char *name, size_t len)
+{
+	struct section *s;
+
+	if (!valid_name(name, len)) {
+		fail(ld, ld->line, "[%.*s]: a section name is 1 to %d letters, digits, '-', '_' or '.'",
+		     (int)(len < 80 ? len : 80), name, PB_JOB_NAME_LEN - 1);
+		return;
+	}
+	for (unsigned i = 0; i < ld->nsects; i++) {
+		if (strlen(ld->sects[i].name) == len && !strncmp(ld->sects[i].name, name, len)) {
+			fail(ld, ld->line, "[%.*s]: duplicate section (first at line %d)", (int)len, name,
+			     ld->sects[i].line);
+			return;
+		}
+	}
+	/* Defaults after a job would apply to some jobs and not others: keep the file honest. */
+	if (ld->nsects && len == 6 && !strncmp(name, "global", 6)) {
+		fail(ld, ld->line, "[global]: must come before the first job");
+		return;
+	}
+	if (ld->nsects == ld->cap) {
+		unsigned cap = ld->cap ? 2 * ld->cap : 8;
+		struct section *n = realloc(ld->sects, cap * sizeof(*n));
+
+		if (!n) {
+			fail(ld, ld->line, "out of memory");
+			return;
+		}
+		ld->sects = n;
+		ld->cap = cap;
+	}
+	s = &ld->sects[ld->nsects++];
+	memset(s, 0, sizeof(*s));
+	memcpy(s->name, name, len);
+	s->line = ld->line;
+}
+
+/*
+ * Looks at each raw line before inih does: section headers are recorded here, and an
+ * indented line is refused because inih would append it to the previous key's value.
+ */
+static void see_line(struct loader *ld, const char *buf)
+{
+	const char *s = buf, *p, *end;
+
+	if (ld->line == 1 && !strncmp(s, "\xEF\xBB\xBF", 3))
+		s += 3;		/* a UTF-8 byte order mark, which inih skips too */
+	for (p = s; *p && isspace((unsigned char)*p); p++)
+		;
+	if (!*p || *p == ';' || *p == '#')
+		return;
+	if (p > s) {
+		fail(ld, ld->line, "indented line: inih would read it as more of the previous value; remove the indentation");
+		return;
+	}
+	if (*p != '[')
+		return;		/* a key: the handler gets it */
+	end = strchr(p, ']');
+	if (end)		/* without ']' inih reports the line as malformed */
+		new_section(ld, p + 1, (size_t)(end - p - 1));
+}
+
+/* inih's fgets: counts lines, and refuses lines inih would split into pieces. */
+static char *read_line(char *buf, int num, void *stream)
+{
+	struct loader *ld = stream;
+	size_t len;
+	int c;
+
+	if (!fgets(buf, num, ld->f))
+		return NULL;
+	ld->line++;
+	len = strlen(buf);
+	if (len && buf[len - 1] != '\n') {
+		c = fgetc(ld->f);
+		if (c != '\n' && c != EOF) {
+			fail(ld, ld->line, "line longer than %d characters", num - 2);
+			/* Swallow the rest so that inih's line count stays ours. */
+			while (c != '\n' && c != EOF)
+				c = fgetc(ld->f);
+		}
+	}
+	see_line(ld, buf);
+	return buf;
+}
+
+static const struct entry *find_entry(const struct section *s, const char *key)
+{
+	for (unsigned i = 0; i < s->n; i++)
+		if (!strcmp(s->ents[i].key, key))
+			return &s->ents[i];
+	return NULL;
+}
+
+/* Always returns 1: problems are recorded with their line, inih's own count is for syntax. */
+static int on_key(void *user, const char *section, const char *key, const char *value)
+{
+	struct loader *ld = user;
+	const struct entry *prev;
+	struct section *s;
+	struct entry *e;
+
+	(void)section;	/* the reader saw the header; inih's copy is cut at 50 characters */
+	if (ld->err_line)
+		return 1;
+	if (!ld->nsects) {
+		fail(ld, ld->line, "%s: outside any section (put it under [global] or a job)", key);
+		return 1;
+	}
+	s = &ld->sects[ld->nsects - 1];
+	prev = find_entry(s, key);
+	if (prev) {
+		fail(ld, ld->line, "[%s] %s: given twice (first at line %d)", s->name, key, prev->line);
+		return 1;
+	}
+	if (!*value) {
+		fail(ld, ld->line, "[%s] %s: empty value", s->name, key);
+		return 1;
+	}
+	if (strstr(value, " #") || strstr(value, "\t#")) {
+		fail(ld, ld->line, "[%s] %s: '#' starts a comment only at the start of a line; after a value use ';'",
+		     s->name, key);
+		return 1;
+	}
+	if (strlen(key) >= sizeof(e->key) || strlen(value) >= sizeof(e->value)) {
+		fail(ld, ld->line, "[%s] %.64s: key or value too long", s->name, key);
+		return 1;
+	}
+	if (s->n == s->cap) {
+		unsigned cap = s->cap ? 2 * s->cap : 8;
+		struct entry *n = realloc(s->ents, cap * sizeof(*n));
+
+		if (!n) {
+			fail(ld, ld->line, "out of memory");
+			return 1;
+		}
+		s->ents = n;
+		s->cap = cap;
+	}
+	e = &s->ents[s->n++];
+	strcpy(e->key, key);
+	strcpy(e->value, value);
+	e->line = ld->line;
+	return 1;
+}
+
+/* The job keys that are not parameters; each set() mirrors the `pagebench run` option. */
+
+static int set_alloc(struct pb_job *job, const char *v, struct pb_err *err)
+{
+	struct pb_plan *plan = &job->plan;
+	char buf[256], *save = NULL, *tok;
+
+	plan->nallocs = 0;
+	if (!strcmp(v, "all")) {
+		for (const struct pb_alloc_ops *const *o = pb_alloc_registry; *o; o++)
+			plan->allocs[plan->nallocs++] = *o;
+		return 0;
+	}
+	snprintf(buf, sizeof(buf), "%s", v);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		const struct pb_alloc_ops *o;
+		char *end = tok + strlen(tok);
+
+		while (isspace((unsigned char)*tok))
+			tok++;
+		while (end > tok && isspace((unsigned char)end[-1]))
+			*--end = '\0';
+		o = pb_alloc_find(tok);
+		if (!o)
+			return pb_err_set(err, "unknown backend '%.64s' (see pagebench list)", tok);
+		for (unsigned i = 0; i < plan->nallocs; i++)
+			if (plan->allocs[i] == o)
+				return pb_err_set(err, "'%s' given twice", tok);
+		if (plan->nallocs == PB_MAX_ALLOCS)
+			return pb_err_set(err, "more than %d backends", PB_MAX_ALLOCS);
+		plan->allocs[plan->nallocs++] = o;
+	}
+	if (!plan->nallocs)
+		return pb_err_set(err, "empty list");
+	return 0;
+}
+
+static int set_workload(struct pb_job *job, const char *v, struct pb_err *err)
+{
+	job->plan.wl = pb_workload_find(v);
+	if (!job->plan.wl)
+		return pb_err_set(err, "unknown workload '%.64s' (see pagebench list)", v);
+	return 0;
+}
+
+/* The same bounds as the options; pb_param_parse also takes k/m/g suffixes. */
+static int parse_count(const char *key, const char *v, uint64_t min, uint64_t max, uint64_t *out,
+		       struct pb_err *err)
+{
+	const struct pb_param_spec s = { .key = key, .type = PB_PARAM_UINT, .min = min, .max = max };
+
+	return pb_param_parse(&s, v, out, err);
+}
+
+static int set_reps(struct pb_job *job, const char *v, struct pb_err *err)
+{
+	uint64_t x;
+
+	if (parse_count("reps", v, 1, 1000, &x, err))
+		return -1;
+	job->plan.reps = (unsigned)x;
+	return 0;
+}
+
+static int set_ops(struct pb_job *job, const char *v, struct pb_err *err)
+{
+	return parse_count("ops", v, 1, 1ull << 40, &job->plan.ops, err);
+}
+
+static int set_batches(struct pb_job *job, const char *v, struct pb_err *err)
+{
+	uint64_t x;
+
+	if (parse_count("batches", v, 1, 100000, &x, err))
+		return -1;
+	job->plan.nbatches = (unsigned)x;
+	return 0;
+}
+
+static int set_cpus(struct pb_job *job, const char *v, struct pb_err *err)
+{
+	char *end;
+	long a, b = -1;
+
+	errno = 0;
+	a = strtol(v, &end, 10);
+	if (*end == ',')
+		b = strtol(end + 1, &end, 10);
+	if (*v < '0' || *v > '9' || *end || errno || a < 0 || a > 4095 || b < -1 || b > 4095)
+		return pb_err_set(err, "'%.64s': expected CPU numbers 'A' or 'A,B'", v);
+	job->plan.cpus[0] = (int)a;
+	job->plan.cpus[1] = (int)b;
+	return 0;
+}
+
+static int set_baselines(struct pb_job *job, const char *v, struct pb_err *err)
+{
+	const struct pb_param_spec s = { .key = "baselines", .type = PB_PARAM_BOOL };
+	uint64_t x;
+
+	if (pb_param_parse(&s, v, &x, err))
+		return -1;
+	job->plan.baselines = x;
+	return 0;
+}
+
+static int set_events(struct pb_job *job, const char *v, struct pb_err *err)
+{
+	if (strlen(v) >= sizeof(job->events))
+		return pb_err_set(err, "list too long");
+	strcpy(job->events, v);
+	return 0;
+}
+
+static int set_metric(struct pb_job *job, const char *v, struct pb_err *err)
+{
+	const struct pb_param_spec s = { .key = "metric", .type = PB_PARAM_ENUM,
+					 .choices = "time|instructions" };
+	uint64_t x;
+
+	if (pb_param_parse(&s, v, &x, err))
+		return -1;
+	snprintf(job->metric, sizeof(job->metric), "%s", v);
+	return 0;
+}
+
+static const struct job_key {
+	const char *key;
+	int (*set)(struct pb_job *job, const char *value, struct pb_err *err);
+} job_keys[] = {
+	{ "alloc", set_alloc },
+	{ "workload", set_workload },
+	{ "reps", set_reps },
+	{ "ops", set_ops },
+	{ "batches", set_batches },
+	{ "cpus", set_cpus },
+	{ "baselines", set_baselines },
+	{ "events", set_events },
+	{ "metric", set_metric },
+	{ NULL, NULL },
+};
+
+static const struct job_key *find_job_key(const char *key)
+{
+	for (const struct job_key *k = job_keys; k->key; k++)
+		if (!strcmp(k->key, key))
+			return k;
+	return NULL;
+}
+
+/*
+ * @key=@value alone against everything in @plan that takes @key: the check pb_plan_check
+ * does for all keys at once, done per key so the problem gets the key's line.
+ */
+static int check_param(const struct pb_plan *plan, const char *kv, const char *key, struct pb_err *err)
+{
+	bool taken = pb_param_find(pb_mem_params, key) || pb_param_find(plan->wl->params, key);
+	struct pb_params one = { .n = 0 };
+	char names[160] = "";
+	size_t off = 0;
+
+	for (unsigned i = 0; i < plan->nallocs; i++) {
+		taken |= pb_param_find(plan->allocs[i]->params, key) != NULL;
+		if (off < sizeof(names))
+			off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s", i ? "," : "",
+						plan->allocs[i]->name);
+	}
+	if (!taken)
+		return pb_err_set(err, "unknown key: not a parameter of the memory model, workload %s%s%s (see pagebench list --params)",
+				  plan->wl->name, plan->nallocs ? " or backends " : "", names);
+	if (pb_params_add(&one, kv, err) || pb_params_check(&one, pb_mem_params, err) ||
+	    pb_params_check(&one, plan->wl->params, err))
+		return -1;
+	for (unsigned i = 0; i < plan->nallocs; i++)
+		if (pb_alloc_check_params(plan->allocs[i], &one, err))
+			return -1;
+	return 0;
+}
+
+/* The keys of @job's section and the [global] ones it does not override, [global]'s first. */
+struct merged {
+	const struct entry *e;
+	const struct section *from;
+};
+
+static unsigned merge(const struct section *global, const struct section *job, struct merged *out)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; global && i < global->n; i++)
+		if (!find_entry(job, global->ents[i].key))
+			out[n++] = (struct merged){ &global->ents[i], global };
+	for (unsigned i = 0; i < job->n; i++)
+		out[n++] = (struct merged){ &job->ents[i], job };
+	return n;
+}
+
+/* Records @why against @m's line; a key [global] gave may fail in one job only: say which. */
+static int fail_key(struct loader *ld, const struct merged *m, const struct section *job,
+		    const struct pb_err *why)
+{
+	return fail(ld, m->e->line, "[%s] %s: %s%s%s%s", m->from->name, m->e->key, why->msg,
+		    m->from != job ? " (inherited by [" : "", m->from != job ? job->name : "",
+		    m->from != job ? "])" : "");
+}
+
+static int build_job(struct loader *ld, const struct section *global, const struct section *s,
+		     struct pb_job *job)
+{
+	struct pb_plan *plan = &job->plan;
+	struct merged *m;
+	struct pb_err why;
+	unsigned n;
+	int rc = -1;
+
+	memset(job, 0, sizeof(*job));
+	pb_plan_init(plan);
+	strcpy(job->name, s->name);
+	strcpy(job->metric, "time");
+	job->line = s->line;
+	m = calloc((global ? global->n : 0) + s->n + 1, sizeof(*m));
+	if (!m)
+		return fail(ld, s->line, "[%s]: out of memory", s->name);
+	n = merge(global, s, m);
+
+	/* The job's shape first: whether a parameter is taken depends on backends and workload. */
+	for (unsigned i = 0; i < n; i++) {
+		const struct job_key *k = find_job_key(m[i].e->key);
+
+		if (k && k->set(job, m[i].e->value, &why)) {
+			fail_key(ld, &m[i], s, &why);
+			goto out;
+		}
+	}
+	if (!plan->wl) {
+		fail(ld, s->line, "[%s]: no workload (set workload = here or in [global])", s->name);
+		goto out;
+	}
+	if (!plan->wl->baseline && !plan->nallocs) {
+		fail(ld, s->line, "[%s]: no alloc: workload %s needs backends (alloc = NAME[,NAME...] or all)",
+		     s->name, plan->wl->name);
+		goto out;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		char kv[sizeof(m[i].e->key) + sizeof(m[i].e->value) + 1];
+
+		if (find_job_key(m[i].e->key))
+			continue;
+		snprintf(kv, sizeof(kv), "%s=%s", m[i].e->key, m[i].e->value);
+		if (check_param(plan, kv, m[i].e->key, &why) || pb_params_add(&plan->params, kv, &why)) {
+			fail_key(ld, &m[i], s, &why);
+			goto out;
+		}
+	}
+	/* What is left is about the job as a whole, e.g. a one-context backend on cross-cpu. */
+	if (pb_plan_check(plan, &why)) {
+		fail(ld, s->line, "[%s]: %s", s->name, why.msg);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(m);
+	return rc;
+}
+
+static int build(struct loader *ld, struct pb_config *cfg)
+{
+	const struct section *global = NULL;
+	struct pb_job *jobs, scratch;
+	unsigned njobs = 0;
+
+	if (ld->nsects && !strcmp(ld->sects[0].name, "global"))
+		global = &ld->sects[0];
+	if (ld->nsects == (global ? 1u : 0u))
+		return pb_err_set(ld->err, "%s: no jobs (every section but [global] is a job)", ld->shown);
+	/* [global]'s own values once, so a bad one is reported even where no job would fail. */
+	memset(&scratch, 0, sizeof(scratch));
+	pb_plan_init(&scratch.plan);
+	for (unsigned i = 0; global && i < global->n; i++) {
+		const struct job_key *k = find_job_key(global->ents[i].key);
+		struct pb_err why;
+
+		if (k && k->set(&scratch, global->ents[i].value, &why))
+			return fail(ld, global->ents[i].line, "[global] %s: %s", k->key, why.msg);
+	}
+	jobs = calloc(ld->nsects, sizeof(*jobs));
+	if (!jobs)
+		return pb_err_set(ld->err, "%s: out of memory", ld->shown);
+	for (unsigned i = global ? 1 : 0; i < ld->nsects; i++) {
+		if (build_job(ld, global, &ld->sects[i], &jobs[njobs])) {
+			free(jobs);
+			return -1;
+		}
+		njobs++;
+	}
+	cfg->jobs = jobs;
+	cfg->njobs = njobs;
+	return 0;
+}
+
+int pb_config_load(const char *path, struct pb_config *cfg, struct pb_err *err)
+{
+	struct loader ld = { .err = err };
+	size_t len = strlen(path);
+	int rc, syntax;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (len < sizeof(ld.shown))
+		strcpy(ld.shown, path);
+	else
+		snprintf(ld.shown, sizeof(ld.shown), "...%s", path + len - (sizeof(ld.shown) - 4));
+	if (len >= sizeof(cfg->path))
+		return pb_err_set(err, "%s: path too long", ld.shown);
+	ld.f = fopen(path, "r");
+	if (!ld.f)
+		return pb_err_set(err, "%s: cannot open: %s", ld.shown, strerror(errno));
+	syntax = ini_parse_stream(read_line, &ld, on_key, &ld);
+	if (ferror(ld.f)) {
+		rc = pb_err_set(err, "%s: cannot read: %s", ld.shown, strerror(errno));
+		goto out;
+	}
+	if (syntax > 0 && (!ld.err_line || syntax < ld.err_line)) {
+		ld.err_line = 0;	/* inih's problem comes first in the file */
+		fail(&ld, syntax, "not a [section], a key = value or a comment");
+	}
+	if (syntax == -2)
+		rc = pb_err_set(err, "%s: out of memory", ld.shown);
+	else if (ld.err_line)
+		rc = -1;
+	else
+		rc = build(&ld, cfg);
+	if (!rc)
+		strcpy(cfg->path, path);
+out:
+	fclose(ld.f);
+	for (unsigned i = 0; i < ld.nsects; i++)
+		free(ld.sects[i].ents);
+	free(ld.sects);
+	return rc;
+}
+
+void pb_config_free(struct pb_config *cfg)
+{
+	free(cfg->jobs);
+	memset(cfg, 0, sizeof(*cfg));
+}

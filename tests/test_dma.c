@@ -1,0 +1,453 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The DMA-mapping model through its public API: what each mode does to dma_addr and to the
+ * map/unmap counters, that IOMMU addresses are distinct and aligned like the kernel's, that
+ * mapping bugs abort, that bad dma= values are rejected by name, and that two CPUs sharing
+ * one IOMMU domain never receive the same IOVA. Nothing here is timed: fixed:NNN is checked
+ * for behaving like passthrough, not for how long it spins.
+ */
+#include <criterion/criterion.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "allocator.h"
+#include "dma.h"
+#include "page.h"
+#include "params.h"
+
+#define NPAGES 1024
+
+struct dfix {
+	struct pb_arena ar;
+	struct pb_dma *d;
+};
+
+static void dfix_init(struct dfix *f, const char *mode, size_t npages)
+{
+	struct pb_err err = { { 0 } };
+
+	pb_cpu_set_id(0);
+	cr_assert_eq(pb_arena_init(&f->ar, npages, -1, false, &err), 0, "arena: %s", err.msg);
+	f->d = pb_dma_create(mode, &f->ar, &err);
+	cr_assert_not_null(f->d, "dma=%s: %s", mode, err.msg);
+}
+
+static void dfix_fini(struct dfix *f)
+{
+	pb_dma_destroy(f->d);
+	pb_arena_fini(&f->ar);
+}
+
+static struct pb_stats dma_stats(const struct pb_dma *d)
+{
+	struct pb_stats s;
+
+	memset(&s, 0, sizeof(s));
+	pb_dma_stats(d, &s);
+	return s;
+}
+
+Test(dma, none_maps_nothing)
+{
+	struct dfix f;
+	struct pb_stats s;
+
+	dfix_init(&f, "none", NPAGES);
+	cr_assert_eq(pb_dma_mode(f.d), PB_DMA_NONE);
+	for (size_t i = 0; i < 16; i++) {
+		struct pb_page *pg = pb_pfn_to_page(&f.ar, i);
+
+		cr_assert_eq(pb_dma_map(f.d, pg, 0), 0);
+		cr_assert_eq(pg->dma_addr, 0);
+	}
+	cr_assert_eq(pb_dma_nr_mapped(f.d), 0);
+	for (size_t i = 0; i < 16; i++)
+		pb_dma_unmap(f.d, pb_pfn_to_page(&f.ar, i), 0);
+	s = dma_stats(f.d);
+	cr_assert_eq(s.dma_map, 0);
+	cr_assert_eq(s.dma_unmap, 0);
+	cr_assert_eq(pb_dma_nr_mapped(f.d), 0);
+	dfix_fini(&f);
+}
+
+/* Maps pages 0..n-1 (every 8th page, order 3 where @mixed), checks counts, unmaps all. */
+static void map_unmap_counts(const char *mode, enum pb_dma_mode want_mode, bool mixed)
+{
+	enum { N = 64 };
+	struct dfix f;
+	struct pb_stats s;
+
+	dfix_init(&f, mode, NPAGES);
+	cr_assert_eq(pb_dma_mode(f.d), want_mode, "dma=%s", mode);
+	for (size_t i = 0; i < N; i++) {
+		struct pb_page *pg = pb_pfn_to_page(&f.ar, i * 8);
+		unsigned order = mixed ? i % 4 : 0;
+
+		cr_assert_eq(pb_dma_map(f.d, pg, order), 0, "dma=%s map %zu", mode, i);
+		cr_assert_neq(pg->dma_addr, 0, "dma=%s left dma_addr 0", mode);
+		cr_assert_eq(pb_dma_nr_mapped(f.d), i + 1);
+	}
+	s = dma_stats(f.d);
+	cr_assert_eq(s.dma_map, N);
+	cr_assert_eq(s.dma_unmap, 0);
+	for (size_t i = 0; i < N; i++) {
+		struct pb_page *pg = pb_pfn_to_page(&f.ar, i * 8);
+
+		pb_dma_unmap(f.d, pg, mixed ? i % 4 : 0);
+		cr_assert_eq(pg->dma_addr, 0, "dma=%s: unmap left the address", mode);
+		cr_assert_eq(pb_dma_nr_mapped(f.d), N - i - 1);
+	}
+	s = dma_stats(f.d);
+	cr_assert_eq(s.dma_map, N);
+	cr_assert_eq(s.dma_unmap, N);
+	/* pb_dma_stats adds to what is there: the harness sums backend and device counters. */
+	s.dma_map = 5;
+	pb_dma_stats(f.d, &s);
+	cr_assert_eq(s.dma_map, N + 5);
+	dfix_fini(&f);
+}
+
+Test(dma, pt_maps_and_counts)
+{
+	map_unmap_counts("pt", PB_DMA_PT, false);
+}
+
+Test(dma, iommu_maps_and_counts)
+{
+	map_unmap_counts("iommu", PB_DMA_IOMMU, true);
+}
+
+Test(dma, fixed_maps_like_pt)
+{
+	struct dfix pt, fx;
+
+	map_unmap_counts("fixed:2000", PB_DMA_FIXED, false);
+	map_unmap_counts("fixed:0", PB_DMA_FIXED, false);
+	/* Same address arithmetic as passthrough for the same page. */
+	dfix_init(&pt, "pt", 16);
+	dfix_init(&fx, "fixed:2000", 16);
+	for (size_t i = 0; i < 16; i++) {
+		struct pb_page *a = pb_pfn_to_page(&pt.ar, i), *b = pb_pfn_to_page(&fx.ar, i);
+
+		cr_assert_eq(pb_dma_map(pt.d, a, 0), 0);
+		cr_assert_eq(pb_dma_map(fx.d, b, 0), 0);
+		cr_assert_eq(a->dma_addr, b->dma_addr, "page %zu", i);
+		cr_assert_eq(a->dma_addr % PB_PAGE_SIZE, 0);
+	}
+	for (size_t i = 0; i < 16; i++) {
+		pb_dma_unmap(pt.d, pb_pfn_to_page(&pt.ar, i), 0);
+		pb_dma_unmap(fx.d, pb_pfn_to_page(&fx.ar, i), 0);
+	}
+	cr_assert_eq(pb_dma_nr_mapped(fx.d), 0);
+	dfix_fini(&pt);
+	dfix_fini(&fx);
+}
+
+Test(dma, pt_addresses_are_distinct_per_page)
+{
+	struct dfix f;
+
+	dfix_init(&f, "pt", NPAGES);
+	for (size_t i = 0; i < NPAGES; i++)
+		cr_assert_eq(pb_dma_map(f.d, pb_pfn_to_page(&f.ar, i), 0), 0);
+	for (size_t i = 1; i < NPAGES; i++)
+		cr_assert_eq(pb_pfn_to_page(&f.ar, i)->dma_addr,
+			     pb_pfn_to_page(&f.ar, i - 1)->dma_addr + PB_PAGE_SIZE);
+	for (size_t i = 0; i < NPAGES; i++)
+		pb_dma_unmap(f.d, pb_pfn_to_page(&f.ar, i), 0);
+	dfix_fini(&f);
+}
+
+struct range {
+	uint64_t lo, hi;
+};
+
+static int cmp_range(const void *a, const void *b)
+{
+	uint64_t x = ((const struct range *)a)->lo, y = ((const struct range *)b)->lo;
+
+	return x < y ? -1 : x > y;
+}
+
+Test(dma, iommu_addresses_distinct_and_aligned)
+{
+	enum { N = 256 };
+	struct dfix f;
+	struct range r[N];
+	uint64_t top;
+
+	dfix_init(&f, "iommu", N * 8);
+	for (size_t i = 0; i < N; i++) {
+		struct pb_page *pg = pb_pfn_to_page(&f.ar, i * 8);
+		unsigned order = i % 4;
+		uint64_t bytes = PB_PAGE_SIZE << order;
+
+		cr_assert_eq(pb_dma_map(f.d, pg, order), 0);
+		cr_assert_eq(pg->dma_addr % bytes, 0, "order %u mapped at %#lx", order,
+			     (unsigned long)pg->dma_addr);
+		/* The domain models a 32-bit device: nothing at or above 4 GiB. */
+		cr_assert_leq(pg->dma_addr + bytes, 4ull << 30, "%#lx", (unsigned long)pg->dma_addr);
+		r[i].lo = pg->dma_addr;
+		r[i].hi = pg->dma_addr + bytes - 1;
+	}
+	top = r[0].lo;
+	/* Sorted by start, each range must end before the next begins. */
+	qsort(r, N, sizeof(r[0]), cmp_range);
+	for (size_t i = 1; i < N; i++)
+		cr_assert_gt(r[i].lo, r[i - 1].hi, "IOVA %#lx overlaps the range at %#lx",
+			     (unsigned long)r[i].lo, (unsigned long)r[i - 1].lo);
+	cr_assert_eq(r[N - 1].lo, top, "the first mapping should get the highest IOVA");
+	for (size_t i = 0; i < N; i++)
+		pb_dma_unmap(f.d, pb_pfn_to_page(&f.ar, i * 8), i % 4);
+	cr_assert_eq(pb_dma_nr_mapped(f.d), 0);
+	/* Freed IOVAs are handed out again rather than leaked: the top frame comes back. */
+	cr_assert_eq(pb_dma_map(f.d, pb_pfn_to_page(&f.ar, 8), 0), 0);
+	cr_assert_eq(pb_pfn_to_page(&f.ar, 8)->dma_addr, top);
+	pb_dma_unmap(f.d, pb_pfn_to_page(&f.ar, 8), 0);
+	dfix_fini(&f);
+}
+
+Test(dma, pt_map_of_mapped_page_aborts, .signal = SIGABRT)
+{
+	struct dfix f;
+
+	dfix_init(&f, "pt", 16);
+	pb_dma_map(f.d, pb_pfn_to_page(&f.ar, 3), 0);
+	pb_dma_map(f.d, pb_pfn_to_page(&f.ar, 3), 0);
+}
+
+Test(dma, iommu_map_of_mapped_page_aborts, .signal = SIGABRT)
+{
+	struct dfix f;
+
+	dfix_init(&f, "iommu", 16);
+	pb_dma_map(f.d, pb_pfn_to_page(&f.ar, 3), 0);
+	pb_dma_map(f.d, pb_pfn_to_page(&f.ar, 3), 0);
+}
+
+Test(dma, pt_unmap_of_unmapped_page_aborts, .signal = SIGABRT)
+{
+	struct dfix f;
+
+	dfix_init(&f, "pt", 16);
+	pb_dma_unmap(f.d, pb_pfn_to_page(&f.ar, 3), 0);
+}
+
+Test(dma, iommu_unmap_of_unmapped_page_aborts, .signal = SIGABRT)
+{
+	struct dfix f;
+
+	dfix_init(&f, "iommu", 16);
+	pb_dma_unmap(f.d, pb_pfn_to_page(&f.ar, 3), 0);
+}
+
+Test(dma, iommu_double_unmap_aborts, .signal = SIGABRT)
+{
+	struct dfix f;
+	struct pb_page *pg;
+	uint64_t addr;
+
+	dfix_init(&f, "iommu", 16);
+	pg = pb_pfn_to_page(&f.ar, 3);
+	pb_dma_map(f.d, pg, 0);
+	addr = pg->dma_addr;
+	pb_dma_unmap(f.d, pg, 0);
+	/* A stale copy of the address: the IOMMU no longer has that range. */
+	pg->dma_addr = addr;
+	pb_dma_unmap(f.d, pg, 0);
+}
+
+Test(dma, check_accepts_valid_values)
+{
+	static const char *const ok[] = { "none", "pt", "iommu", "fixed:0", "fixed:2000",
+					  "fixed:1000000" };
+	struct pb_err err = { { 0 } };
+	enum pb_dma_mode m;
+	uint64_t ns;
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		cr_assert_eq(pb_dma_check(ok[i], &err), 0, "%s: %s", ok[i], err.msg);
+	cr_assert_eq(pb_dma_parse("fixed:2000", &m, &ns, &err), 0);
+	cr_assert_eq(m, PB_DMA_FIXED);
+	cr_assert_eq(ns, 2000);
+	cr_assert_eq(pb_dma_parse("iommu", &m, &ns, &err), 0);
+	cr_assert_eq(m, PB_DMA_IOMMU);
+}
+
+Test(dma, check_rejects_bad_values_by_name)
+{
+	static const char *const bad[] = { "fixed:", "fixed:abc", "fixed:5000000", "bogus",
+					   "fixed:12x", "fixed:-1", "", "IOMMU" };
+	struct pb_err err;
+	struct pb_arena ar;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char want[64];
+
+		memset(&err, 0, sizeof(err));
+		cr_assert_eq(pb_dma_check(bad[i], &err), -1, "dma=%s accepted", bad[i]);
+		snprintf(want, sizeof(want), "dma=%s", bad[i]);
+		cr_assert(strstr(err.msg, want), "error for %s does not name it: %s", bad[i], err.msg);
+	}
+	/* Creation refuses the same values rather than guessing a mode. */
+	pb_cpu_set_id(0);
+	cr_assert_eq(pb_arena_init(&ar, 16, -1, false, &err), 0, "%s", err.msg);
+	cr_assert_null(pb_dma_create("fixed:abc", &ar, &err));
+	cr_assert(strstr(err.msg, "fixed:abc"), "%s", err.msg);
+	pb_arena_fini(&ar);
+}
+
+/* --- two CPUs on one IOMMU domain --- */
+
+#define THREAD_OPS 100000
+#define THREAD_SLOTS 64		/* pages each thread juggles; slot i uses 4 pages at 4 * i */
+#define IOVA_PFNS (1u << 20)	/* the model's IOVA space: 4 GiB of frames */
+
+static _Atomic uint64_t iova_busy[IOVA_PFNS / 64];
+/* Both workers start together, or the first may be done before the second is running. */
+static pthread_barrier_t start_line;
+
+struct worker {
+	struct pb_dma *d;
+	struct pb_arena *ar;
+	unsigned cpu;
+	size_t first_page;
+	uint64_t errors;	/* criterion asserts are not for helper threads */
+	uint64_t maps;
+};
+
+/* Sets (or clears) the bits of an IOVA range; counts a bit that was already so. */
+static void mark(struct worker *w, uint64_t pfn, unsigned order, bool set)
+{
+	for (uint64_t p = pfn; p < pfn + (1u << order); p++) {
+		uint64_t bit = 1ull << (p % 64);
+		uint64_t old;
+
+		if (p >= IOVA_PFNS) {
+			w->errors++;
+			continue;
+		}
+		old = set ? atomic_fetch_or(&iova_busy[p / 64], bit)
+			  : atomic_fetch_and(&iova_busy[p / 64], ~bit);
+		if (!(old & bit) != set)
+			w->errors++;
+	}
+}
+
+static void *worker_run(void *arg)
+{
+	struct worker *w = arg;
+	bool mapped[THREAD_SLOTS] = { false };
+	uint64_t seed = 0x1234567ull + w->cpu;
+
+	pb_cpu_set_id(w->cpu);
+	pthread_barrier_wait(&start_line);
+	while (w->maps < THREAD_OPS && !w->errors) {
+		unsigned slot, order;
+		struct pb_page *pg;
+
+		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+		slot = (unsigned)(seed >> 33) % THREAD_SLOTS;
+		order = slot % 3;
+		pg = pb_pfn_to_page(w->ar, w->first_page + 4 * slot);
+		if (!mapped[slot]) {
+			if (pb_dma_map(w->d, pg, order)) {
+				w->errors++;
+				break;
+			}
+			mapped[slot] = true;
+			if (pg->dma_addr % (PB_PAGE_SIZE << order))
+				w->errors++;
+			mark(w, pg->dma_addr >> PB_PAGE_SHIFT, order, true);
+			w->maps++;
+		} else {
+			/* Clear first: once unmapped, the other CPU may be handed this IOVA. */
+			mark(w, pg->dma_addr >> PB_PAGE_SHIFT, order, false);
+			pb_dma_unmap(w->d, pg, order);
+			mapped[slot] = false;
+		}
+	}
+	for (unsigned slot = 0; slot < THREAD_SLOTS; slot++) {
+		struct pb_page *pg = pb_pfn_to_page(w->ar, w->first_page + 4 * slot);
+
+		if (!mapped[slot])
+			continue;
+		mark(w, pg->dma_addr >> PB_PAGE_SHIFT, slot % 3, false);
+		pb_dma_unmap(w->d, pg, slot % 3);
+	}
+	return NULL;
+}
+
+Test(dma, iommu_two_cpus_never_share_an_iova, .timeout = 60)
+{
+	struct dfix f;
+	struct worker w[2];
+	pthread_t t[2];
+	struct pb_stats s;
+
+	dfix_init(&f, "iommu", 2 * 4 * THREAD_SLOTS);
+	memset(iova_busy, 0, sizeof(iova_busy));
+	cr_assert_eq(pthread_barrier_init(&start_line, NULL, 2), 0);
+	for (unsigned i = 0; i < 2; i++) {
+		w[i] = (struct worker){ .d = f.d, .ar = &f.ar, .cpu = i,
+					.first_page = i * 4 * THREAD_SLOTS };
+		cr_assert_eq(pthread_create(&t[i], NULL, worker_run, &w[i]), 0);
+	}
+	for (unsigned i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	pthread_barrier_destroy(&start_line);
+	for (unsigned i = 0; i < 2; i++) {
+		cr_expect_eq(w[i].errors, 0, "cpu %u saw %lu duplicate or bad IOVAs", i,
+			     (unsigned long)w[i].errors);
+		cr_expect_eq(w[i].maps, THREAD_OPS, "cpu %u mapped only %lu", i,
+			     (unsigned long)w[i].maps);
+	}
+	cr_assert_eq(pb_dma_nr_mapped(f.d), 0);
+	s = dma_stats(f.d);
+	cr_assert_eq(s.dma_map, w[0].maps + w[1].maps);
+	cr_assert_eq(s.dma_unmap, s.dma_map);
+	for (size_t i = 0; i < IOVA_PFNS / 64; i++)
+		cr_assert_eq(iova_busy[i], 0, "IOVA bits left set at word %zu", i);
+	dfix_fini(&f);
+}
+
+/* --- through a backend --- */
+
+Test(dma, buddy_backend_balances_maps_and_unmaps)
+{
+	enum { N = 1000 };
+	const struct pb_alloc_ops *ops = pb_alloc_find("buddy");
+	struct pb_params p;
+	struct pb_err err = { { 0 } };
+	struct pb_alloc *a;
+	struct pb_page *pages[N];
+	struct pb_stats s;
+	unsigned n;
+
+	pb_cpu_set_id(0);
+	cr_assert_not_null(ops);
+	memset(&p, 0, sizeof(p));
+	cr_assert_eq(pb_params_add(&p, "dma=iommu", &err), 0, "%s", err.msg);
+	cr_assert_eq(pb_params_add(&p, "mem=8M", &err), 0, "%s", err.msg);
+	a = pb_alloc_create(ops, &p, &err);
+	cr_assert_not_null(a, "%s", err.msg);
+	cr_assert_eq(pb_dma_mode(a->mem.dma), PB_DMA_IOMMU);
+	for (n = 0; n < N; n++) {
+		pages[n] = pb_alloc_page(a);
+		if (!pages[n])
+			break;
+	}
+	cr_assert_gt(n, 0);
+	for (unsigned i = 0; i < n; i++)
+		pb_alloc_free(a, pages[i], i % 2);
+	pb_alloc_stats(a, &s);
+	cr_assert_eq(s.dma_map, s.dma_unmap, "map %lu unmap %lu", (unsigned long)s.dma_map,
+		     (unsigned long)s.dma_unmap);
+	cr_assert_eq(pb_dma_nr_mapped(a->mem.dma), 0);
+	cr_assert_eq(pb_alloc_destroy(a, NULL), 0);
+}

@@ -1,0 +1,831 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The frag backend against the page_frag_cache / mlx4 2016 scheme it models: fragment
+ * geometry (count per page, downward carving, stride rounding), no atomics while carving,
+ * one atomic to settle a used-up page, reuse in place only when every fragment is back,
+ * never while one is live, the zone getting a page only with its last reference (whoever
+ * drops it), order fallback, one DMA mapping per page obtained, and a destroy that waits
+ * for fragments still out. The zone's own counters and free page count are checked
+ * against the backend's, so a leak, an extra page allocator call or an early free fails.
+ */
+#include <criterion/criterion.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "allocator.h"
+#include "frag.h"
+#include "page_alloc.h"
+#include "params.h"
+
+#define ORDER3 (PB_PAGE_SIZE << 3)	/* 32 KiB */
+#define PER_PAGE (ORDER3 / 1536)	/* 21 fragments of 1536 bytes */
+
+/* A frag instance from "key=value" strings (NULL-terminated). */
+static struct pb_alloc *frag_create_v(const char *const *kv)
+{
+	const struct pb_alloc_ops *ops = pb_alloc_find("frag");
+	struct pb_params p;
+	struct pb_err err = { { 0 } };
+	struct pb_alloc *a;
+
+	pb_cpu_set_id(0);
+	cr_assert_not_null(ops, "frag is not registered");
+	memset(&p, 0, sizeof(p));
+	for (; *kv; kv++)
+		cr_assert_eq(pb_params_add(&p, *kv, &err), 0, "%s: %s", *kv, err.msg);
+	a = pb_alloc_create(ops, &p, &err);
+	cr_assert_not_null(a, "create: %s", err.msg);
+	cr_assert_eq(a->ops, ops);
+	return a;
+}
+#define FRAG(...) frag_create_v((const char *const[]){ __VA_ARGS__, NULL })
+
+static struct pb_stats stats_of(struct pb_alloc *a)
+{
+	struct pb_stats s;
+
+	pb_alloc_stats(a, &s);
+	return s;
+}
+
+/* Free pages of the instance's zone with every pcp list drained back. */
+static size_t zone_free(struct pb_alloc *a)
+{
+	pb_zone_drain_all(a->mem.zone);
+	return pb_zone_nr_free(a->mem.zone);
+}
+
+static size_t zone_used(struct pb_alloc *a)
+{
+	return pb_zone_nr_pages(a->mem.zone) - zone_free(a);
+}
+
+static void alloc_ok(struct pb_alloc *a, struct pb_buf *b, uint32_t len, uint32_t stride)
+{
+	cr_assert(pb_alloc_buf(a, b), "alloc_buf failed");
+	cr_assert_not_null(b->page);
+	cr_assert_eq(b->page->arena, &a->mem.arena);
+	cr_assert_eq(b->len, len, "len %u, expected %u", b->len, len);
+	cr_assert_eq(b->truesize, stride, "truesize %u, expected %u", b->truesize, stride);
+	cr_assert_leq((uint64_t)b->offset + b->truesize, PB_PAGE_SIZE << b->page->order,
+		      "fragment [%u, +%u) runs past its order-%u page", b->offset, b->truesize,
+		      b->page->order);
+	cr_assert_eq(pb_page_pfn(b->page) & ((1UL << b->page->order) - 1), 0,
+		     "fragment page is not the head of its block");
+	cr_assert_gt(pb_page_count(b->page), 0, "fragment of a free page");
+}
+
+static bool overlap(const struct pb_buf *x, const struct pb_buf *y)
+{
+	return x->page == y->page && x->offset < y->offset + y->len && y->offset < x->offset + x->len;
+}
+
+static void free_n(struct pb_alloc *a, struct pb_buf *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		pb_free_buf(a, &v[i], true);
+}
+
+static uint64_t hist_sum(struct pb_alloc *a, uint64_t h[PB_MAX_ORDER + 1])
+{
+	uint64_t sum = 0;
+
+	pb_frag_order_histogram(a, h);
+	for (unsigned o = 0; o <= PB_MAX_ORDER; o++)
+		sum += h[o];
+	return sum;
+}
+
+/* hold - released == in_flight, the histogram covers every page obtained. */
+static void assert_consistent(struct pb_alloc *a)
+{
+	uint64_t h[PB_MAX_ORDER + 1];
+	struct pb_stats s = stats_of(a);
+
+	cr_assert_eq(s.hold - s.released, s.in_flight, "hold %llu - released %llu != in_flight %llu",
+		     (unsigned long long)s.hold, (unsigned long long)s.released,
+		     (unsigned long long)s.in_flight);
+	cr_assert_eq(hist_sum(a, h), s.hold, "order histogram does not add up to the pages obtained");
+	cr_assert_eq(s.hold, s.alloc_slow, "every page obtained is one refill");
+}
+
+/* Destroys @a, which must have nothing in flight, and checks the zone got every page. */
+static void destroy_clean(struct pb_alloc *a)
+{
+	uint64_t leaked = 12345;
+
+	cr_assert_eq(pb_alloc_destroy(a, &leaked), 0, "destroy reported pages in flight");
+	cr_assert_eq(leaked, 0, "%llu pages never reached the zone", (unsigned long long)leaked);
+}
+
+Test(frag, registered_and_frees_from_anywhere)
+{
+	const struct pb_alloc_ops *ops = pb_alloc_find("frag");
+
+	cr_assert_not_null(ops);
+	cr_assert_not_null(ops->alloc_buf);
+	cr_assert_not_null(ops->free_buf);
+	cr_assert_not_null(ops->alloc);
+	cr_assert_not_null(ops->free);
+	cr_assert_not(ops->one_context, "frees only touch the refcount: any CPU may free");
+	cr_assert_not(ops->no_page_refs);
+}
+
+Test(frag, order3_page_holds_21_fragments_carved_downward)
+{
+	struct pb_alloc *a = FRAG("mem=8M", "order=3", "frag=1536");
+	struct pb_buf v[PER_PAGE + 1];
+	uint64_t h[PB_MAX_ORDER + 1];
+	struct pb_stats s;
+
+	cr_assert_eq(PER_PAGE, 21);
+	cr_assert_eq(a->order, 3);
+	for (unsigned i = 0; i < PER_PAGE; i++) {
+		alloc_ok(a, &v[i], 1536, 1536);
+		cr_assert_eq(v[i].page, v[0].page, "fragment %u left the first page", i);
+		cr_assert_eq(v[i].offset, ORDER3 - (i + 1) * 1536, "fragment %u at offset %u", i,
+			     v[i].offset);
+	}
+	cr_assert_eq(v[0].page->order, 3);
+	for (unsigned i = 0; i < PER_PAGE; i++)
+		for (unsigned j = i + 1; j < PER_PAGE; j++)
+			cr_assert_not(overlap(&v[i], &v[j]), "fragments %u and %u overlap", i, j);
+	s = stats_of(a);
+	cr_assert_eq(s.alloc_slow, 1);
+	cr_assert_eq(s.alloc_fast, PER_PAGE - 1);
+	cr_assert_eq(s.pa_alloc_calls, 1);
+	cr_assert_eq(s.hold, 1);
+	cr_assert_eq(s.in_flight, 1);
+
+	/* 512 bytes are left: the 22nd needs a new page. */
+	alloc_ok(a, &v[PER_PAGE], 1536, 1536);
+	cr_assert_neq(v[PER_PAGE].page, v[0].page, "the 22nd fragment came from the full page");
+	cr_assert_eq(v[PER_PAGE].offset, ORDER3 - 1536);
+	/* The settle gave back exactly the cache's share: one reference per fragment remains. */
+	cr_assert_eq(pb_page_count(v[0].page), PER_PAGE, "used-up page has refcount %d",
+		     pb_page_count(v[0].page));
+	s = stats_of(a);
+	cr_assert_eq(s.alloc_slow, 2);
+	cr_assert_eq(s.recycle_cached, 0, "a page with every fragment out was reused");
+	cr_assert_eq(s.hold, 2);
+	cr_assert_eq(s.in_flight, 2);
+	hist_sum(a, h);
+	cr_assert_eq(h[3], 2);
+	cr_assert_eq(h[0] + h[1] + h[2], 0);
+
+	free_n(a, v, PER_PAGE + 1);
+	assert_consistent(a);
+	destroy_clean(a);
+}
+
+Test(frag, default_stride_is_frag_rounded_to_cache_line)
+{
+	struct pb_alloc *a = FRAG("mem=8M", "frag=1500");
+	struct pb_alloc *b = FRAG("mem=8M", "frag=100", "order=0");
+	struct pb_alloc *c = FRAG("mem=8M", "frag=64", "stride=100", "order=0");
+	struct pb_alloc *d = FRAG("mem=8M");
+	struct pb_buf x[3];
+
+	cr_assert_eq(a->order, 3, "default order is 3");
+	alloc_ok(a, &x[0], 1500, 1536);
+	alloc_ok(a, &x[1], 1500, 1536);
+	cr_assert_eq(x[0].offset, ORDER3 - 1536);
+	cr_assert_eq(x[1].offset, ORDER3 - 2 * 1536);
+	free_n(a, x, 2);
+
+	alloc_ok(b, &x[0], 100, 128);
+	alloc_ok(b, &x[1], 100, 128);
+	cr_assert_eq(x[0].offset, PB_PAGE_SIZE - 128);
+	cr_assert_eq(x[1].offset, PB_PAGE_SIZE - 256);
+	free_n(b, x, 2);
+
+	/* An explicit stride is taken as given. */
+	alloc_ok(c, &x[0], 64, 100);
+	alloc_ok(c, &x[1], 64, 100);
+	cr_assert_eq(x[0].offset, PB_PAGE_SIZE - 100);
+	cr_assert_eq(x[1].offset, PB_PAGE_SIZE - 200);
+	free_n(c, x, 2);
+
+	alloc_ok(d, &x[0], 1536, 1536);
+	cr_assert_eq(x[0].page->order, 3);
+	free_n(d, x, 1);
+
+	destroy_clean(a);
+	destroy_clean(b);
+	destroy_clean(c);
+	destroy_clean(d);
+}
+
+Test(frag, carving_takes_no_atomics)
+{
+	struct pb_alloc *a = FRAG("mem=8M", "order=3", "frag=1536");
+	struct pb_buf v[PER_PAGE];
+	uint64_t at0;
+
+	alloc_ok(a, &v[0], 1536, 1536);	/* the refill: page allocator, bias charge */
+	at0 = pb_tls_atomics;
+	for (unsigned i = 1; i < PER_PAGE; i++)
+		cr_assert(pb_alloc_buf(a, &v[i]));
+	cr_assert_eq(pb_tls_atomics - at0, 0, "carving 20 fragments took %llu locked operations",
+		     (unsigned long long)(pb_tls_atomics - at0));
+	cr_assert_eq(stats_of(a).alloc_fast, PER_PAGE - 1);
+
+	/* Each free drops one real reference: one atomic, and the page stays (the bias holds it). */
+	for (unsigned i = 0; i < PER_PAGE; i++) {
+		at0 = pb_tls_atomics;
+		pb_free_buf(a, &v[i], true);
+		cr_assert_eq(pb_tls_atomics - at0, 1, "free %u took %llu locked operations", i,
+			     (unsigned long long)(pb_tls_atomics - at0));
+	}
+	cr_assert_eq(stats_of(a).in_flight, 1);
+	destroy_clean(a);
+}
+
+Test(frag, used_up_page_with_all_fragments_back_is_reused_in_place)
+{
+	struct pb_alloc *a = FRAG("mem=8M", "order=3", "frag=1536");
+	struct pb_buf v[PER_PAGE], b;
+	struct pb_page *pg;
+	struct pb_stats s0, s;
+	size_t used;
+	uint64_t at0;
+
+	for (unsigned i = 0; i < PER_PAGE; i++)
+		alloc_ok(a, &v[i], 1536, 1536);
+	pg = v[0].page;
+	free_n(a, v, PER_PAGE);
+	used = zone_used(a);
+	s0 = stats_of(a);
+
+	at0 = pb_tls_atomics;
+	alloc_ok(a, &b, 1536, 1536);
+	cr_assert_eq(pb_tls_atomics - at0, 1, "settling a used-up page took %llu locked operations",
+		     (unsigned long long)(pb_tls_atomics - at0));
+	cr_assert_eq(b.page, pg, "the page was not reused in place");
+	cr_assert_eq(b.offset, ORDER3 - 1536, "a reused page starts again from its end");
+	s = stats_of(a);
+	cr_assert_eq(s.pa_alloc_calls, s0.pa_alloc_calls, "reuse went to the page allocator");
+	cr_assert_eq(s.pa_free_calls, s0.pa_free_calls, "reuse freed a page");
+	cr_assert_eq(s.recycle_cached, 1);
+	cr_assert_eq(s.alloc_slow, 1);
+	cr_assert_eq(s.alloc_fast, PER_PAGE);
+	cr_assert_eq(s.hold, 1);
+	cr_assert_eq(zone_used(a), used);
+
+	/* The whole page is available again, with no atomics. */
+	v[0] = b;
+	at0 = pb_tls_atomics;
+	for (unsigned i = 1; i < PER_PAGE; i++) {
+		alloc_ok(a, &v[i], 1536, 1536);
+		cr_assert_eq(v[i].page, pg);
+		cr_assert_eq(v[i].offset, ORDER3 - (i + 1) * 1536);
+	}
+	cr_assert_eq(pb_tls_atomics - at0, 0);
+	free_n(a, v, PER_PAGE);
+	assert_consistent(a);
+	destroy_clean(a);
+}
+
+Test(frag, page_with_a_live_fragment_is_never_handed_out_again)
+{
+	struct pb_alloc *a = FRAG("mem=8M", "order=3", "frag=1536");
+	struct pb_buf v[PER_PAGE], held, b;
+	struct pb_page *pg;
+	struct pb_stats s;
+	size_t nr;
+
+	for (unsigned i = 0; i < PER_PAGE; i++)
+		alloc_ok(a, &v[i], 1536, 1536);
+	pg = v[0].page;
+	/* Keep the last one carved: a wrong reuse would hand its bytes out first. */
+	held = v[PER_PAGE - 1];
+	free_n(a, v, PER_PAGE - 1);
+
+	for (unsigned k = 0; k < 10 * PER_PAGE + 5; k++) {
+		alloc_ok(a, &b, 1536, 1536);
+		cr_assert_not(overlap(&b, &held), "alloc %u handed out bytes of a live fragment", k);
+		cr_assert_neq(b.page, pg, "alloc %u came from a page with a live fragment", k);
+		pb_free_buf(a, &b, true);
+	}
+	cr_assert_eq(pb_page_count(pg), 1, "only the live fragment should hold the old page");
+	s = stats_of(a);
+	cr_assert_eq(s.hold, 2, "the second page, always fully returned, is reused in place");
+	cr_assert_geq(s.recycle_cached, 9);
+	cr_assert_eq(s.in_flight, 2);
+
+	nr = zone_free(a);
+	pb_free_buf(a, &held, true);
+	cr_assert_eq(zone_free(a), nr + 8, "the last fragment's free must give the zone its page");
+	cr_assert_eq(pb_page_count(pg), 0);
+	s = stats_of(a);
+	cr_assert_eq(s.released, 1);
+	cr_assert_eq(s.in_flight, 1);
+	assert_consistent(a);
+	destroy_clean(a);
+}
+
+Test(frag, zone_gets_the_page_with_its_last_fragment)
+{
+	struct pb_alloc *a = FRAG("mem=8M", "order=3", "frag=1536");
+	struct pb_buf v[PER_PAGE + 1];
+	struct pb_page *pg;
+	struct pb_stats s;
+	size_t nr;
+
+	for (unsigned i = 0; i < PER_PAGE + 1; i++)
+		alloc_ok(a, &v[i], 1536, 1536);
+	pg = v[0].page;
+	nr = zone_free(a);
+	/* Out of order, all but one: the page stays out of the zone. */
+	for (unsigned i = 0; i < PER_PAGE; i += 2)
+		pb_free_buf(a, &v[i], true);
+	for (unsigned i = PER_PAGE - 2; i > 1; i -= 2)
+		pb_free_buf(a, &v[i], true);
+	cr_assert_eq(zone_free(a), nr, "the zone got a page with a fragment still out");
+	cr_assert_eq(pb_page_count(pg), 1);
+	cr_assert_eq(stats_of(a).released, 0);
+
+	pb_free_buf(a, &v[1], true);
+	cr_assert_eq(pb_page_count(pg), 0);
+	cr_assert_eq(zone_free(a), nr + 8);
+	s = stats_of(a);
+	cr_assert_eq(s.released, 1);
+	cr_assert_eq(s.in_flight, 1);
+	cr_assert_eq(s.pa_free_calls, 1);
+
+	pb_free_buf(a, &v[PER_PAGE], true);
+	assert_consistent(a);
+	destroy_clean(a);
+}
+
+/* alloc-free-slow with pages torn away: the last reference is a foreign put_page. */
+Test(frag, last_reference_dropped_by_someone_else)
+{
+	struct pb_alloc *a = FRAG("mem=8M", "order=3", "frag=1536", "dma=pt");
+	struct pb_buf v[PER_PAGE + 1];
+	struct pb_page *pg;
+	struct pb_stats s;
+	size_t nr;
+
+	for (unsigned i = 0; i < PER_PAGE + 1; i++) {
+		alloc_ok(a, &v[i], 1536, 1536);
+		pb_page_get(v[i].page);	/* an skb clone */
+	}
+	pg = v[0].page;
+	cr_assert_eq(pg->dma_addr, 0, "a page the cache let go of must be unmapped");
+	cr_assert_neq(v[PER_PAGE].page->dma_addr, 0, "the cached page must be mapped");
+	nr = zone_free(a);
+	free_n(a, v, PER_PAGE);
+	cr_assert_eq(zone_free(a), nr);
+	cr_assert_eq(stats_of(a).in_flight, 2);
+	for (unsigned i = 0; i < PER_PAGE; i++)
+		pb_page_put(pg);
+	cr_assert_eq(zone_free(a), nr + 8);
+	s = stats_of(a);
+	cr_assert_eq(s.released, 1, "a page freed by a foreign put must count as released");
+	cr_assert_eq(s.in_flight, 1);
+
+	/* The same pattern page after page, reused in place while everything comes back. */
+	pb_free_buf(a, &v[PER_PAGE], true);
+	pb_page_put(v[PER_PAGE].page);
+	for (unsigned k = 0; k < 5 * PER_PAGE; k++) {
+		struct pb_buf b;
+
+		alloc_ok(a, &b, 1536, 1536);
+		pb_page_get(b.page);
+		pb_free_buf(a, &b, true);
+		pb_page_put(b.page);
+	}
+	s = stats_of(a);
+	cr_assert_eq(s.hold, 2);
+	cr_assert_eq(s.dma_map, 2);
+	assert_consistent(a);
+	destroy_clean(a);
+}
+
+Test(frag, reserve_page_is_not_reused)
+{
+	struct pb_alloc *a = FRAG("mem=8M", "order=3", "frag=1536", "dma=pt");
+	struct pb_buf v[PER_PAGE], b;
+	struct pb_page *pg;
+	struct pb_stats s0, s;
+
+	for (unsigned i = 0; i < PER_PAGE; i++)
+		alloc_ok(a, &v[i], 1536, 1536);
+	pg = v[0].page;
+	pg->flags |= PB_PG_RESERVE;
+	free_n(a, v, PER_PAGE);
+	s0 = stats_of(a);
+	alloc_ok(a, &b, 1536, 1536);
+	s = stats_of(a);
+	cr_assert_eq(s.recycle_cached, 0, "a reserve page was reused");
+	cr_assert_eq(s.pa_free_calls, s0.pa_free_calls + 1, "the reserve page did not go to the zone");
+	cr_assert_eq(s.pa_alloc_calls, s0.pa_alloc_calls + 1);
+	cr_assert_eq(s.alloc_slow, 2);
+	cr_assert_eq(s.released, 1);
+	cr_assert_eq(s.dma_map, 2);
+	cr_assert_eq(s.dma_unmap, 1);
+	/* The zone may well hand the same block back, but as a fresh page. */
+	cr_assert_not(b.page->flags & PB_PG_RESERVE);
+	pb_free_buf(a, &b, true);
+	assert_consistent(a);
+	destroy_clean(a);
+}
+
+/* Takes every page of the zone as order 0, then frees every even frame: no order >= 1 left. */
+static struct pb_page **fragment_zone(struct pb_alloc *a, size_t *n)
+{
+	size_t total = pb_zone_nr_pages(a->mem.zone);
+	struct pb_page **v = calloc(total, sizeof(*v));
+	struct pb_page *pg;
+
+	cr_assert_not_null(v);
+	*n = 0;
+	while ((pg = pb_alloc_pages(a->mem.zone, 0)))
+		v[(*n)++] = pg;
+	cr_assert_eq(*n, total);
+	for (size_t i = 0; i < *n; i++)
+		if (!(pb_page_pfn(v[i]) & 1))
+			pb_free_pages(a->mem.zone, v[i], 0);
+	pb_zone_drain_all(a->mem.zone);
+	for (unsigned o = 1; o <= PB_MAX_ORDER; o++)
+		cr_assert_eq(pb_zone_nr_free_blocks(a->mem.zone, o), 0);
+	cr_assert_eq(pb_zone_nr_free(a->mem.zone), total / 2);
+	return v;
+}
+
+static void unfragment_zone(struct pb_alloc *a, struct pb_page **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (pb_page_pfn(v[i]) & 1)
+			pb_free_pages(a->mem.zone, v[i], 0);
+	free(v);
+}
+
+Test(frag, fallback_on_falls_back_to_order0)
+{
+	struct pb_alloc *a = FRAG("mem=4M", "order=3", "frag=1536", "dma=pt");
+	uint64_t h[PB_MAX_ORDER + 1];
+	struct pb_page **fill;
+	struct pb_buf v[6];
+	struct pb_stats s;
+	size_t n;
+
+	fill = fragment_zone(a, &n);
+	for (unsigned i = 0; i < 6; i++) {
+		alloc_ok(a, &v[i], 1536, 1536);
+		cr_assert_eq(v[i].page->order, 0, "fragment %u from an order-%u page", i,
+			     v[i].page->order);
+		/* An order-0 page holds two 1536-byte fragments. */
+		cr_assert_eq(v[i].page, v[i & ~1u].page);
+		cr_assert_eq(v[i].offset, PB_PAGE_SIZE - ((i & 1) + 1) * 1536);
+	}
+	for (unsigned i = 0; i < 6; i += 2)
+		for (unsigned j = i + 2; j < 6; j += 2)
+			cr_assert_neq(v[i].page, v[j].page);
+	hist_sum(a, h);
+	cr_assert_eq(h[0], 3, "order-0 refills: %llu", (unsigned long long)h[0]);
+	for (unsigned o = 1; o <= PB_MAX_ORDER; o++)
+		cr_assert_eq(h[o], 0, "order-%u refills: %llu", o, (unsigned long long)h[o]);
+	s = stats_of(a);
+	cr_assert_eq(s.alloc_slow, 3);
+	cr_assert_eq(s.alloc_empty, 0);
+	cr_assert_eq(s.dma_map, 3);
+	cr_assert_eq(s.dma_unmap, 2);
+
+	free_n(a, v, 6);
+	unfragment_zone(a, fill, n);
+	/*
+	 * With memory back, the cache still reuses its order-0 page in place for as long as
+	 * every fragment keeps coming back (page_frag does the same); only a page it lets go
+	 * of is replaced, and then by a full-order one.
+	 */
+	for (unsigned i = 0; i < 3; i++)
+		alloc_ok(a, &v[i], 1536, 1536);
+	cr_assert_eq(v[0].page, v[4].page, "the order-0 page was not reused in place");
+	cr_assert_eq(v[1].page, v[0].page);
+	cr_assert_eq(v[2].page->order, 3, "the page let go of was not replaced by an order-3 one");
+	s = stats_of(a);
+	cr_assert_eq(s.recycle_cached, 1);
+	hist_sum(a, h);
+	cr_assert_eq(h[3], 1);
+	free_n(a, v, 3);
+	assert_consistent(a);
+	destroy_clean(a);
+}
+
+Test(frag, fallback_off_fails)
+{
+	struct pb_alloc *a = FRAG("mem=4M", "order=3", "frag=1536", "fallback=off");
+	uint64_t h[PB_MAX_ORDER + 1];
+	struct pb_page **fill;
+	struct pb_buf b;
+	struct pb_stats s;
+	size_t n;
+
+	fill = fragment_zone(a, &n);
+	cr_assert_not(pb_alloc_buf(a, &b), "alloc_buf fell back with fallback=off");
+	cr_assert_not(pb_alloc_buf(a, &b));
+	s = stats_of(a);
+	cr_assert_eq(s.alloc_empty, 2);
+	cr_assert_eq(s.hold, 0);
+	cr_assert_eq(hist_sum(a, h), 0);
+	unfragment_zone(a, fill, n);
+	alloc_ok(a, &b, 1536, 1536);
+	cr_assert_eq(b.page->order, 3);
+	pb_free_buf(a, &b, true);
+	destroy_clean(a);
+}
+
+Test(frag, fallback_stops_at_the_order_one_stride_fits)
+{
+	struct pb_alloc *a = FRAG("mem=4M", "order=3", "frag=8192");
+	uint64_t h[PB_MAX_ORDER + 1];
+	struct pb_page **fill;
+	struct pb_buf b;
+	size_t n;
+
+	fill = fragment_zone(a, &n);
+	cr_assert_not(pb_alloc_buf(a, &b), "an 8 KiB fragment cannot come from an order-0 page");
+	cr_assert_eq(hist_sum(a, h), 0);
+	cr_assert_eq(stats_of(a).alloc_empty, 1);
+	unfragment_zone(a, fill, n);
+	alloc_ok(a, &b, 8192, 8192);
+	cr_assert_eq(b.offset, ORDER3 - 8192);
+	pb_free_buf(a, &b, true);
+	destroy_clean(a);
+}
+
+static void dma_once_per_page(const char *mode)
+{
+	struct pb_alloc *a = FRAG("mem=8M", "order=3", "frag=1536", mode);
+	struct pb_buf v[2 * PER_PAGE + 1];
+	struct pb_stats s;
+	uint64_t leaked = 1;
+
+	/* Three rounds on one page: one mapping, kept across reuse. */
+	for (unsigned r = 0; r < 3; r++) {
+		for (unsigned i = 0; i < PER_PAGE; i++)
+			alloc_ok(a, &v[i], 1536, 1536);
+		cr_assert_neq(v[0].page->dma_addr, 0, "%s: carved page not mapped", mode);
+		free_n(a, v, PER_PAGE);
+	}
+	s = stats_of(a);
+	cr_assert_eq(s.dma_map, 1, "%s: %llu mappings for one page", mode,
+		     (unsigned long long)s.dma_map);
+	cr_assert_eq(s.dma_unmap, 0);
+
+	/* Pages let go with fragments out: each mapped once, unmapped when let go. */
+	for (unsigned i = 0; i < 2 * PER_PAGE + 1; i++)
+		alloc_ok(a, &v[i], 1536, 1536);
+	s = stats_of(a);
+	cr_assert_eq(s.dma_map, s.hold, "%s: dma_map %llu, pages obtained %llu", mode,
+		     (unsigned long long)s.dma_map, (unsigned long long)s.hold);
+	cr_assert_eq(s.hold, 3);
+	cr_assert_eq(s.dma_unmap, 2);
+	free_n(a, v, 2 * PER_PAGE);
+
+	/* One fragment still out keeps the instance alive; everything is unmapped by now. */
+	cr_assert_eq(pb_alloc_destroy(a, &leaked), 1);
+	s = stats_of(a);
+	cr_assert_eq(s.dma_map, s.dma_unmap, "%s: %llu mapped, %llu unmapped", mode,
+		     (unsigned long long)s.dma_map, (unsigned long long)s.dma_unmap);
+	cr_assert_eq(s.dma_map, s.hold);
+	pb_free_buf(a, &v[2 * PER_PAGE], true);
+	destroy_clean(a);
+}
+
+Test(frag, dma_pt_maps_each_page_once)
+{
+	dma_once_per_page("dma=pt");
+}
+
+Test(frag, dma_iommu_maps_each_page_once)
+{
+	dma_once_per_page("dma=iommu");
+}
+
+Test(frag, destroy_waits_for_fragments_out)
+{
+	struct pb_alloc *a = FRAG("mem=8M", "order=3", "frag=1536", "dma=pt");
+	struct pb_buf v[PER_PAGE + 5];
+	struct pb_page *p, *q;
+	uint64_t leaked = 12345;
+	struct pb_stats s;
+
+	for (unsigned i = 0; i < PER_PAGE + 5; i++)
+		alloc_ok(a, &v[i], 1536, 1536);
+	p = v[0].page;
+	q = v[PER_PAGE].page;
+	/* Keep v[7] of the first page and two of the second (the cached one). */
+	for (unsigned i = 0; i < PER_PAGE + 5; i++)
+		if (i != 7 && i != PER_PAGE + 1 && i != PER_PAGE + 4)
+			pb_free_buf(a, &v[i], true);
+
+	cr_assert_eq(pb_alloc_destroy(a, &leaked), 2, "destroy must report the two pages still out");
+	cr_assert_eq(pb_page_count(p), 1);
+	cr_assert_eq(pb_page_count(q), 2, "destroy did not give back the cache's share");
+	cr_assert_eq(zone_used(a), 16);
+	s = stats_of(a);
+	cr_assert_eq(s.in_flight, 2);
+	cr_assert_eq(s.released, 0);
+	cr_assert_eq(s.dma_map, s.dma_unmap);
+
+	/* Still usable for frees; destroy again reports what is left. */
+	pb_free_buf(a, &v[PER_PAGE + 1], true);
+	cr_assert_eq(pb_alloc_destroy(a, &leaked), 2);
+	pb_free_buf(a, &v[7], true);
+	cr_assert_eq(pb_alloc_destroy(a, &leaked), 1);
+	cr_assert_eq(zone_used(a), 8);
+	pb_free_buf(a, &v[PER_PAGE + 4], true);
+	destroy_clean(a);
+}
+
+Test(frag, destroy_of_an_idle_cache_frees_at_once)
+{
+	struct pb_alloc *a = FRAG("mem=8M");
+	struct pb_alloc *b = FRAG("mem=8M", "dma=iommu");
+	struct pb_buf x;
+
+	destroy_clean(a);
+	alloc_ok(b, &x, 1536, 1536);
+	pb_free_buf(b, &x, true);
+	destroy_clean(b);
+}
+
+Test(frag, page_level_ops_hand_out_whole_pages)
+{
+	struct pb_alloc *a = FRAG("mem=8M", "order=3", "dma=pt");
+	struct pb_page *pg = pb_alloc_page(a);
+	struct pb_buf v[PER_PAGE + 1];
+	struct pb_stats s;
+
+	cr_assert_not_null(pg);
+	cr_assert_eq(pg->order, 3);
+	cr_assert_eq(pb_page_count(pg), 1);
+	cr_assert_neq(pg->dma_addr, 0);
+	for (unsigned i = 0; i < PER_PAGE + 1; i++) {
+		alloc_ok(a, &v[i], 1536, 1536);
+		cr_assert_neq(v[i].page, pg, "a fragment landed in a whole page");
+	}
+	s = stats_of(a);
+	cr_assert_eq(s.hold, 3);
+	cr_assert_eq(s.in_flight, 3);
+	pb_alloc_free(a, pg, true);
+	cr_assert_eq(pb_page_count(pg), 0);
+	cr_assert_eq(pg->dma_addr, 0);
+	free_n(a, v, PER_PAGE + 1);
+	s = stats_of(a);
+	cr_assert_eq(s.in_flight, 1);
+	cr_assert_eq(s.dma_map - s.dma_unmap, 1);
+	assert_consistent(a);
+	destroy_clean(a);
+}
+
+static uint64_t xorshift(uint64_t *s)
+{
+	uint64_t x = *s;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return *s = x;
+}
+
+Test(frag, in_flight_matches_the_zone_under_a_random_mix)
+{
+	enum { STEPS = 4000, MAXHELD = 300 };
+	struct pb_alloc *a = FRAG("mem=16M", "order=3", "frag=1536", "fallback=off", "dma=pt");
+	struct pb_buf held[MAXHELD];
+	uint64_t rnd = 0x9e3779b97f4a7c15ull;
+	unsigned n = 0, shared = 0;
+	struct pb_stats s;
+
+	for (unsigned step = 0; step < STEPS; step++) {
+		unsigned r = (unsigned)(xorshift(&rnd) % 100);
+		bool grow = (step / 400) % 2 == 0;
+
+		if (n < MAXHELD && (n == 0 || r < (grow ? 65u : 35u))) {
+			alloc_ok(a, &held[n], 1536, 1536);
+			for (unsigned i = 0; i < n; i++)
+				cr_assert_not(overlap(&held[i], &held[n]), "step %u: overlap", step);
+			n++;
+		} else {
+			unsigned i = (unsigned)(xorshift(&rnd) % n);
+			struct pb_buf b = held[i];
+			bool share = xorshift(&rnd) % 8 == 0;
+
+			held[i] = held[--n];
+			if (share) {
+				pb_page_get(b.page);
+				shared++;
+			}
+			pb_free_buf(a, &b, xorshift(&rnd) & 1);
+			if (share)
+				pb_page_put(b.page);
+		}
+		if (step % 16)
+			continue;
+		s = stats_of(a);
+		cr_assert_eq(s.hold - s.released, s.in_flight, "step %u", step);
+		cr_assert_eq(zone_used(a), s.in_flight << 3, "step %u: zone misses %zu pages, frag has %llu out",
+			     step, zone_used(a), (unsigned long long)s.in_flight);
+		cr_assert_eq(s.dma_map - s.dma_unmap, 1, "step %u: only the cached page is mapped", step);
+	}
+	s = stats_of(a);
+	cr_assert_gt(shared, 0);
+	cr_assert_gt(s.recycle_cached, 0);
+	cr_assert_gt(s.released, 0);
+	free_n(a, held, n);
+	assert_consistent(a);
+	cr_assert_eq(zone_used(a), stats_of(a).in_flight << 3);
+	destroy_clean(a);
+}
+
+/* A remote CPU frees fragments while the owner carves: only the refcount is shared. */
+struct remote_ctx {
+	struct pb_alloc *a;
+	struct pb_buf *bufs;
+	unsigned n;
+};
+
+static void *remote_free(void *arg)
+{
+	struct remote_ctx *c = arg;
+
+	pb_cpu_set_id(1);
+	for (unsigned i = 0; i < c->n; i++)
+		pb_free_buf(c->a, &c->bufs[i], false);
+	return NULL;
+}
+
+static int cmp_addr(const void *x, const void *y)
+{
+	uintptr_t p = *(const uintptr_t *)x, q = *(const uintptr_t *)y;
+
+	return (p > q) - (p < q);
+}
+
+Test(frag, remote_frees_while_owner_allocates, .timeout = 60)
+{
+	enum { N = 4000 };
+	struct pb_alloc *a = FRAG("mem=32M", "order=3", "frag=1536", "dma=pt");
+	struct pb_buf *out = calloc(N, sizeof(*out)), *got = calloc(N, sizeof(*got));
+	uintptr_t *addr = calloc(N, sizeof(*addr));
+	struct remote_ctx c = { .a = a, .bufs = out, .n = N };
+	pthread_t t;
+	struct pb_stats s;
+
+	cr_assert(out && got && addr);
+	for (unsigned i = 0; i < N; i++)
+		alloc_ok(a, &out[i], 1536, 1536);
+	cr_assert_eq(pthread_create(&t, NULL, remote_free, &c), 0);
+	for (unsigned i = 0; i < N; i++)
+		cr_assert(pb_alloc_buf(a, &got[i]));
+	pthread_join(t, NULL);
+	for (unsigned i = 0; i < N; i++) {
+		cr_assert_gt(pb_page_count(got[i].page), 0, "a live fragment's page is free");
+		addr[i] = (uintptr_t)pb_page_address(got[i].page) + got[i].offset;
+	}
+	qsort(addr, N, sizeof(*addr), cmp_addr);
+	for (unsigned i = 1; i < N; i++)
+		cr_assert_geq(addr[i] - addr[i - 1], 1536, "live fragments overlap");
+	s = stats_of(a);
+	cr_assert_eq(s.hold - s.released, s.in_flight);
+	cr_assert_eq(zone_used(a), s.in_flight << 3);
+	free_n(a, got, N);
+	assert_consistent(a);
+	destroy_clean(a);
+	free(out);
+	free(got);
+	free(addr);
+}
+
+static void assert_bad(const char *key, const char *const *kv)
+{
+	const struct pb_alloc_ops *ops = pb_alloc_find("frag");
+	struct pb_params p;
+	struct pb_err err = { { 0 } };
+
+	memset(&p, 0, sizeof(p));
+	for (; *kv; kv++)
+		cr_assert_eq(pb_params_add(&p, *kv, &err), 0, "%s: %s", *kv, err.msg);
+	cr_assert_null(pb_alloc_create(ops, &p, &err), "created with bad %s", key);
+	cr_assert_not_null(strstr(err.msg, key), "error does not name %s: %s", key, err.msg);
+}
+#define BAD(key, ...) assert_bad(key, (const char *const[]){ "mem=4M", __VA_ARGS__, NULL })
+
+Test(frag, bad_params_name_the_key)
+{
+	BAD("frag", "frag=0");
+	BAD("frag", "frag=63");
+	BAD("frag", "frag=65537");
+	BAD("stride", "frag=1536", "stride=1000");
+	BAD("frag", "order=0", "frag=8192");
+	BAD("stride", "order=0", "frag=1536", "stride=8192");
+	BAD("stride", "order=3", "stride=65536");
+	BAD("order", "order=11");
+	BAD("fallback", "fallback=maybe");
+}
