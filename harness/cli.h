@@ -14,6 +14,8 @@
 int pb_cli_list(int argc, char **argv);
 /* `pagebench run`: runs backends on a workload, prints the table, writes JSON. */
 int pb_cli_run(int argc, char **argv, int full_argc, char **full_argv);
+/* `pagebench compare OLD NEW`: A/B verdicts; exit 1 when a benchmark got slower. */
+int pb_cli_compare(int argc, char **argv);
 /* Prints one-line error "pagebench: <msg>" to stderr and returns PB_EXIT_USAGE. */
 int pb_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints the result table (one row per record, baselines last) and the machine line. */

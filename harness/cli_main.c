@@ -12,6 +12,8 @@ static void usage(FILE *f)
 	      "  list                  backends and workloads, one per line, with their parameters\n"
 	      "  run --alloc A[,B..] --workload W [--set k=v].. [--reps N] [--json FILE]\n"
 	      "                        measure backends on a workload and print a table\n"
+	      "  compare OLD.json NEW.json [--threshold PCT] [--metric time|instructions]\n"
+	      "                        A/B verdicts per benchmark; exit 1 on a regression\n"
 	      "\n"
 	      "`pagebench <command> --help` describes each command.\n", f);
 }
@@ -42,6 +44,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "list"))
 		return pb_cli_list(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "compare"))
+		return pb_cli_compare(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "run"))
 		return pb_cli_run(argc - 1, argv + 1, argc, argv);
 	return pb_cli_usage_error("unknown command '%s' (try: pagebench --help)", argv[1]);

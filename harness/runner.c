@@ -176,6 +176,9 @@ static int run_rep(struct runner *rt, struct instance *in, unsigned rep, bool re
 		struct track_acc *acc = &in->acc[t];
 		double cycles = 0, ops = 0;
 
+		/* Baselines stay gross of the loop, as time_bench prints them (for_loop ~1 cycle). */
+		double loop = wl->baseline ? 0 : rt->loop_overhead;
+
 		for (unsigned b = 0; b < tr->nbatches; b++) {
 			double c = (double)tr->batch_cycles[b] - rt->overhead;
 
@@ -184,9 +187,9 @@ static int run_rep(struct runner *rt, struct instance *in, unsigned rep, bool re
 			cycles += c;
 			ops += (double)tr->batch_ops[b];
 			acc->batch_cycles[acc->nbatch++] =
-				per_op_net(c, (double)tr->batch_ops[b], rt->loop_overhead);
+				per_op_net(c, (double)tr->batch_ops[b], loop);
 		}
-		acc->rep_cycles[rep] = ops ? per_op_net(cycles, ops, rt->loop_overhead) : 0;
+		acc->rep_cycles[rep] = ops ? per_op_net(cycles, ops, loop) : 0;
 		acc->ops += (uint64_t)ops;
 		acc->atomics += atomics[t];
 	}

@@ -167,12 +167,29 @@ Test(urcu_stack, registered_for_remote_frees)
 
 Test(urcu_stack, first_alloc_bulk_refills_64)
 {
+	struct pb_alloc *twin = US("mem=8M", "dma=pt");
 	struct pb_alloc *a = US("mem=8M", "dma=pt");
 	struct pb_page *v[REFILL + 1];
 	struct pb_stats s;
 	size_t nr0 = zone_free(a);
+	uint64_t at0, bulk_atomics;
 
-	alloc_n(a, v, REFILL);
+	/* What the bulk call alone costs on an identical fresh zone. */
+	zone_free(twin);
+	at0 = pb_tls_atomics;
+	cr_assert_eq(pb_alloc_pages_bulk(twin->mem.zone, REFILL, v), REFILL);
+	bulk_atomics = pb_tls_atomics - at0;
+	for (unsigned i = 0; i < REFILL; i++)
+		pb_free_pages(twin->mem.zone, v[i], 0);
+	destroy_clean(twin);
+
+	/* An empty stack is seen with a plain load: no xchg before going to the page allocator. */
+	at0 = pb_tls_atomics;
+	v[0] = pb_alloc_page(a);
+	cr_assert_eq(pb_tls_atomics - at0, bulk_atomics, "slow path took %llu locked operations, "
+		     "the bulk call alone %llu", (unsigned long long)(pb_tls_atomics - at0),
+		     (unsigned long long)bulk_atomics);
+	alloc_n(a, v + 1, REFILL - 1);
 	s = stats_of(a);
 	cr_assert_eq(s.alloc_slow, 1);
 	cr_assert_eq(s.alloc_fast, REFILL - 1);

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* `pagebench compare OLD.json NEW.json`: exit 0 when nothing regressed, 1 when something did. */
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+#include "compare.h"
+#include "results_json.h"
+
+static const char compare_help[] =
+	"usage: pagebench compare OLD.json NEW.json [--threshold PCT] [--alpha A] [--metric time|instructions]\n"
+	"\n"
+	"Compares every benchmark present in both result files: medians, spread (MAD), change,\n"
+	"Mann-Whitney U p-value, and a verdict: slower/faster only when p < alpha AND the change\n"
+	"exceeds the threshold; 'unstable' when a side is too noisy to call it the same.\n"
+	"Exit status: 0 no regression, 1 a benchmark is slower, 2 bad input.\n"
+	"  --threshold PCT   practical threshold in percent (default 3)\n"
+	"  --alpha A         significance level (default 0.05)\n"
+	"  --metric M        time (TSC cycles per op, default) or instructions (PMU instructions per op)\n";
+
+static int parse_fraction(const char *opt, const char *v, double lo, double hi, double *out)
+{
+	char *end;
+	double x = strtod(v, &end);
+
+	if (end == v || (*end && strcmp(end, "%")) || !(x >= lo && x <= hi))
+		return pb_cli_usage_error("compare: %s %s: expected a number from %g to %g", opt, v, lo, hi);
+	*out = x;
+	return 0;
+}
+
+int pb_cli_compare(int argc, char **argv)
+{
+	struct pb_compare_opts o;
+	const char *files[2] = { NULL, NULL };
+	json_t *docs[2] = { NULL, NULL };
+	struct pb_compare c;
+	struct pb_err err;
+	unsigned nfiles = 0;
+	int rc = PB_EXIT_USAGE;
+	double pct;
+
+	pb_compare_opts_init(&o);
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			fputs(compare_help, stdout);
+			return PB_EXIT_OK;
+		} else if (!strcmp(a, "--threshold") || !strcmp(a, "--alpha") || !strcmp(a, "--metric")) {
+			if (i + 1 >= argc)
+				return pb_cli_usage_error("compare: %s needs a value", a);
+			if (!strcmp(a, "--threshold")) {
+				if (parse_fraction(a, argv[++i], 0, 1000, &pct))
+					return PB_EXIT_USAGE;
+				o.threshold = pct / 100;
+			} else if (!strcmp(a, "--alpha")) {
+				if (parse_fraction(a, argv[++i], 1e-9, 1, &o.alpha))
+					return PB_EXIT_USAGE;
+			} else if (!strcmp(argv[++i], "instructions")) {
+				o.instructions = true;
+			} else if (strcmp(argv[i], "time")) {
+				return pb_cli_usage_error("compare: --metric %s: must be time or instructions", argv[i]);
+			}
+		} else if (a[0] == '-' && a[1]) {
+			return pb_cli_usage_error("compare: unknown option '%s' (see pagebench compare --help)", a);
+		} else if (nfiles < 2) {
+			files[nfiles++] = a;
+		} else {
+			return pb_cli_usage_error("compare: unexpected argument '%s'", a);
+		}
+	}
+	if (nfiles != 2)
+		return pb_cli_usage_error("compare: needs OLD.json and NEW.json");
+	for (unsigned i = 0; i < 2; i++)
+		if (pb_results_read(files[i], &docs[i], &err)) {
+			pb_cli_usage_error("compare: %s", err.msg);
+			goto out;
+		}
+	if (pb_compare(docs[0], files[0], docs[1], files[1], &o, &c, &err)) {
+		pb_cli_usage_error("compare: %s", err.msg);
+		goto out;
+	}
+	pb_compare_print(stdout, &c, &o);
+	rc = PB_EXIT_OK;
+	for (size_t i = 0; i < c.nrows; i++)
+		if (c.rows[i].verdict == PB_SLOWER)
+			rc = PB_EXIT_FAIL;
+	pb_compare_free(&c);
+out:
+	json_decref(docs[0]);
+	json_decref(docs[1]);
+	return rc;
+}

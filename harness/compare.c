@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* A/B comparison of two result documents. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "compare.h"
+#include "mann_whitney.h"
+#include "summary.h"
+
+void pb_compare_opts_init(struct pb_compare_opts *o)
+{
+	o->threshold = 0.03;
+	o->alpha = 0.05;
+	o->instructions = false;
+}
+
+const char *pb_verdict_name(enum pb_verdict v)
+{
+	static const char *const names[] = { "same", "faster", "slower", "unstable" };
+
+	return names[v];
+}
+
+/* The per-repetition samples of the chosen metric, or NULL with the reason in @err. */
+static double *metric_samples(json_t *b, const char *file, size_t idx, bool instructions,
+			      size_t *n, struct pb_err *err)
+{
+	json_t *arr;
+	double *v;
+	size_t i;
+
+	if (instructions) {
+		json_t *ev = json_object_get(json_object_get(b, "counters"), "instructions");
+
+		if (!ev || !json_is_true(json_object_get(ev, "available")))
+			return pb_err_set(err, "%s: benchmarks[%zu] (%s): no instructions counter "
+					  "(run with --events instructions or --metric instructions)",
+					  file, idx, json_string_value(json_object_get(b, "name"))), NULL;
+		arr = json_object_get(ev, "samples_per_op");
+		*n = json_array_size(arr);
+		v = malloc((*n ? *n : 1) * sizeof(*v));
+		if (!v)
+			abort();
+		for (i = 0; i < *n; i++)
+			v[i] = json_number_value(json_array_get(arr, i));
+	} else {
+		arr = json_object_get(b, "samples");
+		*n = json_array_size(arr);
+		v = malloc((*n ? *n : 1) * sizeof(*v));
+		if (!v)
+			abort();
+		for (i = 0; i < *n; i++)
+			v[i] = json_number_value(json_object_get(json_array_get(arr, i), "cycles_per_op"));
+	}
+	if (!*n) {
+		free(v);
+		return pb_err_set(err, "%s: benchmarks[%zu]: no samples", file, idx), NULL;
+	}
+	return v;
+}
+
+static json_t *find_bench(json_t *doc, const char *name, const char *job)
+{
+	json_t *b;
+	size_t i;
+
+	json_array_foreach(json_object_get(doc, "benchmarks"), i, b) {
+		const char *bj = json_string_value(json_object_get(b, "job"));
+
+		if (!strcmp(json_string_value(json_object_get(b, "name")), name) &&
+		    !strcmp(bj ? bj : "", job ? job : ""))
+			return b;
+	}
+	return NULL;
+}
+
+static double spread(const double *v, size_t n)
+{
+	struct pb_summary s;
+
+	pb_summarize(v, n, &s);
+	pb_summarize_robust(v, n, 0, 0, &s);
+	return s.median ? s.mad / s.median : 0;
+}
+
+static enum pb_verdict decide(const struct pb_compare_row *r, const struct pb_compare_opts *o)
+{
+	bool significant = r->p < o->alpha;
+	bool practical = fabs(r->change) > o->threshold;
+
+	if (significant && practical)
+		return r->change > 0 ? PB_SLOWER : PB_FASTER;
+	/* Not shown to differ, but one side is too noisy for that to mean "same". */
+	if (r->old_unstable || r->new_unstable)
+		return PB_UNSTABLE;
+	return PB_SAME;
+}
+
+int pb_compare(json_t *old_doc, const char *oldname, json_t *new_doc, const char *newname,
+	       const struct pb_compare_opts *o, struct pb_compare *out, struct pb_err *err)
+{
+	json_t *benches = json_object_get(old_doc, "benchmarks"), *ob;
+	double log_sum = 0;
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	out->rows = calloc(json_array_size(benches) + 1, sizeof(*out->rows));
+	if (!out->rows)
+		return pb_err_set(err, "out of memory");
+	json_array_foreach(benches, i, ob) {
+		const char *name = json_string_value(json_object_get(ob, "name"));
+		const char *job = json_string_value(json_object_get(ob, "job"));
+		json_t *nb = find_bench(new_doc, name, job);
+		struct pb_compare_row *r = &out->rows[out->nrows];
+		double *ov, *nv;
+		size_t on, nn;
+		struct pb_mwu u;
+
+		if (!nb) {
+			out->only_old++;
+			continue;
+		}
+		ov = metric_samples(ob, oldname, i, o->instructions, &on, err);
+		if (!ov)
+			goto fail;
+		nv = metric_samples(nb, newname, i, o->instructions, &nn, err);
+		if (!nv) {
+			free(ov);
+			goto fail;
+		}
+		snprintf(r->name, sizeof(r->name), "%s%s%s", job ? job : "", job ? ":" : "", name);
+		r->old_median = pb_median(ov, on);
+		r->new_median = pb_median(nv, nn);
+		r->old_spread = spread(ov, on);
+		r->new_spread = spread(nv, nn);
+		r->old_n = (unsigned)on;
+		r->new_n = (unsigned)nn;
+		r->change = r->old_median > 0 ? r->new_median / r->old_median - 1 : 0;
+		pb_mann_whitney(ov, on, nv, nn, 0, &u);
+		r->p = u.p;
+		r->old_unstable = json_is_true(json_object_get(ob, "unstable"));
+		r->new_unstable = json_is_true(json_object_get(nb, "unstable"));
+		r->verdict = decide(r, o);
+		if (on < 9 || nn < 9)
+			out->few_samples = true;
+		if (r->old_median > 0 && r->new_median > 0)
+			log_sum += log(r->new_median / r->old_median);
+		out->nrows++;
+		free(ov);
+		free(nv);
+	}
+	if (!out->nrows) {
+		pb_err_set(err, "%s and %s have no benchmark in common", oldname, newname);
+		goto fail;
+	}
+	out->only_new = json_array_size(json_object_get(new_doc, "benchmarks")) - out->nrows;
+	out->geomean_ratio = exp(log_sum / (double)out->nrows);
+	return 0;
+fail:
+	pb_compare_free(out);
+	return -1;
+}
+
+void pb_compare_free(struct pb_compare *c)
+{
+	free(c->rows);
+	c->rows = NULL;
+	c->nrows = 0;
+}
+
+void pb_compare_print(FILE *f, const struct pb_compare *c, const struct pb_compare_opts *o)
+{
+	const char *unit = o->instructions ? "instr/op" : "cyc/op";
+
+	fprintf(f, "%-52s %11s %7s %11s %7s %8s %8s  %s\n", "benchmark", "old", "±MAD%", "new",
+		"±MAD%", "change", "p", "verdict");
+	for (size_t i = 0; i < c->nrows; i++) {
+		const struct pb_compare_row *r = &c->rows[i];
+
+		fprintf(f, "%-52.52s %11.2f %6.1f%% %11.2f %6.1f%% %+7.1f%% %8.4f  %s\n", r->name,
+			r->old_median, r->old_spread * 100, r->new_median, r->new_spread * 100,
+			r->change * 100, r->p, pb_verdict_name(r->verdict));
+	}
+	fprintf(f, "%-52s %11s %7s %11s %7s %+7.1f%%\n", "geometric mean (new/old)", "", "", "", "",
+		(c->geomean_ratio - 1) * 100);
+	fprintf(f, "metric: %s; verdicts need p < %.2f (Mann-Whitney U) and |change| > %.1f%%\n",
+		unit, o->alpha, o->threshold * 100);
+	if (c->few_samples)
+		fprintf(f, "warning: fewer than 9 repetitions on a side: the U test has little power\n");
+	if (c->only_old || c->only_new)
+		fprintf(f, "note: %zu benchmarks only in the old file, %zu only in the new one\n",
+			c->only_old, c->only_new);
+}
