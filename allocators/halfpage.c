@@ -280,17 +280,19 @@ static void hp_free(struct pb_alloc *a, struct pb_page *pg, bool direct)
 static int hp_create(struct pb_alloc *a, const struct pb_params *p, struct pb_err *err)
 {
 	unsigned count = (unsigned)pb_param_u64(p, hp_params, "rx_ring");
-	struct halfpage *hp = aligned_alloc(PB_CACHELINE, sizeof(*hp));
+	struct hp_slot *ring = calloc(count, sizeof(*ring));
+	struct halfpage *hp;
 
-	if (!hp)
+	if (!ring)
+		return pb_err_set(err, "halfpage: cannot allocate a ring of %u slots", count);
+	hp = aligned_alloc(PB_CACHELINE, sizeof(*hp));
+	if (!hp) {
+		free(ring);
 		return pb_err_set(err, "halfpage: out of memory");
+	}
 	memset(hp, 0, sizeof(*hp));
 	hp->count = count;
-	hp->ring = calloc(count, sizeof(*hp->ring));
-	if (!hp->ring) {
-		free(hp);
-		return pb_err_set(err, "halfpage: cannot allocate a ring of %u slots", count);
-	}
+	hp->ring = ring;
 	hp->variant = pb_param_u64(p, hp_params, "variant") ? HP_2016 : HP_BIAS;
 	hp->nid = a->mem.arena.node;
 	hp->zone = a->mem.zone;

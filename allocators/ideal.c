@@ -15,12 +15,15 @@ struct ideal {
 	struct pb_zone *zone;
 	unsigned order;
 	uint64_t grown, shrunk;
+	unsigned delay;			/* injected slowdown: empty iterations per alloc */
 	struct pb_page **stack;
 };
 
 static const struct pb_param_spec ideal_params[] = {
 	{ "order", PB_PARAM_UINT, 0, PB_MAX_ORDER, NULL, "0", "page order of each allocation" },
 	{ "size", PB_PARAM_UINT, 1, 1u << 20, NULL, "16384", "entries of the LIFO array" },
+	{ "delay", PB_PARAM_UINT, 0, 1000000, NULL, "0",
+	  "injected slowdown: empty loop iterations per alloc (to test compare and CI gates)" },
 	{ 0 },
 };
 
@@ -28,6 +31,8 @@ static struct pb_page *ideal_alloc(struct pb_alloc *a)
 {
 	struct ideal *id = a->priv;
 
+	for (unsigned i = id->delay; pb_unlikely(i); i--)
+		pb_barrier();
 	if (pb_likely(id->top))
 		return id->stack[--id->top];
 	id->grown++;
@@ -54,6 +59,7 @@ static int ideal_create(struct pb_alloc *a, const struct pb_params *p, struct pb
 		return pb_err_set(err, "ideal: out of memory");
 	id->cap = (unsigned)pb_param_u64(p, ideal_params, "size");
 	id->order = (unsigned)pb_param_u64(p, ideal_params, "order");
+	id->delay = (unsigned)pb_param_u64(p, ideal_params, "delay");
 	id->stack = calloc(id->cap, sizeof(*id->stack));
 	if (!id->stack) {
 		free(id);

@@ -49,6 +49,8 @@ static int parse_allocs(struct pb_plan *plan, const char *list)
 	if (strlen(list) >= sizeof(buf))
 		return pb_cli_usage_error("run: --alloc: list too long");
 	strcpy(buf, list);
+	if (buf[0] == ',' || buf[strlen(buf) - 1] == ',' || strstr(buf, ",,"))
+		return pb_cli_usage_error("run: --alloc %s: empty backend name in the list", list);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		const struct pb_alloc_ops *o = pb_alloc_find(tok);
 
@@ -74,8 +76,11 @@ static int parse_cpus(struct pb_plan *plan, const char *v)
 
 	errno = 0;
 	a = strtol(v, &end, 10);
-	if (*end == ',')
+	if (*end == ',') {
+		if (end[1] < '0' || end[1] > '9')
+			return pb_cli_usage_error("run: --cpus %s: expected CPU numbers 'A' or 'A,B'", v);
 		b = strtol(end + 1, &end, 10);
+	}
 	if (*v < '0' || *v > '9' || *end || errno || a < 0 || a > 4095 || (b < -1 || b > 4095))
 		return pb_cli_usage_error("run: --cpus %s: expected CPU numbers 'A' or 'A,B'", v);
 	plan->cpus[0] = (int)a;
@@ -137,8 +142,13 @@ static int parse(int argc, char **argv, struct pb_plan *plan, const char **json)
 		case 'j': *json = optarg; break;
 		case 'h': fputs(run_help, stdout); return 1;
 		case ':':
+			/* getopt moved past the option that lacks its value: name it as written. */
 			return pb_cli_usage_error("run: %s needs a value", argv[optind - 1]), -1;
 		default:
+			/* Inside a cluster (-zq) optind has not moved on: name the option itself. */
+			if (optopt)
+				return pb_cli_usage_error("run: unknown option '-%c' (see pagebench run --help)",
+							  optopt), -1;
 			return pb_cli_usage_error("run: unknown option '%s' (see pagebench run --help)",
 						  argv[optind - 1]), -1;
 		}
@@ -174,10 +184,12 @@ int pb_cli_run(int argc, char **argv, int full_argc, char **full_argv)
 	rc = parse(argc, argv, &plan, &json);
 	if (rc)
 		return rc > 0 ? PB_EXIT_OK : PB_EXIT_USAGE;
+	memset(&ctx, 0, sizeof(ctx));
 	pb_context_collect(&ctx, full_argc, full_argv);
-	if (pb_run(&plan, &ctx, &res, &n, &err)) {
+	rc = pb_run(&plan, &ctx, &res, &n, &err);
+	if (rc) {
 		fprintf(stderr, "pagebench: run: %s\n", err.msg);
-		return PB_EXIT_FAIL;
+		return rc == -2 ? PB_EXIT_USAGE : PB_EXIT_FAIL;
 	}
 	pb_table_print(stdout, &ctx, res, n);
 	rc = PB_EXIT_OK;

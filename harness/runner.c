@@ -467,7 +467,7 @@ int pb_run(const struct pb_plan *plan, struct pb_context *ctx, struct pb_result 
 	if (pb_plan_check(plan, err))
 		return -1;
 	if (pb_placement_init(&rt.pl, plan->wl->nthreads, plan->cpus, err))
-		return -1;
+		return -2;
 	/* Everything from here on, including arena first-touch, happens on the measured CPU. */
 	if (pb_placement_pin(&rt.pl, 0, err))
 		goto out_pl;

@@ -40,8 +40,8 @@ void pb_plan_init(struct pb_plan *plan);
 int pb_plan_check(const struct pb_plan *plan, struct pb_err *err);
 /*
  * Runs @plan. Fills @ctx's measured fields (tsc_hz, CPUs, timer overhead) and returns the
- * records in *@out (*@n of them; free with pb_results_free). -1 + @err on failure, nothing
- * returned.
+ * records in *@out (*@n of them; free with pb_results_free). -1 + @err on failure, -2 + @err
+ * when the plan cannot be placed on this machine's CPUs (bad input); nothing returned.
  */
 int pb_run(const struct pb_plan *plan, struct pb_context *ctx, struct pb_result **out, size_t *n,
 	   struct pb_err *err);

@@ -10,6 +10,7 @@
  */
 #include <criterion/criterion.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -614,7 +615,7 @@ static void *remote_freer(void *arg)
 		unsigned t = atomic_load_explicit(&h->tail, memory_order_relaxed);
 
 		while (atomic_load_explicit(&h->head, memory_order_acquire) == t)
-			pb_cpu_relax();
+			sched_yield();	/* the other side may share this CPU */
 		if (h->slot[t % HANDOFF])	/* NULL: the owner's alloc failed */
 			pb_alloc_free(h->a, h->slot[t % HANDOFF], false);
 		atomic_store_explicit(&h->tail, t + 1, memory_order_release);
@@ -642,7 +643,7 @@ Test(array_cache, remote_frees_while_owner_allocates, .timeout = 120)
 		if (!pg || pb_page_count(pg) != 1 || pg->pp != a->priv)
 			bad++;
 		while (hd - atomic_load_explicit(&h->tail, memory_order_acquire) >= HANDOFF)
-			pb_cpu_relax();
+			sched_yield();	/* the other side may share this CPU */
 		h->slot[hd % HANDOFF] = pg;
 		atomic_store_explicit(&h->head, hd + 1, memory_order_release);
 	}

@@ -11,6 +11,7 @@
  */
 #include <criterion/criterion.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -640,7 +641,7 @@ static void *remote_freer(void *arg)
 		struct pb_page *pg;
 
 		while (atomic_load_explicit(&h->head, memory_order_acquire) == t)
-			pb_cpu_relax();
+			sched_yield();	/* the other side may share this CPU */
 		pg = h->slot[t % HANDOFF];
 		atomic_store_explicit(&h->tail, t + 1, memory_order_release);
 		if (!pg)	/* the owner's alloc failed */
@@ -681,7 +682,7 @@ Test(urcu_stack, two_threads_owner_allocs_remote_frees, .timeout = 120)
 		    !pg->dma_addr)
 			bad++;
 		while (hd - atomic_load_explicit(&h->tail, memory_order_acquire) >= HANDOFF)
-			pb_cpu_relax();
+			sched_yield();	/* the other side may share this CPU */
 		h->slot[hd % HANDOFF] = pg;
 		atomic_store_explicit(&h->head, hd + 1, memory_order_release);
 	}
