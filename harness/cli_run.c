@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "cli.h"
 #include "context.h"
 #include "results_json.h"
@@ -20,6 +21,9 @@ static const char run_help[] =
 	"  --batches N       timed batches per repetition, the p99 samples (default 100)\n"
 	"  --cpus A[,B]      OS CPUs to pin the measured thread(s) to (default: first free cores)\n"
 	"  --no-baselines    skip the for-loop / atomic-inc / spin-lock baselines\n"
+	"  --seed N          seed of the shuffled run order and the bootstrap (default 1)\n"
+	"  --unstable-cv PCT flag rows whose CV across repetitions exceeds PCT (default 5)\n"
+	"  --min-batch-us N  grow operations until a timed batch lasts N us (default 20; 0 off)\n"
 	"  --json FILE       write the results (written atomically, only when the run succeeds)\n"
 	"  --help            this text\n";
 
@@ -91,7 +95,7 @@ static int parse_cpus(struct pb_plan *plan, const char *v)
 /* Parses argv into @plan and @json; returns -1 after a usage error was printed, 1 for --help. */
 static int parse(int argc, char **argv, struct pb_plan *plan, const char **json)
 {
-	enum { O_NOBASE = 256, O_OPS, O_BATCHES, O_CPUS };
+	enum { O_NOBASE = 256, O_OPS, O_BATCHES, O_CPUS, O_SEED, O_CV, O_MINBATCH };
 	static const struct option opts[] = {
 		{ "alloc", required_argument, NULL, 'a' },
 		{ "workload", required_argument, NULL, 'w' },
@@ -101,6 +105,9 @@ static int parse(int argc, char **argv, struct pb_plan *plan, const char **json)
 		{ "batches", required_argument, NULL, O_BATCHES },
 		{ "cpus", required_argument, NULL, O_CPUS },
 		{ "no-baselines", no_argument, NULL, O_NOBASE },
+		{ "seed", required_argument, NULL, O_SEED },
+		{ "unstable-cv", required_argument, NULL, O_CV },
+		{ "min-batch-us", required_argument, NULL, O_MINBATCH },
 		{ "json", required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -139,6 +146,20 @@ static int parse(int argc, char **argv, struct pb_plan *plan, const char **json)
 				return -1;
 			break;
 		case O_NOBASE: plan->baselines = false; break;
+		case O_SEED:
+			if (parse_count("--seed", optarg, 0, UINT64_MAX, &plan->seed))
+				return -1;
+			break;
+		case O_CV:
+			if (parse_count("--unstable-cv", optarg, 0, 1000, &x))
+				return -1;
+			plan->cv_max = (double)x / 100;
+			break;
+		case O_MINBATCH:
+			if (parse_count("--min-batch-us", optarg, 0, 1000000, &x))
+				return -1;
+			plan->min_batch_ns = x * 1000;
+			break;
 		case 'j': *json = optarg; break;
 		case 'h': fputs(run_help, stdout); return 1;
 		case ':':
@@ -170,6 +191,15 @@ static int parse(int argc, char **argv, struct pb_plan *plan, const char **json)
 	return 0;
 }
 
+/* "run 3/40, 12 s left" on one self-overwriting stderr line. */
+static void show_progress(void *arg, unsigned done, unsigned total, double eta_s)
+{
+	fprintf(stderr, "\r\033[Krun %u/%u, %.0f s left", done, total, eta_s);
+	if (done == total)
+		fputs("\r\033[K", stderr);
+	fflush(stderr);
+}
+
 int pb_cli_run(int argc, char **argv, int full_argc, char **full_argv)
 {
 	struct pb_plan plan;
@@ -184,6 +214,8 @@ int pb_cli_run(int argc, char **argv, int full_argc, char **full_argv)
 	rc = parse(argc, argv, &plan, &json);
 	if (rc)
 		return rc > 0 ? PB_EXIT_OK : PB_EXIT_USAGE;
+	if (isatty(STDERR_FILENO))
+		plan.progress = show_progress;
 	memset(&ctx, 0, sizeof(ctx));
 	pb_context_collect(&ctx, full_argc, full_argv);
 	rc = pb_run(&plan, &ctx, &res, &n, &err);

@@ -144,7 +144,7 @@ static char *read_line(char *buf, int num, void *stream)
 	if (len && buf[len - 1] != '\n') {
 		c = fgetc(ld->f);
 		if (c != '\n' && c != EOF) {
-			fail(ld, ld->line, "line longer than %d characters", num - 2);
+			fail(ld, ld->line, "line longer than %d characters", num - 1);
 			/* Swallow the rest so that inih's line count stays ours. */
 			while (c != '\n' && c != EOF)
 				c = fgetc(ld->f);
@@ -219,7 +219,7 @@ static int on_key(void *user, const char *section, const char *key, const char *
 static int set_alloc(struct pb_job *job, const char *v, struct pb_err *err)
 {
 	struct pb_plan *plan = &job->plan;
-	char buf[256], *save = NULL, *tok;
+	char buf[256], *tok, *next;
 
 	plan->nallocs = 0;
 	if (!strcmp(v, "all")) {
@@ -228,14 +228,21 @@ static int set_alloc(struct pb_job *job, const char *v, struct pb_err *err)
 		return 0;
 	}
 	snprintf(buf, sizeof(buf), "%s", v);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	for (tok = buf; tok; tok = next) {
 		const struct pb_alloc_ops *o;
-		char *end = tok + strlen(tok);
+		char *end;
 
+		next = strchr(tok, ',');
+		if (next)
+			*next++ = '\0';
+		/* "buddy, ptr_ring_pool" reads naturally in a file, unlike on a command line. */
 		while (isspace((unsigned char)*tok))
 			tok++;
+		end = tok + strlen(tok);
 		while (end > tok && isspace((unsigned char)end[-1]))
 			*--end = '\0';
+		if (!*tok)
+			return pb_err_set(err, "empty backend name in the list");
 		o = pb_alloc_find(tok);
 		if (!o)
 			return pb_err_set(err, "unknown backend '%.64s' (see pagebench list)", tok);
@@ -246,8 +253,6 @@ static int set_alloc(struct pb_job *job, const char *v, struct pb_err *err)
 			return pb_err_set(err, "more than %d backends", PB_MAX_ALLOCS);
 		plan->allocs[plan->nallocs++] = o;
 	}
-	if (!plan->nallocs)
-		return pb_err_set(err, "empty list");
 	return 0;
 }
 
@@ -300,8 +305,11 @@ static int set_cpus(struct pb_job *job, const char *v, struct pb_err *err)
 
 	errno = 0;
 	a = strtol(v, &end, 10);
-	if (*end == ',')
+	if (*end == ',') {
+		if (end[1] < '0' || end[1] > '9')
+			return pb_err_set(err, "'%.64s': expected CPU numbers 'A' or 'A,B'", v);
 		b = strtol(end + 1, &end, 10);
+	}
 	if (*v < '0' || *v > '9' || *end || errno || a < 0 || a > 4095 || b < -1 || b > 4095)
 		return pb_err_set(err, "'%.64s': expected CPU numbers 'A' or 'A,B'", v);
 	job->plan.cpus[0] = (int)a;
@@ -317,6 +325,32 @@ static int set_baselines(struct pb_job *job, const char *v, struct pb_err *err)
 	if (pb_param_parse(&s, v, &x, err))
 		return -1;
 	job->plan.baselines = x;
+	return 0;
+}
+
+static int set_seed(struct pb_job *job, const char *v, struct pb_err *err)
+{
+	return parse_count("seed", v, 0, UINT64_MAX, &job->plan.seed, err);
+}
+
+/* A percentage, as --unstable-cv takes it. */
+static int set_unstable_cv(struct pb_job *job, const char *v, struct pb_err *err)
+{
+	uint64_t x;
+
+	if (parse_count("unstable_cv", v, 0, 1000, &x, err))
+		return -1;
+	job->plan.cv_max = (double)x / 100;
+	return 0;
+}
+
+static int set_min_batch_us(struct pb_job *job, const char *v, struct pb_err *err)
+{
+	uint64_t x;
+
+	if (parse_count("min_batch_us", v, 0, 1000000, &x, err))
+		return -1;
+	job->plan.min_batch_ns = x * 1000;
 	return 0;
 }
 
@@ -351,6 +385,9 @@ static const struct job_key {
 	{ "batches", set_batches },
 	{ "cpus", set_cpus },
 	{ "baselines", set_baselines },
+	{ "seed", set_seed },
+	{ "unstable_cv", set_unstable_cv },
+	{ "min_batch_us", set_min_batch_us },
 	{ "events", set_events },
 	{ "metric", set_metric },
 	{ NULL, NULL },
@@ -383,7 +420,8 @@ static int check_param(const struct pb_plan *plan, const char *kv, const char *k
 	}
 	if (!taken)
 		return pb_err_set(err, "unknown key: not a parameter of the memory model, workload %s%s%s (see pagebench list --params)",
-				  plan->wl->name, plan->nallocs ? " or backends " : "", names);
+				  plan->wl->name, !plan->nallocs ? "" : plan->nallocs == 1 ? " or backend " :
+				  " or backends ", names);
 	if (pb_params_add(&one, kv, err) || pb_params_check(&one, pb_mem_params, err) ||
 	    pb_params_check(&one, plan->wl->params, err))
 		return -1;
@@ -432,6 +470,7 @@ static int build_job(struct loader *ld, const struct section *global, const stru
 	memset(job, 0, sizeof(*job));
 	pb_plan_init(plan);
 	strcpy(job->name, s->name);
+	snprintf(plan->job, sizeof(plan->job), "%s", s->name);
 	strcpy(job->metric, "time");
 	job->line = s->line;
 	m = calloc((global ? global->n : 0) + s->n + 1, sizeof(*m));

@@ -11,11 +11,12 @@
  *	workload = alloc-free
  *	order = 3			; any key `--set` takes
  *
- * Keys: alloc, workload, reps, ops, batches, cpus (A or A,B), baselines (on/off), events
- * (PMU event list, kept as written), metric (time|instructions); any other key is a
- * parameter of the memory model, one of the job's backends or its workload. Lines start
- * with a key, a [section], ';' or '#'; a comment after a value starts with ';'.
- * Loading checks everything a run would check, so a file that loads will start.
+ * Keys, as the `pagebench run` options: alloc, workload, reps, ops, batches, cpus (A or A,B),
+ * baselines (on/off), seed, unstable_cv (percent), min_batch_us; and events (PMU event
+ * list, kept as written), metric (time|instructions). Any other key is a parameter of the
+ * memory model, one of the job's backends or its workload, as --set takes it. Lines start
+ * with a key, a [section], ';' or '#' (no indentation); a comment after a value starts with
+ * ';'. Loading checks everything a run would check, so a file that loads will start.
  */
 #ifndef PB_CONFIG_H
 #define PB_CONFIG_H
@@ -26,7 +27,7 @@
 
 struct pb_job {
 	char name[PB_JOB_NAME_LEN];	/* the section name */
-	struct pb_plan plan;		/* what `pagebench run` with the same options would build */
+	struct pb_plan plan;		/* as `pagebench run` would build it; plan.job = name */
 	char events[256];		/* PMU events as written; "" when not set */
 	char metric[16];		/* "time" (default) or "instructions" */
 	int line;			/* line of the section header */
@@ -39,8 +40,9 @@ struct pb_config {
 };
 
 /*
- * Loads and checks @path into @cfg: all jobs or none. -1 + @err (one line, "FILE:LINE:
- * [section] key: problem", or "FILE: problem" for the file as a whole) with @cfg empty.
+ * Loads and checks @path into @cfg (overwritten, not freed): all jobs or none. -1 + @err
+ * (one line, "FILE:LINE: [section] key: problem", or "FILE: problem" for the file as a
+ * whole) with @cfg empty.
  */
 int pb_config_load(const char *path, struct pb_config *cfg, struct pb_err *err);
 /* Frees what pb_config_load put in @cfg and leaves it empty; safe on an empty @cfg. */

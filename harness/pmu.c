@@ -39,6 +39,7 @@ struct pmu_group {
 	unsigned n;
 	unsigned ev[PB_PMU_GROUP_MAX];	/* event indices, in the kernel's read() order */
 	bool rdpmc;
+	bool solo;			/* takes no members */
 };
 
 struct pb_pmu {
@@ -371,13 +372,24 @@ static void explain(struct pb_pmu *p, struct pmu_event *ev, const struct perf_ev
 	}
 }
 
+/*
+ * The software clocks (cpu-clock, task-clock) misbehave in groups: as members their group
+ * read returns a stale value, and as leaders their software-event members count nothing
+ * (seen on 6.18). They never multiplex, so alone they lose nothing.
+ */
+static bool solo(const struct perf_event_attr *a)
+{
+	return a->type == PERF_TYPE_SOFTWARE &&
+	       (a->config == PERF_COUNT_SW_CPU_CLOCK || a->config == PERF_COUNT_SW_TASK_CLOCK);
+}
+
 /* Opens event @i into the last group, or a new one; -1 + errno when the kernel refuses. */
 static int join(struct pb_pmu *p, unsigned i, const struct perf_event_attr *a)
 {
 	struct pmu_group *g = p->ngroups ? &p->grp[p->ngroups - 1] : NULL;
 	int fd;
 
-	if (g && g->n < PB_PMU_GROUP_MAX) {
+	if (g && !g->solo && !solo(a) && g->n < PB_PMU_GROUP_MAX) {
 		fd = perf_open(p, a, g->leader);
 		if (fd >= 0)
 			goto add;
@@ -390,6 +402,7 @@ static int join(struct pb_pmu *p, unsigned i, const struct perf_event_attr *a)
 		return -1;
 	g = &p->grp[p->ngroups++];
 	g->leader = fd;
+	g->solo = solo(a);
 add:
 	p->ev[i].fd = fd;
 	g->ev[g->n++] = i;

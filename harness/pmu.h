@@ -35,7 +35,8 @@
 /*
  * Events per group. How many general counters a core has cannot be learnt portably
  * (4 or 8 on Intel depending on SMT, 6 on AMD Zen, fewer under some hypervisors); 4 fits
- * all of them, and cycles/instructions go to fixed counters on Intel anyway.
+ * all of them, and cycles/instructions go to fixed counters on Intel anyway. The software
+ * clocks (cpu-clock, task-clock) always get a group of their own.
  */
 #define PB_PMU_GROUP_MAX 4
 #define PB_PMU_WHY_LEN 160

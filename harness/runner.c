@@ -41,7 +41,22 @@ struct runner {
 	double overhead;		/* cycles of an empty timed region */
 	double loop_overhead;		/* cycles of an empty loop iteration */
 	struct pb_rng rng;		/* run order */
+	unsigned done, total;		/* repetitions, warm-ups included, for progress */
+	uint64_t start_ns;
 };
+
+static void progress(struct runner *rt)
+{
+	const struct pb_plan *plan = rt->plan;
+	double elapsed;
+
+	rt->done++;
+	if (!plan->progress)
+		return;
+	elapsed = (double)(pb_now_ns() - rt->start_ns) / 1e9;
+	plan->progress(plan->progress_arg, rt->done, rt->total,
+		       elapsed / rt->done * (double)(rt->total - rt->done));
+}
 
 void pb_plan_init(struct pb_plan *plan)
 {
@@ -169,6 +184,7 @@ static int run_rep(struct runner *rt, struct instance *in, unsigned rep, bool re
 	}
 	if (in->wr.failed)
 		return pb_err_set(err, "%s on %s: %s", wl->name, inst_name(in), in->wr.failed);
+	progress(rt);
 	if (!record)
 		return 0;
 	for (unsigned t = 0; t < wl->nthreads; t++) {
@@ -478,6 +494,9 @@ int pb_run(const struct pb_plan *plan, struct pb_context *ctx, struct pb_result 
 	ctx->loop_overhead_cycles = rt.loop_overhead;
 	rt.rng.s = plan->seed;
 	ctx->seed = plan->seed;
+	rt.start_ns = pb_now_ns();
+	rt.total = (plan->nallocs + (plan->wl->baseline ? 1 : 0) +
+		    (plan->baselines && !plan->wl->baseline ? 3 : 0)) * (plan->reps + 1);
 	ctx->n_measured_cpus = plan->wl->nthreads;
 	for (unsigned t = 0; t < plan->wl->nthreads; t++)
 		ctx->measured_cpus[t] = rt.pl.os_cpu[t];

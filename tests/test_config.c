@@ -173,6 +173,23 @@ Test(config, events_and_metric_kept)
 	cr_expect_str_eq(j->metric, "instructions");
 	cr_expect(j->plan.baselines);
 	cr_expect_eq(j->plan.ops, 2048, "counts take the k suffix the parameters take");
+	cr_expect_eq(j->plan.seed, 42);
+	cr_expect_float_eq(j->plan.cv_max, 0.10, 1e-12);
+	cr_expect_eq(j->plan.min_batch_ns, 0);
+}
+
+Test(config, plan_carries_job_name_and_run_defaults)
+{
+	struct pb_plan def;
+	const struct pb_job *j;
+
+	pb_plan_init(&def);
+	load_ok("inherit.ini");
+	j = job("plain");
+	cr_expect_str_eq(j->plan.job, "plain", "records are labelled with the job");
+	cr_expect_eq(j->plan.seed, def.seed);
+	cr_expect_float_eq(j->plan.cv_max, def.cv_max, 1e-12);
+	cr_expect_eq(j->plan.min_batch_ns, def.min_batch_ns);
 }
 
 Test(config, param_taken_by_one_backend_is_accepted)
@@ -190,6 +207,11 @@ Test(config, param_taken_by_one_backend_is_accepted)
 Test(config, unknown_backend)
 {
 	load_fails("unknown_backend.ini", 6, "[j] alloc: ", "unknown backend 'nosuch'", NULL);
+}
+
+Test(config, empty_list_item)
+{
+	load_fails("empty_list_item.ini", 4, "[j] alloc: empty backend name", NULL);
 }
 
 Test(config, unknown_workload)
