@@ -77,7 +77,8 @@ static int read_env(struct pb_pmu_spec *spec, struct pb_err *err)
 			return 0;
 		}
 	}
-	return pb_err_set(err, "PB_PMU_FAKE_ERRNO=%s: must be EACCES, EPERM, ENOENT, ENODEV or EOPNOTSUPP", v);
+	return pb_err_set(err, "PB_PMU_FAKE_ERRNO=%s: must be EACCES, EPERM, ENOENT, ENODEV or EOPNOTSUPP",
+			  v);
 }
 
 static bool all_hex(const char *s)
@@ -95,6 +96,8 @@ static int encode(const char *name, struct perf_event_attr *attr)
 	pfm_perf_encode_arg_t arg;
 
 	memset(attr, 0, sizeof(*attr));
+	/* With size 0 libpfm4 hands back only the first 64 bytes, dropping config2. */
+	attr->size = sizeof(*attr);
 	memset(&arg, 0, sizeof(arg));
 	arg.attr = attr;
 	arg.size = sizeof(arg);
@@ -136,7 +139,6 @@ static int encode_name(const char *name, struct perf_event_attr *attr, struct pb
 	/* A ":k" modifier would leave nothing to count once kernel counting is excluded. */
 	if (attr->exclude_user)
 		return pb_err_set(err, "event '%s': excludes user space, and only user space is counted", name);
-	attr->size = sizeof(*attr);
 	attr->exclude_kernel = 1;	/* what perf_event_paranoid=2 allows */
 	attr->exclude_hv = 1;
 	attr->disabled = 0;
@@ -336,7 +338,7 @@ static int paranoid(void)
 /* Why perf_event_open failed with @e for @a, in plain words, into @ev->why. */
 static void explain(struct pb_pmu *p, struct pmu_event *ev, const struct perf_event_attr *a, int e)
 {
-	char buf[64];
+	char buf[64], words[112];
 	const char *err = strerror_r(e, buf, sizeof(buf));
 	int par;
 
@@ -345,31 +347,32 @@ static void explain(struct pb_pmu *p, struct pmu_event *ev, const struct perf_ev
 	case EPERM:
 		par = paranoid();
 		if (par == 99)
-			snprintf(ev->why, sizeof(ev->why), "%s: perf_event_paranoid forbids it", err);
+			snprintf(words, sizeof(words), "perf_event_paranoid forbids it");
 		else if (par >= 3)
-			snprintf(ev->why, sizeof(ev->why), "%s: perf_event_paranoid=%d forbids it", err, par);
-		else
-			snprintf(ev->why, sizeof(ev->why),
-				 "%s: perf_event_paranoid=%d allows it, so a seccomp filter or security module forbids it (container?)",
-				 err, par);
-		return;
+			snprintf(words, sizeof(words), "perf_event_paranoid=%d forbids it", par);
+		else	/* 2 and below allow user-space self-monitoring */
+			snprintf(words, sizeof(words),
+				 "perf_event_paranoid=%d allows it, so seccomp or a security module forbids it", par);
+		break;
 	case ENOENT:
 	case EOPNOTSUPP:
-		snprintf(ev->why, sizeof(ev->why), "%s: %s", err,
+		snprintf(words, sizeof(words), "%s",
 			 hardware(a) && pmu_absent(p) ? NO_PMU : "not supported by this PMU");
-		return;
+		break;
 	case ENODEV:
-		snprintf(ev->why, sizeof(ev->why), "%s: %s", err, NO_PMU);
-		return;
+		snprintf(words, sizeof(words), "%s", NO_PMU);
+		break;
 	case EINVAL:
-		snprintf(ev->why, sizeof(ev->why), "%s: the kernel rejects this encoding or cannot schedule it", err);
-		return;
+		snprintf(words, sizeof(words), "the kernel rejects this encoding or cannot schedule it");
+		break;
 	case EBUSY:
-		snprintf(ev->why, sizeof(ev->why), "%s: counter taken by another user (NMI watchdog?)", err);
-		return;
+		snprintf(words, sizeof(words), "counter taken by another user (NMI watchdog?)");
+		break;
 	default:
 		snprintf(ev->why, sizeof(ev->why), "%s", err);
+		return;
 	}
+	snprintf(ev->why, sizeof(ev->why), "%s: %s", err, words);
 }
 
 /*
@@ -557,7 +560,8 @@ static bool read_self(const volatile struct perf_event_mmap_page *pc, uint64_t *
 	return true;
 }
 
-static bool group_rdpmc(const struct pmu_group *g, const struct pmu_event *ev, struct pb_pmu_snap *s)
+static bool group_rdpmc(const struct pmu_group *g, const struct pmu_event *ev,
+			struct pb_pmu_snap *s)
 {
 	for (unsigned k = 0; k < g->n; k++) {
 		unsigned i = g->ev[k];
@@ -570,7 +574,8 @@ static bool group_rdpmc(const struct pmu_group *g, const struct pmu_event *ev, s
 	return true;
 }
 #else
-static bool group_rdpmc(const struct pmu_group *g, const struct pmu_event *ev, struct pb_pmu_snap *s)
+static bool group_rdpmc(const struct pmu_group *g, const struct pmu_event *ev,
+			struct pb_pmu_snap *s)
 {
 	(void)g, (void)ev, (void)s;
 	return false;

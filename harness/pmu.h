@@ -81,11 +81,14 @@ int pb_pmu_spec_parse(const char *list, struct pb_pmu_spec *spec, struct pb_err 
 
 /*
  * The event list to use when none is given: cycles, instructions and the CPU's locked
- * instruction event where it has one. Points into a static table.
+ * instruction event where it has one. Points into a static table. Not thread-safe.
  */
 const char *pb_pmu_default_events(void);
 
-/* True if this thread can count cycles in user space; else false and the reason in @why. */
+/*
+ * True if this thread can count cycles in user space; else false and the reason in @why.
+ * Not thread-safe.
+ */
 bool pb_pmu_available(struct pb_err *why);
 
 /*
@@ -125,7 +128,7 @@ bool pb_pmu_event_ok(const struct pb_pmu *p, unsigned i, const char **why);
 /* Number of perf_event groups @p opened. */
 unsigned pb_pmu_ngroups(const struct pb_pmu *p);
 
-/* True if some group of @p may be read with rdpmc (the kernel allows it and it is not forced off). */
+/* True if some group of @p may be read with rdpmc: the kernel allows it and it is not forced off. */
 bool pb_pmu_uses_rdpmc(const struct pb_pmu *p);
 
 /* Group reads served by rdpmc so far; the others used read() (multiplexed, other thread, ...). */

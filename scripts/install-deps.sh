@@ -6,7 +6,7 @@
 set -eu
 
 PKGS="pkg-config libpfm4-dev libhwloc-dev libjemalloc-dev liburcu-dev libcriterion-dev \
-libjansson-dev libinih-dev python3-matplotlib python3-scipy libdpdk-dev $*"
+libjansson-dev libinih-dev python3-matplotlib python3-scipy libdpdk-dev valgrind $*"
 
 missing=""
 for p in $PKGS; do
