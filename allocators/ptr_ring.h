@@ -49,7 +49,7 @@ struct pb_ptr_ring {
 
 /* Sets up an empty ring of @size (>= 1) slots; 0, or -1 with errno EINVAL/ENOMEM. */
 int pb_ptr_ring_init(struct pb_ptr_ring *r, int size);
-/* Hands every entry still queued to @destroy (if non-NULL) and frees the queue; needs exclusive access. */
+/* Passes each queued entry to @destroy (if non-NULL), frees the queue; caller owns @r alone. */
 void pb_ptr_ring_cleanup(struct pb_ptr_ring *r, void (*destroy)(void *ctx, void *ptr), void *ctx);
 
 /* True when the next produce would fail; producer side. */
@@ -76,7 +76,7 @@ static inline int __pb_ptr_ring_produce(struct pb_ptr_ring *r, void *ptr)
 /* Oldest entry without removing it, or NULL when empty; consumer side. */
 static inline void *__pb_ptr_ring_peek(struct pb_ptr_ring *r)
 {
-	/* Acquire pairs with the release in produce, and keeps the later zeroing after this read. */
+	/* Acquire: pairs with produce's release, and keeps the later zeroing after this read. */
 	return pb_load_acquire(&r->queue[r->consumer_head]);
 }
 

@@ -7,11 +7,14 @@
  * touches, refills of 64, bulk refills from the page allocator, recycling only while the
  * pool holds the sole reference, in flight = hold - release. What differs is where a page
  * freed from another context goes: instead of a ptr_ring under a producer spinlock, it is
- * pushed onto a cds_lfs stack (a cmpxchg, no lock), and the owner takes the whole stack
+ * pushed onto a cds_lfs stack (cmpxchg, no lock), and the owner takes the whole stack
  * with one xchg (__cds_lfs_pop_all). The popped chain is already linked through the
  * pages, so the owner moves up to 64 of them into its cache and keeps the rest as a
  * private overflow chain that the next refills drain before they look at the stack again:
  * nothing popped is ever lost or returned early, and one xchg serves any number of pages.
+ * Unbounded by default; max_stack=N caps the pages parked for the owner (stack plus
+ * overflow) at the price of one more atomic per push, and releases the excess.
+ * Pages stay DMA-mapped from the page allocator until they leave the pool.
  *
  * The link lives in pg->private_, so the stack needs no memory of its own. The owner is
  * the only popper, which is the single-consumer case the liburcu synchronisation table
