@@ -6,13 +6,16 @@
 #include <string.h>
 #include <unistd.h>
 #include "cli.h"
+#include "config.h"
 #include "context.h"
 #include "results_json.h"
 #include "runner.h"
 
 static const char run_help[] =
 	"usage: pagebench run --alloc A[,B...] --workload W [options]\n"
+	"       pagebench run CONFIG.ini [--json FILE]\n"
 	"\n"
+	"  CONFIG.ini        fio-style experiment file: [global] defaults, one section per job\n"
 	"  --alloc LIST      backends to compare, comma-separated, or 'all' (ratios are to the first)\n"
 	"  --workload W      workload to run (pagebench list)\n"
 	"  --set KEY=VALUE   parameter for the backends, the workload or the memory model; repeatable\n"
@@ -92,9 +95,14 @@ static int parse_cpus(struct pb_plan *plan, const char *v)
 	return 0;
 }
 
-/* Parses argv into @plan and @json; returns -1 after a usage error was printed, 1 for --help. */
-static int parse(int argc, char **argv, struct pb_plan *plan, const char **json)
+/*
+ * Parses argv into @plan and @json, or into @config when a config file is named; returns -1
+ * after a usage error was printed, 1 for --help.
+ */
+static int parse(int argc, char **argv, struct pb_plan *plan, const char **json,
+		 const char **config)
 {
+	int plan_opts = 0;
 	enum { O_NOBASE = 256, O_OPS, O_BATCHES, O_CPUS, O_SEED, O_CV, O_MINBATCH };
 	static const struct option opts[] = {
 		{ "alloc", required_argument, NULL, 'a' },
@@ -120,6 +128,8 @@ static int parse(int argc, char **argv, struct pb_plan *plan, const char **json)
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":a:w:s:r:j:h", opts, NULL)) != -1) {
+		if (c != 'j' && c != 'h' && c != '?' && c != ':')
+			plan_opts++;
 		switch (c) {
 		case 'a': alloc = optarg; break;
 		case 'w': workload = optarg; break;
@@ -174,8 +184,15 @@ static int parse(int argc, char **argv, struct pb_plan *plan, const char **json)
 						  argv[optind - 1]), -1;
 		}
 	}
-	if (optind < argc)
-		return pb_cli_usage_error("run: unexpected argument '%s'", argv[optind]), -1;
+	if (optind < argc) {
+		if (optind + 1 < argc)
+			return pb_cli_usage_error("run: unexpected argument '%s'", argv[optind + 1]), -1;
+		if (plan_opts)
+			return pb_cli_usage_error("run: %s: a config file takes no other option than --json",
+						  argv[optind]), -1;
+		*config = argv[optind];
+		return 0;
+	}
 	if (!workload)
 		return pb_cli_usage_error("run: --workload is required (see pagebench list)"), -1;
 	plan->wl = pb_workload_find(workload);
@@ -200,39 +217,77 @@ static void show_progress(void *arg, unsigned done, unsigned total, double eta_s
 	fflush(stderr);
 }
 
-int pb_cli_run(int argc, char **argv, int full_argc, char **full_argv)
+/* Runs one plan and appends its records to *@all. */
+static int run_plan(struct pb_plan *plan, struct pb_context *ctx, struct pb_result **all,
+		    size_t *nall)
 {
-	struct pb_plan plan;
-	struct pb_context ctx;
-	struct pb_result *res;
-	const char *json = NULL;
+	struct pb_result *res, *grown;
 	struct pb_err err;
 	size_t n;
 	int rc;
 
-	pb_plan_init(&plan);
-	rc = parse(argc, argv, &plan, &json);
-	if (rc)
-		return rc > 0 ? PB_EXIT_OK : PB_EXIT_USAGE;
 	if (isatty(STDERR_FILENO))
-		plan.progress = show_progress;
-	memset(&ctx, 0, sizeof(ctx));
-	pb_context_collect(&ctx, full_argc, full_argv);
-	rc = pb_run(&plan, &ctx, &res, &n, &err);
+		plan->progress = show_progress;
+	rc = pb_run(plan, ctx, &res, &n, &err);
 	if (rc) {
-		fprintf(stderr, "pagebench: run: %s\n", err.msg);
+		fprintf(stderr, "pagebench: run%s%s: %s\n", plan->job[0] ? " " : "", plan->job, err.msg);
 		return rc == -2 ? PB_EXIT_USAGE : PB_EXIT_FAIL;
 	}
-	pb_table_print(stdout, &ctx, res, n);
-	rc = PB_EXIT_OK;
-	if (json) {
-		if (pb_results_write(json, &ctx, res, n, &err)) {
+	if (plan->job[0])
+		printf("[%s]\n", plan->job);
+	pb_table_print(stdout, ctx, res, n);
+	grown = realloc(*all, (*nall + n) * sizeof(**all));
+	if (!grown) {
+		pb_results_free(res, n);
+		fprintf(stderr, "pagebench: out of memory\n");
+		return PB_EXIT_FAIL;
+	}
+	memcpy(grown + *nall, res, n * sizeof(*res));
+	free(res);	/* the records' arrays now belong to *all */
+	*all = grown;
+	*nall += n;
+	return PB_EXIT_OK;
+}
+
+int pb_cli_run(int argc, char **argv, int full_argc, char **full_argv)
+{
+	struct pb_plan plan;
+	struct pb_context ctx;
+	struct pb_config cfg = { 0 };
+	struct pb_result *all = NULL;
+	const char *json = NULL, *config = NULL;
+	struct pb_err err;
+	size_t nall = 0;
+	int rc;
+
+	pb_plan_init(&plan);
+	rc = parse(argc, argv, &plan, &json, &config);
+	if (rc)
+		return rc > 0 ? PB_EXIT_OK : PB_EXIT_USAGE;
+	if (config && pb_config_load(config, &cfg, &err))
+		return pb_cli_usage_error("run: %s", err.msg);
+	memset(&ctx, 0, sizeof(ctx));
+	pb_context_collect(&ctx, full_argc, full_argv);
+	if (config) {
+		for (unsigned i = 0; i < cfg.njobs && !rc; i++) {
+			struct pb_job *j = &cfg.jobs[i];
+
+			snprintf(j->plan.events, sizeof(j->plan.events), "%s", j->events);
+			j->plan.metric_instructions = !strcmp(j->metric, "instructions");
+			rc = run_plan(&j->plan, &ctx, &all, &nall);
+		}
+		pb_config_free(&cfg);
+	} else {
+		rc = run_plan(&plan, &ctx, &all, &nall);
+	}
+	if (!rc && json) {
+		if (pb_results_write(json, &ctx, all, nall, &err)) {
 			fprintf(stderr, "pagebench: %s\n", err.msg);
 			rc = PB_EXIT_FAIL;
 		} else {
 			printf("results: %s\n", json);
 		}
 	}
-	pb_results_free(res, n);
+	pb_results_free(all, nall);
 	return rc;
 }

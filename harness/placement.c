@@ -33,8 +33,19 @@ int pb_placement_init(struct pb_placement *pl, unsigned n, const int *want, stru
 		pb_placement_fini(pl);
 		return pb_err_set(err, "out of memory");
 	}
+	/*
+	 * What this thread may run on before we pin it: a process whose main thread was pinned
+	 * by an earlier run would otherwise report only that one CPU.
+	 */
+	pl->saved = hwloc_bitmap_alloc();
+	if (!pl->saved || hwloc_get_cpubind(pl->topo, pl->saved, HWLOC_CPUBIND_THREAD)) {
+		hwloc_bitmap_free(pl->saved);
+		pl->saved = NULL;
+	}
 	if (hwloc_get_cpubind(pl->topo, allowed, HWLOC_CPUBIND_PROCESS))
 		hwloc_bitmap_copy(allowed, hwloc_topology_get_allowed_cpuset(pl->topo));
+	if (pl->saved)
+		hwloc_bitmap_or(allowed, allowed, pl->saved);
 	for (unsigned i = 0; i < n; i++) {
 		if (!want || want[i] < 0)
 			continue;
@@ -96,6 +107,10 @@ int pb_placement_pin(const struct pb_placement *pl, unsigned i, struct pb_err *e
 
 void pb_placement_fini(struct pb_placement *pl)
 {
+	if (pl->topo && pl->saved)
+		hwloc_set_cpubind(pl->topo, pl->saved, HWLOC_CPUBIND_THREAD);
+	hwloc_bitmap_free(pl->saved);
+	pl->saved = NULL;
 	if (pl->topo)
 		hwloc_topology_destroy(pl->topo);
 	pl->topo = NULL;

@@ -10,6 +10,7 @@ struct pb_placement {
 	hwloc_topology_t topo;
 	unsigned ncpus;			/* threads placed */
 	unsigned os_cpu[2];		/* OS CPU number of thread i */
+	hwloc_bitmap_t saved;		/* the calling thread's binding before pinning */
 };
 
 /*
@@ -19,7 +20,7 @@ struct pb_placement {
 int pb_placement_init(struct pb_placement *pl, unsigned n, const int *want, struct pb_err *err);
 /* Binds the calling thread to CPU i of @pl and makes it CPU slot i for per-CPU structures. */
 int pb_placement_pin(const struct pb_placement *pl, unsigned i, struct pb_err *err);
-/* Releases the topology. */
+/* Restores the calling thread's original binding and releases the topology. */
 void pb_placement_fini(struct pb_placement *pl);
 
 #endif

@@ -26,11 +26,15 @@
 #define PB_PMU_RDPMC 0
 #endif
 
+/* Orders the perf page reads against the seqlock; x86 needs no more than this. */
+#define barrier() __asm__ __volatile__("" ::: "memory")
+
 #define NO_PMU "no PMU: the kernel has no hardware PMU driver (a VM without vPMU, or a container?)"
 
 struct pmu_event {
 	int fd;				/* -1: unavailable, see why */
 	struct perf_event_mmap_page *pc;	/* mapped only when its group may use rdpmc */
+	uint64_t gap;			/* time_enabled - time_running once mapped */
 	char why[PB_PMU_WHY_LEN];
 };
 
@@ -412,6 +416,22 @@ add:
 	return 0;
 }
 
+/* time_enabled - time_running as the perf page says now. */
+static uint64_t page_gap(const volatile struct perf_event_mmap_page *pc)
+{
+	uint64_t en, run;
+	uint32_t seq;
+
+	do {
+		seq = pc->lock;
+		barrier();
+		en = pc->time_enabled;
+		run = pc->time_running;
+		barrier();
+	} while (pc->lock != seq || (seq & 1));
+	return en - run;
+}
+
 /* Maps the perf page of each member of @g; the group may use rdpmc if all allow it. */
 static void map_group(struct pmu_group *g, struct pmu_event *ev)
 {
@@ -422,12 +442,15 @@ static void map_group(struct pmu_group *g, struct pmu_event *ev)
 		struct pmu_event *e = &ev[g->ev[k]];
 		void *m = mmap(NULL, page, PROT_READ, MAP_SHARED, e->fd, 0);
 
-		if (m == MAP_FAILED)
+		if (m == MAP_FAILED) {
 			g->rdpmc = false;
-		else
-			e->pc = m;
-		if (e->pc && !e->pc->cap_user_rdpmc)
+			continue;
+		}
+		e->pc = m;
+		if (!e->pc->cap_user_rdpmc)
 			g->rdpmc = false;	/* software events, or /sys/devices/cpu/rdpmc=0 */
+		else
+			e->gap = page_gap(e->pc);
 	}
 	if (g->rdpmc)
 		return;
@@ -498,15 +521,14 @@ static inline uint64_t rdtsc(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
-#define barrier() __asm__ __volatile__("" ::: "memory")
-
 /*
  * One event through its perf page, by the seqlock protocol of linux/perf_event.h. False
  * when rdpmc cannot give the right answer: the event is off the PMU (index 0), or it has
- * been multiplexed (time_enabled != time_running), when only read() scales correctly.
+ * been multiplexed, which grows time_enabled - time_running beyond @gap (what it was when
+ * mapped: a few ns between enabling and scheduling); then only read() scales correctly.
  */
-static bool read_self(const volatile struct perf_event_mmap_page *pc, uint64_t *count,
-		      uint64_t *enabled, uint64_t *running)
+static bool read_self(const volatile struct perf_event_mmap_page *pc, uint64_t gap,
+		      uint64_t *count, uint64_t *enabled, uint64_t *running)
 {
 	uint64_t cnt, en, run, pmc, cyc = 0, toff = 0, tcyc = 0, tmask = 0;
 	uint32_t seq, idx, mult = 0;
@@ -520,7 +542,7 @@ static bool read_self(const volatile struct perf_event_mmap_page *pc, uint64_t *
 		run = pc->time_running;
 		idx = pc->index;
 		cnt = (uint64_t)pc->offset;
-		if (!pc->cap_user_rdpmc || !idx || en != run)
+		if (!pc->cap_user_rdpmc || !idx || en - run != gap)
 			return false;
 		utime = pc->cap_user_time;
 		ushort = pc->cap_user_time_short;
@@ -566,7 +588,7 @@ static bool group_rdpmc(const struct pmu_group *g, const struct pmu_event *ev,
 	for (unsigned k = 0; k < g->n; k++) {
 		unsigned i = g->ev[k];
 
-		if (!read_self(ev[i].pc, &s->value[i], &s->enabled[i], &s->running[i]))
+		if (!read_self(ev[i].pc, ev[i].gap, &s->value[i], &s->enabled[i], &s->running[i]))
 			return false;
 	}
 	for (unsigned k = 0; k < g->n; k++)
@@ -626,15 +648,22 @@ void pb_pmu_accumulate(const struct pb_pmu *p, const struct pb_pmu_snap *before,
 	for (unsigned i = 0; i < p->n; i++) {
 		uint32_t bit = 1u << i;
 
-		if (!(before->valid & after->valid & bit) || after->value[i] < before->value[i] ||
-		    after->enabled[i] < before->enabled[i] || after->running[i] < before->running[i]) {
+		uint64_t de, dr;
+
+		if (!(before->valid & after->valid & bit) || after->value[i] < before->value[i]) {
 			if (p->ev[i].fd >= 0)
 				t->skipped[i]++;
 			continue;
 		}
+		/*
+		 * Without cap_user_time an rdpmc snapshot has the times of the last schedule-in,
+		 * which may lag a read() one: the count is right, the times only approximately.
+		 */
+		de = after->enabled[i] > before->enabled[i] ? after->enabled[i] - before->enabled[i] : 0;
+		dr = after->running[i] > before->running[i] ? after->running[i] - before->running[i] : 0;
 		t->raw[i] += after->value[i] - before->value[i];
-		t->enabled[i] += after->enabled[i] - before->enabled[i];
-		t->running[i] += after->running[i] - before->running[i];
+		t->enabled[i] += de;
+		t->running[i] += dr < de ? dr : de;
 		t->windows[i]++;
 	}
 }

@@ -58,16 +58,20 @@ struct pb_pmu_snap {
 	uint32_t valid;
 };
 
-/* Sums over measured regions; zero it before the first pb_pmu_accumulate(). */
+/*
+ * Sums over measured regions; zero it before the first pb_pmu_accumulate(). The times are
+ * approximate when rdpmc was used on a kernel without cap_user_time, but then the event was
+ * never multiplexed and the ratio is exact.
+ */
 struct pb_pmu_totals {
 	uint64_t raw[PB_PMU_MAX_EVENTS];	/* unscaled counts */
-	uint64_t enabled[PB_PMU_MAX_EVENTS];
-	uint64_t running[PB_PMU_MAX_EVENTS];
+	uint64_t enabled[PB_PMU_MAX_EVENTS];	/* ns */
+	uint64_t running[PB_PMU_MAX_EVENTS];	/* ns */
 	unsigned windows[PB_PMU_MAX_EVENTS];	/* regions added */
 	unsigned skipped[PB_PMU_MAX_EVENTS];	/* regions without a valid before/after pair */
 };
 
-/* One thread's open counters; opaque. */
+/* One thread's open counters; opaque, and used by one thread at a time. */
 struct pb_pmu;
 
 /*
@@ -122,7 +126,10 @@ double pb_pmu_per_op(const struct pb_pmu_totals *t, unsigned i, uint64_t ops);
 /* Number of events of @p (that of its spec). */
 unsigned pb_pmu_nevents(const struct pb_pmu *p);
 
-/* True if event @i is counting; else false and *@why (if @why) says why not, in plain words. */
+/*
+ * True if event @i is counting; else false and *@why (if @why) says why not, in plain words,
+ * valid until pb_pmu_close().
+ */
 bool pb_pmu_event_ok(const struct pb_pmu *p, unsigned i, const char **why);
 
 /* Number of perf_event groups @p opened. */

@@ -395,7 +395,8 @@ static int warm_up(struct runner *rt, const struct pb_context *ctx, struct insta
 			for (unsigned b = 0; b < in->wr.track[t].nbatches; b++)
 				if (in->wr.track[t].batch_cycles[b] < shortest)
 					shortest = in->wr.track[t].batch_cycles[b];
-		if ((double)shortest >= min_cycles || plan->ops || tries == 16 ||
+		/* A count the user chose is kept as given (baselines never take --ops). */
+		if ((double)shortest >= min_cycles || (plan->ops && !in->wl->baseline) || tries == 16 ||
 		    in->wr.ops >= (1ull << 36))
 			break;
 		in->wr.ops *= 2;

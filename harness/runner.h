@@ -26,6 +26,8 @@ struct pb_plan {
 	double cv_max;			/* a record whose cycles CV exceeds this is flagged unstable */
 	uint64_t min_batch_ns;		/* grow ops until a timed batch lasts this long (0: off) */
 	char job[64];			/* config job name, copied into every record */
+	char events[256];		/* PMU events to count ("" none; "default" the defaults) */
+	bool metric_instructions;	/* rank and compare by instructions per op */
 	/* Optional: called after every repetition with runs done/total and seconds left. */
 	void (*progress)(void *arg, unsigned done, unsigned total, double eta_s);
 	void *progress_arg;

@@ -372,9 +372,21 @@ Test(pmu, accumulate_scales_and_reports_ratio)
 	cr_expect_eq(t2.raw[1], 400);
 	cr_expect_eq(t2.windows[1], 1);
 
+	/* Times behind the earlier snapshot's (rdpmc without cap_user_time): the count stays. */
+	memset(&t2, 0, sizeof(t2));
+	snap_set(&a, 1, 10, 1000, 1000);
+	snap_set(&b, 1, 20, 900, 900);
+	b.valid |= 1u << 1;
+	pb_pmu_accumulate(p, &a, &b, &t2);
+	cr_expect_eq(t2.raw[1], 10);
+	cr_expect_eq(t2.windows[1], 1);
+	cr_expect_float_eq(pb_pmu_ratio(&t2, 1), 1.0, 0);
+	cr_expect_float_eq(pb_pmu_scaled(&t2, 1), 10.0, 0);
+
 	/* Never ran during its windows: no estimate rather than zero. */
 	memset(&t2, 0, sizeof(t2));
 	snap_set(&b, 0, 100, 3000, 500);
+	b.valid = 1u << 0;
 	pb_pmu_accumulate(p, &a, &b, &t2);
 	cr_expect_float_eq(pb_pmu_ratio(&t2, 0), 0.0, 0);
 	cr_expect(isnan(pb_pmu_scaled(&t2, 0)));
