@@ -64,17 +64,21 @@ $(B)/unit-tests: $(call objs,$(B),$(TEST_SRCS)) $(B)/libpagebench.a
 $(BA)/unit-tests: $(call objs,$(BA),$(TEST_SRCS)) $(BA)/libpagebench.a
 	$(CC) $(SAN) -o $@ $^ $(TEST_LIBS) $(LIBS)
 
-# make bench [ALLOC=a,b] [WORKLOAD=w] [SET="k=v k=v"] [REPS=n] [CONFIG=file]
-ALLOC    ?= all
-WORKLOAD ?= alloc-free
+# make bench                      runs configs/quick.ini (every backend, then the ring path)
+# make bench ALLOC=a,b WORKLOAD=w [SET="k=v k=v"] [REPS=n]   runs that comparison instead
+# make bench CONFIG=configs/default.ini                      runs another experiment file
+ALLOC    ?=
+WORKLOAD ?=
 REPS     ?=
 SET      ?=
+CONFIG   ?= configs/quick.ini
 RESULTS  ?= results
+BENCH_JSON = $(RESULTS)/bench-$(shell date +%Y%m%d-%H%M%S).json
 bench: $(B)/pagebench
 	@mkdir -p $(RESULTS)
-	$(B)/pagebench run --alloc $(ALLOC) --workload $(WORKLOAD) \
-		$(foreach s,$(SET),--set $(s)) $(if $(REPS),--reps $(REPS)) \
-		--json $(RESULTS)/bench-$(shell date +%Y%m%d-%H%M%S).json
+	$(if $(ALLOC)$(WORKLOAD)$(SET)$(REPS),$(B)/pagebench run --alloc $(or $(ALLOC),all) \
+		--workload $(or $(WORKLOAD),alloc-free) $(foreach s,$(SET),--set $(s)) \
+		$(if $(REPS),--reps $(REPS)) --json $(BENCH_JSON),$(B)/pagebench run $(CONFIG) --json $(BENCH_JSON))
 
 test: test-unit test-asan
 test-unit: $(B)/unit-tests $(B)/pagebench

@@ -23,7 +23,8 @@ static const struct pb_param_spec ideal_params[] = {
 	{ "order", PB_PARAM_UINT, 0, PB_MAX_ORDER, NULL, "0", "page order of each allocation" },
 	{ "size", PB_PARAM_UINT, 1, 1u << 20, NULL, "16384", "entries of the LIFO array" },
 	{ "delay", PB_PARAM_UINT, 0, 1000000, NULL, "0",
-	  "injected slowdown: empty loop iterations per alloc (to test compare and CI gates)" },
+	  "injected slowdown: empty loop iterations per alloc (to test compare and CI gates)",
+	  .not_in_name = true },
 	{ 0 },
 };
 

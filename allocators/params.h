@@ -40,6 +40,8 @@ struct pb_param_spec {
 	const char *help;
 	/* PB_PARAM_CUSTOM: 0 if @value is valid, else -1 + @err naming key and value. */
 	int (*check)(const char *value, struct pb_err *err);
+	/* A test hook, not a different benchmark: recorded in params but not in the name. */
+	bool not_in_name;
 };
 
 struct pb_param {

@@ -3,6 +3,7 @@
 #ifndef PB_CLI_H
 #define PB_CLI_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include "result.h"
 
@@ -16,6 +17,12 @@ int pb_cli_list(int argc, char **argv);
 int pb_cli_run(int argc, char **argv, int full_argc, char **full_argv);
 /* `pagebench compare OLD NEW`: A/B verdicts; exit 1 when a benchmark got slower. */
 int pb_cli_compare(int argc, char **argv);
+/* Re-runs @argv under callgrind and reports instructions per op; the exit status. */
+int pb_cli_run_callgrind(char **argv, const char *json);
+/* Under callgrind as the child of pb_cli_run_callgrind: where to write JSON, else NULL. */
+const char *pb_callgrind_child_json(void);
+/* True when this machine's PMU can count instructions for this thread. */
+bool pb_pmu_counts_instructions(void);
 /* Prints one-line error "pagebench: <msg>" to stderr and returns PB_EXIT_USAGE. */
 int pb_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints the result table (one row per record, baselines last) and the machine line. */

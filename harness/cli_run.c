@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "cli.h"
+#include "callgrind.h"
 #include "config.h"
 #include "context.h"
 #include "results_json.h"
@@ -24,6 +25,10 @@ static const char run_help[] =
 	"  --batches N       timed batches per repetition, the p99 samples (default 100)\n"
 	"  --cpus A[,B]      OS CPUs to pin the measured thread(s) to (default: first free cores)\n"
 	"  --no-baselines    skip the for-loop / atomic-inc / spin-lock baselines\n"
+	"  --events LIST     PMU events (perf list / libpfm4 names, raw rXXXX); 'none' for no counters\n"
+	"                    (default: cycles, instructions and a locked-instruction event if the PMU has one)\n"
+	"  --metric M        time (default) or instructions: what ratios rank by; instructions use the\n"
+	"                    PMU, or valgrind's callgrind when the PMU cannot count them\n"
 	"  --seed N          seed of the shuffled run order and the bootstrap (default 1)\n"
 	"  --unstable-cv PCT flag rows whose CV across repetitions exceeds PCT (default 5)\n"
 	"  --min-batch-us N  grow operations until a timed batch lasts N us (default 20; 0 off)\n"
@@ -103,7 +108,8 @@ static int parse(int argc, char **argv, struct pb_plan *plan, const char **json,
 		 const char **config)
 {
 	int plan_opts = 0;
-	enum { O_NOBASE = 256, O_OPS, O_BATCHES, O_CPUS, O_SEED, O_CV, O_MINBATCH };
+	enum { O_NOBASE = 256, O_OPS, O_BATCHES, O_CPUS, O_SEED, O_CV, O_MINBATCH, O_EVENTS,
+	       O_METRIC };
 	static const struct option opts[] = {
 		{ "alloc", required_argument, NULL, 'a' },
 		{ "workload", required_argument, NULL, 'w' },
@@ -114,6 +120,8 @@ static int parse(int argc, char **argv, struct pb_plan *plan, const char **json,
 		{ "cpus", required_argument, NULL, O_CPUS },
 		{ "no-baselines", no_argument, NULL, O_NOBASE },
 		{ "seed", required_argument, NULL, O_SEED },
+		{ "events", required_argument, NULL, O_EVENTS },
+		{ "metric", required_argument, NULL, O_METRIC },
 		{ "unstable-cv", required_argument, NULL, O_CV },
 		{ "min-batch-us", required_argument, NULL, O_MINBATCH },
 		{ "json", required_argument, NULL, 'j' },
@@ -156,6 +164,18 @@ static int parse(int argc, char **argv, struct pb_plan *plan, const char **json,
 				return -1;
 			break;
 		case O_NOBASE: plan->baselines = false; break;
+		case O_EVENTS:
+			if (strlen(optarg) >= sizeof(plan->events))
+				return pb_cli_usage_error("run: --events: list too long"), -1;
+			snprintf(plan->events, sizeof(plan->events), "%s",
+				 strcmp(optarg, "none") ? optarg : "");
+			break;
+		case O_METRIC:
+			if (strcmp(optarg, "time") && strcmp(optarg, "instructions"))
+				return pb_cli_usage_error("run: --metric %s: must be time or instructions",
+							  optarg), -1;
+			plan->metric_instructions = !strcmp(optarg, "instructions");
+			break;
 		case O_SEED:
 			if (parse_count("--seed", optarg, 0, UINT64_MAX, &plan->seed))
 				return -1;
@@ -249,6 +269,16 @@ static int run_plan(struct pb_plan *plan, struct pb_context *ctx, struct pb_resu
 	return PB_EXIT_OK;
 }
 
+static bool wants_instructions(const struct pb_plan *plan, const struct pb_config *cfg)
+{
+	if (plan->metric_instructions)
+		return true;
+	for (unsigned i = 0; i < cfg->njobs; i++)
+		if (!strcmp(cfg->jobs[i].metric, "instructions"))
+			return true;
+	return false;
+}
+
 int pb_cli_run(int argc, char **argv, int full_argc, char **full_argv)
 {
 	struct pb_plan plan;
@@ -266,6 +296,12 @@ int pb_cli_run(int argc, char **argv, int full_argc, char **full_argv)
 		return rc > 0 ? PB_EXIT_OK : PB_EXIT_USAGE;
 	if (config && pb_config_load(config, &cfg, &err))
 		return pb_cli_usage_error("run: %s", err.msg);
+	if (wants_instructions(&plan, &cfg) && !pb_callgrind_active() && !pb_pmu_counts_instructions()) {
+		pb_config_free(&cfg);
+		return pb_cli_run_callgrind(full_argv, json);
+	}
+	if (pb_callgrind_child_json())
+		json = pb_callgrind_child_json();
 	memset(&ctx, 0, sizeof(ctx));
 	pb_context_collect(&ctx, full_argc, full_argv);
 	if (config) {

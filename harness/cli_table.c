@@ -8,6 +8,67 @@ static double per_op(uint64_t x, uint64_t ops)
 	return ops ? (double)x / (double)ops : 0;
 }
 
+static const struct pb_event_result *event(const struct pb_result *r, const char *name)
+{
+	for (unsigned i = 0; i < r->nevents; i++)
+		if (!strcmp(r->ev[i].name, name) && r->ev[i].available)
+			return &r->ev[i];
+	return NULL;
+}
+
+/*
+ * The PMU table: every counted event per op for each record, with IPC when both cycles and
+ * instructions were counted, and the multiplexing ratio when an event shared a counter.
+ */
+static void print_counters(FILE *f, const struct pb_context *ctx, const struct pb_result *r,
+			   size_t n)
+{
+	const struct pb_result *any = NULL;
+
+	for (size_t i = 0; i < n && !any; i++)
+		for (unsigned e = 0; e < r[i].nevents; e++)
+			if (r[i].ev[e].available)
+				any = &r[i];
+	if (!any) {
+		if (ctx->pmu_events[0])
+			fprintf(f, "PMU: %s: unavailable: %s\n", ctx->pmu_events,
+				ctx->pmu_why[0] ? ctx->pmu_why : "no event could be counted");
+		return;
+	}
+	fprintf(f, "%-14s %-18s %-6s", "backend", "workload", "track");
+	for (unsigned e = 0; e < any->nevents; e++)
+		if (any->ev[e].available)
+			fprintf(f, " %16.16s/op", any->ev[e].name);
+	fprintf(f, " %6s %6s\n", "IPC", "mux%");
+	for (size_t i = 0; i < n; i++) {
+		const struct pb_event_result *cyc = event(&r[i], "cycles");
+		const struct pb_event_result *ins = event(&r[i], "instructions");
+		double mux = 1;
+
+		fprintf(f, "%-14s %-18s %-6s", r[i].alloc[0] ? r[i].alloc : "(baseline)", r[i].workload,
+			r[i].track[0] ? r[i].track : "-");
+		for (unsigned e = 0; e < r[i].nevents; e++) {
+			if (!any->ev[e].available)
+				continue;
+			if (r[i].ev[e].available) {
+				fprintf(f, " %19.2f", r[i].ev[e].per_op);
+				if (r[i].ev[e].running_ratio < mux)
+					mux = r[i].ev[e].running_ratio;
+			} else {
+				fprintf(f, " %19s", "-");
+			}
+		}
+		if (cyc && ins && cyc->per_op > 0)
+			fprintf(f, " %6.2f", ins->per_op / cyc->per_op);
+		else
+			fprintf(f, " %6s", "-");
+		fprintf(f, " %6.1f\n", mux * 100);
+	}
+	for (unsigned e = 0; e < any->nevents; e++)
+		if (!any->ev[e].available)
+			fprintf(f, "PMU: %s not counted: %s\n", any->ev[e].name, any->ev[e].why);
+}
+
 void pb_table_print(FILE *f, const struct pb_context *ctx, const struct pb_result *r, size_t n)
 {
 	char params[256];
@@ -43,6 +104,7 @@ void pb_table_print(FILE *f, const struct pb_context *ctx, const struct pb_resul
 		"median of %u repetitions, order seed %llu\n",
 		ctx->timer_overhead_cycles, ctx->loop_overhead_cycles, n ? r[0].repetitions : 0,
 		(unsigned long long)ctx->seed);
+	print_counters(f, ctx, r, n);
 	for (size_t i = 0; i < n; i++)
 		if (r[i].warning[0])
 			fprintf(f, "warning: %s: %s\n", r[i].name, r[i].warning);

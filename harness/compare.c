@@ -12,6 +12,7 @@ void pb_compare_opts_init(struct pb_compare_opts *o)
 	o->threshold = 0.03;
 	o->alpha = 0.05;
 	o->instructions = false;
+	o->unstable_cv = 0.05;
 }
 
 const char *pb_verdict_name(enum pb_verdict v)
@@ -83,6 +84,14 @@ static double spread(const double *v, size_t n)
 	return s.median ? s.mad / s.median : 0;
 }
 
+static double cv_of(const double *v, size_t n)
+{
+	struct pb_summary s;
+
+	pb_summarize(v, n, &s);
+	return s.cv;
+}
+
 static enum pb_verdict decide(const struct pb_compare_row *r, const struct pb_compare_opts *o)
 {
 	bool significant = r->p < o->alpha;
@@ -138,8 +147,14 @@ int pb_compare(json_t *old_doc, const char *oldname, json_t *new_doc, const char
 		r->change = r->old_median > 0 ? r->new_median / r->old_median - 1 : 0;
 		pb_mann_whitney(ov, on, nv, nn, 0, &u);
 		r->p = u.p;
-		r->old_unstable = json_is_true(json_object_get(ob, "unstable"));
-		r->new_unstable = json_is_true(json_object_get(nb, "unstable"));
+		if (o->instructions) {
+			/* The timing flag says nothing about counts: judge their own spread. */
+			r->old_unstable = cv_of(ov, on) > o->unstable_cv;
+			r->new_unstable = cv_of(nv, nn) > o->unstable_cv;
+		} else {
+			r->old_unstable = json_is_true(json_object_get(ob, "unstable"));
+			r->new_unstable = json_is_true(json_object_get(nb, "unstable"));
+		}
 		r->verdict = decide(r, o);
 		if (on < 9 || nn < 9)
 			out->few_samples = true;

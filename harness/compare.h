@@ -19,6 +19,7 @@ struct pb_compare_opts {
 	double threshold;	/* practical threshold, a fraction (0.03 = 3%) */
 	double alpha;		/* significance level of the U test */
 	bool instructions;	/* compare instructions per op (PMU counter) instead of cycles */
+	double unstable_cv;	/* instructions: a side whose CV exceeds this is unstable */
 };
 
 struct pb_compare_row {
@@ -40,7 +41,7 @@ struct pb_compare {
 	bool few_samples;		/* some row has fewer than 9 samples on a side */
 };
 
-/* The default options: threshold 3%, alpha 0.05, cycles. */
+/* The default options: threshold 3%, alpha 0.05, cycles, unstable above 5% CV. */
 void pb_compare_opts_init(struct pb_compare_opts *o);
 /*
  * Compares two validated result documents (pb_results_read). -1 + @err when the metric is

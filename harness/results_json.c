@@ -271,6 +271,7 @@ static json_t *benchmark_json(const struct pb_result *r, int *bad)
 	put(o, "params", params_json(&r->params, bad), bad);
 	put(o, "repetitions", json_integer(r->repetitions), bad);
 	put(o, "ops", juint(r->ops), bad);
+	put(o, "ops_measured", juint(r->stats_ops), bad);
 	put(o, "ns_per_op", summary_json(&r->ns, bad), bad);
 	put(o, "cycles_per_op", summary_json(&r->cycles, bad), bad);
 	put(o, "samples", samples_json(r, bad), bad);
@@ -342,19 +343,24 @@ static int write_all(int fd, const char *s, size_t len)
 int pb_results_write(const char *path, const struct pb_context *c, const struct pb_result *r,
 		     size_t n, struct pb_err *err)
 {
+	json_t *root = results_json(c, r, n);
+	int rc;
+
+	if (!root)
+		return pb_err_set(err, "cannot write results to '%s': %s", path, strerror(ENOMEM));
+	rc = pb_results_write_json(path, root, err);
+	json_decref(root);
+	return rc;
+}
+
+int pb_results_write_json(const char *path, json_t *root, struct pb_err *err)
+{
 	static const char suffix[] = ".tmp.XXXXXX";
-	char *tmp = NULL, *text = NULL;
-	json_t *root;
+	char *tmp = NULL, *text;
 	int fd = -1, e;
 
-	root = results_json(c, r, n);
-	if (!root) {
-		e = ENOMEM;
-		goto fail;
-	}
 	/* Serialise in memory first: a failure there must not even create the temp file. */
 	text = json_dumps(root, JSON_INDENT(2));
-	json_decref(root);
 	if (!text) {
 		e = ENOMEM;
 		goto fail;

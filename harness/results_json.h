@@ -24,6 +24,8 @@ int pb_results_write(const char *path, const struct pb_context *c, const struct 
  * Loads @path and checks the fields readers rely on; 0 and the root in *@out (caller
  * json_decref()s it), or -1, *@out = NULL and @err naming file, line:column or field.
  */
+/* Writes an already built result document @root to @path atomically, as pb_results_write. */
+int pb_results_write_json(const char *path, json_t *root, struct pb_err *err);
 int pb_results_read(const char *path, json_t **out, struct pb_err *err);
 
 #endif

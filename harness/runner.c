@@ -12,9 +12,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "callgrind.h"
 #include "placement.h"
+#include "pmu.h"
 #include "runner.h"
 #include "summary.h"
+
+#define CALLGRIND_OPS 20000
 
 struct track_acc {
 	double *rep_cycles;	/* [reps] */
@@ -22,6 +26,20 @@ struct track_acc {
 	unsigned nbatch;
 	uint64_t ops;		/* all measured repetitions */
 	uint64_t atomics;
+	struct pb_pmu_totals pmu;		/* all measured repetitions */
+	double *ev_rep[PB_MAX_EVENTS];		/* [reps] per-op count of each event */
+	bool ev_seen;				/* ev_ok/ev_why filled from an open PMU */
+	bool ev_ok[PB_MAX_EVENTS];
+	char ev_why[PB_MAX_EVENTS][128];
+};
+
+/* What one measured thread of one repetition saw besides its batch timings. */
+struct thread_out {
+	uint64_t atomics;
+	struct pb_pmu_totals pmu;
+	bool pmu_open;
+	bool ev_ok[PB_MAX_EVENTS];
+	char ev_why[PB_MAX_EVENTS][128];
 };
 
 struct instance {
@@ -33,6 +51,8 @@ struct instance {
 	struct track_acc acc[PB_MAX_TRACKS];
 	uint64_t leaked;
 	char warning[160];
+	char name[PB_MAX_TRACKS][512];	/* the record names, known before the run */
+	struct pb_params own;		/* the --set parameters this instance took */
 };
 
 struct runner {
@@ -43,6 +63,10 @@ struct runner {
 	struct pb_rng rng;		/* run order */
 	unsigned done, total;		/* repetitions, warm-ups included, for progress */
 	uint64_t start_ns;
+	bool pmu_on;
+	struct pb_pmu_spec spec;	/* parsed once, opened per measured thread */
+	bool callgrind;			/* running under callgrind: label each repetition */
+	bool rdpmc;			/* the measured thread read its counters with rdpmc */
 };
 
 static void progress(struct runner *rt)
@@ -68,6 +92,7 @@ void pb_plan_init(struct pb_plan *plan)
 	plan->seed = 1;
 	plan->cv_max = 0.05;
 	plan->min_batch_ns = 20000;
+	snprintf(plan->events, sizeof(plan->events), "default");
 }
 
 static bool key_taken(const struct pb_plan *plan, const char *key)
@@ -111,28 +136,68 @@ int pb_plan_check(const struct pb_plan *plan, struct pb_err *err)
 	return 0;
 }
 
+/*
+ * Runs thread @t's share of one repetition with its counters around it: locked-instruction
+ * count, PMU snapshots (opened on this thread, since counters follow the thread), and under
+ * callgrind a labelled dump of exactly this region.
+ */
+static void measure_thread(struct runner *rt, struct instance *in, unsigned t, unsigned rep,
+			   bool record, struct thread_out *o)
+{
+	struct pb_pmu *p = rt->pmu_on ? pb_pmu_open(&rt->spec) : NULL;
+	struct pb_pmu_snap before, after;
+	bool cg = rt->callgrind && t == 0 && record;
+	char label[600];
+	uint64_t a0;
+
+	memset(o, 0, sizeof(*o));
+	if (cg)
+		snprintf(label, sizeof(label), "pb|%s|%s|%u", rt->plan->job, in->name[0], rep);
+	if (p)
+		pb_pmu_snapshot(p, &before);
+	if (cg)
+		pb_callgrind_begin();
+	a0 = pb_tls_atomics;
+	in->wl->run(&in->wr, t);
+	o->atomics = pb_tls_atomics - a0;
+	if (cg)
+		pb_callgrind_end(label);
+	if (p) {
+		pb_pmu_snapshot(p, &after);
+		pb_pmu_accumulate(p, &before, &after, &o->pmu);
+		o->pmu_open = true;
+		if (t == 0 && pb_pmu_rdpmc_reads(p))
+			rt->rdpmc = true;
+		for (unsigned i = 0; i < rt->spec.n && i < PB_MAX_EVENTS; i++) {
+			const char *why = NULL;
+
+			o->ev_ok[i] = pb_pmu_event_ok(p, i, &why);
+			snprintf(o->ev_why[i], sizeof(o->ev_why[i]), "%s", why ? why : "");
+		}
+		pb_pmu_close(p);
+	}
+}
+
 /* The second measured thread of a repetition. */
 struct helper {
 	struct runner *rt;
 	struct instance *in;
+	unsigned rep;
+	bool record;
 	pthread_barrier_t *bar;
 	struct pb_err err;
 	int rc;
-	uint64_t atomics;
+	struct thread_out out;
 };
 
 static void *helper_main(void *arg)
 {
 	struct helper *h = arg;
-	uint64_t a0;
 
 	h->rc = pb_placement_pin(&h->rt->pl, 1, &h->err);
 	pthread_barrier_wait(h->bar);
-	if (h->rc)
-		return NULL;
-	a0 = pb_tls_atomics;
-	h->in->wl->run(&h->in->wr, 1);
-	h->atomics = pb_tls_atomics - a0;
+	if (!h->rc)
+		measure_thread(h->rt, h->in, 1, h->rep, h->record, &h->out);
 	return NULL;
 }
 
@@ -154,11 +219,10 @@ static int run_rep(struct runner *rt, struct instance *in, unsigned rep, bool re
 		   struct pb_err *err)
 {
 	const struct pb_workload *wl = in->wl;
-	uint64_t atomics[PB_MAX_TRACKS] = { 0 };
-	struct helper h = { .rt = rt, .in = in };
+	struct thread_out out[PB_MAX_TRACKS];
+	struct helper h = { .rt = rt, .in = in, .rep = rep, .record = record };
 	pthread_barrier_t bar;
 	pthread_t tid;
-	uint64_t a0;
 
 	in->wr.failed = NULL;
 	if (wl->nthreads == 2) {
@@ -170,17 +234,14 @@ static int run_rep(struct runner *rt, struct instance *in, unsigned rep, bool re
 		}
 		pthread_barrier_wait(&bar);
 	}
-	if (!h.rc) {
-		a0 = pb_tls_atomics;
-		wl->run(&in->wr, 0);
-		atomics[0] = pb_tls_atomics - a0;
-	}
+	if (!h.rc)
+		measure_thread(rt, in, 0, rep, record, &out[0]);
 	if (wl->nthreads == 2) {
 		pthread_join(tid, NULL);
 		pthread_barrier_destroy(&bar);
 		if (h.rc)
 			return pb_err_set(err, "%s", h.err.msg);
-		atomics[1] = h.atomics;
+		out[1] = h.out;
 	}
 	if (in->wr.failed)
 		return pb_err_set(err, "%s on %s: %s", wl->name, inst_name(in), in->wr.failed);
@@ -207,9 +268,48 @@ static int run_rep(struct runner *rt, struct instance *in, unsigned rep, bool re
 		}
 		acc->rep_cycles[rep] = ops ? per_op_net(cycles, ops, loop) : 0;
 		acc->ops += (uint64_t)ops;
-		acc->atomics += atomics[t];
+		acc->atomics += out[t].atomics;
+		if (!out[t].pmu_open)
+			continue;
+		for (unsigned i = 0; i < rt->spec.n && i < PB_MAX_EVENTS; i++)
+			acc->ev_rep[i][rep] = pb_pmu_per_op(&out[t].pmu, i, (uint64_t)ops);
+		pb_pmu_totals_add(&acc->pmu, &out[t].pmu);
+		if (!acc->ev_seen) {
+			memcpy(acc->ev_ok, out[t].ev_ok, sizeof(acc->ev_ok));
+			memcpy(acc->ev_why, out[t].ev_why, sizeof(acc->ev_why));
+			acc->ev_seen = true;
+		}
 	}
 	return 0;
+}
+
+/* The parameters this instance took, and its record names: "workload/backend[/k=v,..][/track]". */
+static void name_records(const struct pb_plan *plan, struct instance *in)
+{
+	struct pb_params named = { 0 };
+	char pbuf[256];
+
+	in->own.n = 0;
+	for (unsigned i = 0; in->ops && i < plan->params.n; i++) {
+		const char *key = plan->params.kv[i].key;
+		const struct pb_param_spec *sp = pb_param_find(in->ops->params, key);
+
+		if (!sp)
+			sp = pb_param_find(pb_mem_params, key) ?: pb_param_find(in->wl->params, key);
+		if (!sp)
+			continue;
+		in->own.kv[in->own.n++] = plan->params.kv[i];
+		if (!sp->not_in_name)
+			named.kv[named.n++] = plan->params.kv[i];
+	}
+	pb_params_format(&named, pbuf, sizeof(pbuf));
+	for (unsigned t = 0; t < in->wl->nthreads; t++) {
+		const char *track = in->wl->tracks[t];
+
+		snprintf(in->name[t], sizeof(in->name[t]), "%s%s%s%s%s%s%s", in->wl->name,
+			 in->ops ? "/" : "", in->ops ? in->ops->name : "", pbuf[0] ? "/" : "", pbuf,
+			 track ? "/" : "", track ? track : "");
+	}
 }
 
 static int inst_init(struct runner *rt, struct instance *in, const struct pb_alloc_ops *ops,
@@ -228,6 +328,13 @@ static int inst_init(struct runner *rt, struct instance *in, const struct pb_all
 	in->wr.alloc = in->alloc;
 	in->wr.params = &plan->params;
 	in->wr.ops = plan->ops && !wl->baseline ? plan->ops : wl->default_ops;
+	/*
+	 * Under callgrind only instruction counts matter and they are per op: a repetition of
+	 * CALLGRIND_OPS operations (after the uncounted warm-up) gives the steady-state figure
+	 * at a fiftieth of the emulation time.
+	 */
+	if (rt->callgrind && !(plan->ops && !wl->baseline) && in->wr.ops > CALLGRIND_OPS)
+		in->wr.ops = CALLGRIND_OPS;
 	in->wr.nbatches = plan->nbatches;
 	for (unsigned t = 0; t < wl->nthreads; t++) {
 		in->wr.track[t].batch_cycles = calloc(plan->nbatches, sizeof(uint64_t));
@@ -237,7 +344,13 @@ static int inst_init(struct runner *rt, struct instance *in, const struct pb_all
 		if (!in->wr.track[t].batch_cycles || !in->wr.track[t].batch_ops ||
 		    !in->acc[t].rep_cycles || !in->acc[t].batch_cycles)
 			return pb_err_set(err, "out of memory");
+		for (unsigned i = 0; i < rt->spec.n && i < PB_MAX_EVENTS; i++) {
+			in->acc[t].ev_rep[i] = calloc(plan->reps, sizeof(double));
+			if (!in->acc[t].ev_rep[i])
+				return pb_err_set(err, "out of memory");
+		}
 	}
+	name_records(plan, in);
 	if (wl->prepare && wl->prepare(&in->wr, err))
 		return -1;
 	return 0;
@@ -276,6 +389,10 @@ static void acc_free(struct instance *in)
 		free(in->acc[t].rep_cycles);
 		free(in->acc[t].batch_cycles);
 		in->acc[t].rep_cycles = in->acc[t].batch_cycles = NULL;
+		for (unsigned i = 0; i < PB_MAX_EVENTS; i++) {
+			free(in->acc[t].ev_rep[i]);
+			in->acc[t].ev_rep[i] = NULL;
+		}
 	}
 }
 
@@ -288,25 +405,35 @@ static void stats_sub(struct pb_stats *now, const struct pb_stats *then)
 	now->in_flight = level;	/* a level, not a counter */
 }
 
+/* The PMU figures of one track: totals, per op, multiplexing, per-repetition samples. */
+static void make_events(const struct runner *rt, struct track_acc *acc, struct pb_result *r)
+{
+	r->nevents = rt->pmu_on ? rt->spec.n : 0;
+	for (unsigned i = 0; i < r->nevents && i < PB_MAX_EVENTS; i++) {
+		struct pb_event_result *e = &r->ev[i];
+
+		snprintf(e->name, sizeof(e->name), "%s", rt->spec.name[i]);
+		e->available = acc->ev_seen && acc->ev_ok[i] && !isnan(pb_pmu_scaled(&acc->pmu, i));
+		if (!e->available) {
+			snprintf(e->why, sizeof(e->why), "%s",
+				 acc->ev_why[i][0] ? acc->ev_why[i] : "not counted (never scheduled)");
+			continue;
+		}
+		e->total = pb_pmu_scaled(&acc->pmu, i);
+		e->per_op = pb_pmu_per_op(&acc->pmu, i, acc->ops);
+		e->running_ratio = pb_pmu_ratio(&acc->pmu, i);
+		e->rep_per_op = acc->ev_rep[i];
+		acc->ev_rep[i] = NULL;
+	}
+}
+
 /* Moves an instance's samples into result records (one per track). */
 static void make_results(const struct runner *rt, const struct pb_context *ctx, struct instance *in,
 			 const struct pb_stats *stats, struct pb_result *out)
 {
 	const struct pb_plan *plan = rt->plan;
 	double ns_per_cycle = 1e9 / ctx->tsc_hz;
-	char pbuf[256];
 
-	struct pb_params own = { 0 };
-
-	/* Only the parameters this backend, its workload or its memory actually took. */
-	for (unsigned i = 0; in->ops && i < plan->params.n; i++) {
-		const char *key = plan->params.kv[i].key;
-
-		if (pb_param_find(pb_mem_params, key) || pb_param_find(in->wl->params, key) ||
-		    pb_param_find(in->ops->params, key))
-			own.kv[own.n++] = plan->params.kv[i];
-	}
-	pb_params_format(&own, pbuf, sizeof(pbuf));
 	for (unsigned t = 0; t < in->wl->nthreads; t++) {
 		struct pb_result *r = &out[t];
 		struct track_acc *acc = &in->acc[t];
@@ -316,11 +443,9 @@ static void make_results(const struct runner *rt, const struct pb_context *ctx, 
 		snprintf(r->workload, sizeof(r->workload), "%s", in->wl->name);
 		snprintf(r->kind, sizeof(r->kind), "%s", in->wl->baseline ? "baseline" : "backend");
 		snprintf(r->track, sizeof(r->track), "%s", in->wl->tracks[t] ? in->wl->tracks[t] : "");
-		snprintf(r->name, sizeof(r->name), "%s%s%s%s%s%s%s", in->wl->name,
-			 in->ops ? "/" : "", in->ops ? in->ops->name : "",
-			 pbuf[0] && in->ops ? "/" : "", in->ops ? pbuf : "",
-			 r->track[0] ? "/" : "", r->track);
-		r->params = own;
+		snprintf(r->name, sizeof(r->name), "%s", in->name[t]);
+		r->params = in->own;
+		make_events(rt, acc, r);
 		snprintf(r->job, sizeof(r->job), "%s", plan->job);
 		snprintf(r->warning, sizeof(r->warning), "%s", in->warning);
 		r->repetitions = plan->reps;
@@ -360,15 +485,29 @@ static void make_results(const struct runner *rt, const struct pb_context *ctx, 
 	}
 }
 
-static void set_ratios(struct pb_result *r, size_t n)
+/* The figure a record is ranked by: median cycles, or median instructions per op. */
+static double metric_value(const struct pb_result *r, bool instructions)
+{
+	if (!instructions)
+		return r->cycles.median;
+	for (unsigned i = 0; i < r->nevents; i++)
+		if (!strcmp(r->ev[i].name, "instructions") && r->ev[i].available)
+			return pb_median(r->ev[i].rep_per_op, r->repetitions);
+	return 0;
+}
+
+void pb_set_ratios(struct pb_result *r, size_t n, bool instructions)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (strcmp(r[i].kind, "backend"))
 			continue;
+		r[i].ratio = 0;
 		for (size_t j = 0; j < n; j++) {
 			if (!strcmp(r[j].kind, "backend") && !strcmp(r[j].track, r[i].track)) {
-				if (r[j].cycles.median > 0)
-					r[i].ratio = r[i].cycles.median / r[j].cycles.median;
+				double base = metric_value(&r[j], instructions);
+
+				if (base > 0)
+					r[i].ratio = metric_value(&r[i], instructions) / base;
 				break;
 			}
 		}
@@ -397,6 +536,7 @@ static int warm_up(struct runner *rt, const struct pb_context *ctx, struct insta
 					shortest = in->wr.track[t].batch_cycles[b];
 		/* A count the user chose is kept as given (baselines never take --ops). */
 		if ((double)shortest >= min_cycles || (plan->ops && !in->wl->baseline) || tries == 16 ||
+		    rt->callgrind ||
 		    in->wr.ops >= (1ull << 36))
 			break;
 		in->wr.ops *= 2;
@@ -483,6 +623,22 @@ int pb_run(const struct pb_plan *plan, struct pb_context *ctx, struct pb_result 
 	memset(ins, 0, sizeof(ins));
 	if (pb_plan_check(plan, err))
 		return -1;
+	if (plan->events[0]) {
+		/* Parsed before any thread exists: libpfm4 is not to be called concurrently. */
+		if (pb_pmu_spec_parse(strcmp(plan->events, "default") ? plan->events :
+				      pb_pmu_default_events(), &rt.spec, err))
+			return -2;
+		rt.pmu_on = true;
+		snprintf(ctx->pmu_events, sizeof(ctx->pmu_events), "%s",
+			 strcmp(plan->events, "default") ? plan->events : pb_pmu_default_events());
+		{
+			struct pb_err why = { { 0 } };
+
+			if (!pb_pmu_available(&why))
+				snprintf(ctx->pmu_why, sizeof(ctx->pmu_why), "%.159s", why.msg);
+		}
+	}
+	rt.callgrind = pb_callgrind_active();
 	if (pb_placement_init(&rt.pl, plan->wl->nthreads, plan->cpus, err))
 		return -2;
 	/* Everything from here on, including arena first-touch, happens on the measured CPU. */
@@ -522,7 +678,9 @@ int pb_run(const struct pb_plan *plan, struct pb_context *ctx, struct pb_result 
 		if (run_set(&rt, ctx, ins, nb, res, &nres, err))
 			goto out_base;
 	}
-	set_ratios(res, nres);
+	pb_set_ratios(res, nres, plan->metric_instructions);
+	ctx->pmu_rdpmc = rt.rdpmc;
+	snprintf(ctx->metric, sizeof(ctx->metric), "%s", plan->metric_instructions ? "instructions" : "time");
 	*out = res;
 	*n = nres;
 	rc = 0;
@@ -550,6 +708,8 @@ void pb_results_free(struct pb_result *r, size_t n)
 		free(r[i].rep_cycles);
 		free(r[i].rep_ns);
 		free(r[i].batch_cycles);
+		for (unsigned e = 0; e < PB_MAX_EVENTS; e++)
+			free(r[i].ev[e].rep_per_op);
 	}
 	free(r);
 }

@@ -35,7 +35,7 @@ struct pb_plan {
 
 /*
  * Fills @plan with defaults: 9 repetitions, 100 batches, baselines on, CPUs chosen, seed 1,
- * unstable above 5% CV, batches grown to at least 20 us.
+ * unstable above 5% CV, batches grown to at least 20 us, the default PMU events.
  */
 void pb_plan_init(struct pb_plan *plan);
 /*
@@ -50,6 +50,11 @@ int pb_plan_check(const struct pb_plan *plan, struct pb_err *err);
  */
 int pb_run(const struct pb_plan *plan, struct pb_context *ctx, struct pb_result **out, size_t *n,
 	   struct pb_err *err);
+/*
+ * Sets each backend record's ratio to the first backend's of the same track, by median
+ * cycles or (@instructions) by median instructions per op; 0 where there is no figure.
+ */
+void pb_set_ratios(struct pb_result *r, size_t n, bool instructions);
 /* Frees records returned by pb_run. */
 void pb_results_free(struct pb_result *r, size_t n);
 
