@@ -573,3 +573,185 @@ Test(cli, json_to_missing_directory)
 	cr_assert_neq(stat("/nonexistent-dir", &sb), 0);
 	run_free(&r);
 }
+
+/* ---- measurement: configs, PMU fallback, compare ---- */
+
+static const char *testdata(const char *file)
+{
+	static char p[512];
+	const char *dir = getenv("PB_TESTDATA");
+
+	snprintf(p, sizeof(p), "%s/%s", dir && *dir ? dir : "tests/data", file);
+	return p;
+}
+
+Test(cli, config_error_names_file_and_line)
+{
+	static struct cli_run r;
+
+	RUN_INTO(r, "run", testdata("config/bad_value.ini"), "--json", json_path());
+
+	EXPECT_USAGE(r, "bad_value.ini:7", "order");
+}
+
+Test(cli, config_with_other_options_is_refused)
+{
+	static struct cli_run r;
+
+	RUN_INTO(r, "run", testdata("config/one_backend.ini"), "--reps", "3", "--json", json_path());
+
+	EXPECT_USAGE(r, "config file");
+}
+
+Test(cli, config_runs_every_job_into_one_file)
+{
+	static struct cli_run r;
+	json_error_t e;
+	json_t *b;
+	size_t i, with_job = 0;
+	char cfg[256];
+	FILE *f;
+
+	snprintf(cfg, sizeof(cfg), "%s/two.ini", tmpdir);
+	f = fopen(cfg, "w");
+	cr_assert_not_null(f);
+	fputs("[global]\nreps = 3\nops = 20000\nbatches = 10\nalloc = buddy\n"
+	      "[first]\nworkload = alloc-free\n[second]\nworkload = alloc-free-remote\nbaselines = off\n", f);
+	fclose(f);
+	RUN_INTO(r, "run", cfg, "--json", json_path());
+
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	cr_assert_not_null(strstr(r.out, "[first]"));
+	cr_assert_not_null(strstr(r.out, "[second]"));
+	live_json = json_load_file(json_path(), 0, &e);
+	cr_assert_not_null(live_json, "%s", e.text);
+	json_array_foreach(json_object_get(live_json, "benchmarks"), i, b)
+		with_job += json_string_value(json_object_get(b, "job")) != NULL;
+	cr_assert_eq(with_job, json_array_size(json_object_get(live_json, "benchmarks")),
+		     "every record names its job");
+	cr_assert_geq(with_job, 5, "first job: buddy + 3 baselines, second: buddy");
+}
+
+Test(cli, unknown_event_is_a_usage_error)
+{
+	static struct cli_run r;
+
+	RUN_INTO(r, "run", "--json", json_path(), "--alloc", "buddy", "--workload", "alloc-free",
+		 "--events", "cycles,frobcount");
+
+	EXPECT_USAGE(r, "frobcount");
+}
+
+/* With every perf_event_open refused, the run goes on and the file says why. */
+Test(cli, no_pmu_fallback_records_the_reason)
+{
+	static struct cli_run r;
+	json_error_t e;
+	json_t *ev;
+
+	setenv("PB_PMU_FAKE_ERRNO", "EACCES", 1);
+	RUN_INTO(r, "run", "--alloc", "ptr_ring_pool", "--workload", "alloc-free", "--reps", "3",
+		 "--ops", "20000", "--batches", "10", "--no-baselines", "--events", "cycles,instructions",
+		 "--json", json_path());
+
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	cr_assert_not_null(strstr(r.out, "PMU:"), "the table must say counters were unavailable");
+	live_json = json_load_file(json_path(), 0, &e);
+	cr_assert_not_null(live_json, "%s", e.text);
+	ev = json_object_get(json_object_get(json_array_get(json_object_get(live_json, "benchmarks"), 0),
+					     "counters"), "instructions");
+	cr_assert(json_is_false(json_object_get(ev, "available")));
+	cr_assert_not_null(strstr(json_string_value(json_object_get(ev, "why")), "paranoid"));
+}
+
+static bool no_valgrind(void)
+{
+	const char *skip = getenv("PB_SKIP_VALGRIND");
+
+	return (skip && *skip == '1') || system("valgrind --version >/dev/null 2>&1");
+}
+
+/* Instruction counts (PMU or callgrind) of ideal and ptr_ring_pool, 5 repetitions. */
+static void instr_run(struct cli_run *r, const char *json, const char *delay)
+{
+	RUN_INTO(*r, "run", "--alloc", "ideal,ptr_ring_pool", "--workload", "alloc-free", "--reps",
+		 "5", "--metric", "instructions", "--no-baselines", "--set", delay, "--json", json);
+	cr_assert_eq(r->status, 0, "stderr: %s", r->err);
+	run_free(r);
+}
+
+Test(cli, compare_same_build_says_same, .timeout = 300)
+{
+	static struct cli_run r;
+	char a[160], b[160];
+
+	if (no_valgrind())
+		cr_skip_test("instruction counts need the PMU or valgrind (not under ASan)");
+	snprintf(a, sizeof(a), "%s/a.json", tmpdir);
+	snprintf(b, sizeof(b), "%s/b.json", tmpdir);
+	instr_run(&r, a, "delay=0");
+	instr_run(&r, b, "delay=0");
+	RUN_INTO(r, "compare", a, b, "--metric", "instructions");
+
+	cr_assert_eq(r.status, 0, "stdout: %s\nstderr: %s", r.out, r.err);
+	cr_assert_not_null(strstr(r.out, "alloc-free/ideal"));
+	cr_assert_null(strstr(r.out, "slower"), "%s", r.out);
+	cr_assert_null(strstr(r.out, "faster"), "%s", r.out);
+	cr_assert_null(strstr(r.out, "unstable"), "%s", r.out);
+}
+
+Test(cli, compare_injected_slowdown_says_slower, .timeout = 300)
+{
+	static struct cli_run r;
+	char a[160], b[160];
+	const char *row;
+
+	if (no_valgrind())
+		cr_skip_test("instruction counts need the PMU or valgrind (not under ASan)");
+	snprintf(a, sizeof(a), "%s/a.json", tmpdir);
+	snprintf(b, sizeof(b), "%s/b.json", tmpdir);
+	instr_run(&r, a, "delay=0");
+	instr_run(&r, b, "delay=50");
+	RUN_INTO(r, "compare", a, b, "--metric", "instructions");
+
+	cr_assert_eq(r.status, 1, "a regression must exit 1; stdout: %s", r.out);
+	row = strstr(r.out, "alloc-free/ideal ");
+	cr_assert_not_null(row, "%s", r.out);
+	cr_assert_eq(strncmp(strchr(row, '\n') - 6, "slower", 6), 0, "ideal row: %.*s",
+		     (int)(strchr(row, '\n') - row), row);
+	cr_assert_not_null(strstr(r.out, "alloc-free/ptr_ring_pool"));
+}
+
+Test(cli, compare_bad_inputs)
+{
+	static struct cli_run r;
+	char bad[160], other[160];
+	FILE *f;
+
+	snprintf(bad, sizeof(bad), "%s/bad.json", tmpdir);
+	f = fopen(bad, "w");
+	cr_assert_not_null(f);
+	fputs("{\n  \"context\": {},\n  \"benchmarks\": [,]\n}\n", f);
+	fclose(f);
+	RUN_INTO(r, "compare", bad, bad);
+	cr_assert_eq(r.status, 2);
+	cr_assert_eq(count_lines(r.err), 1, "%s", r.err);
+	cr_assert_not_null(strstr(r.err, "bad.json:3:"), "names file and line: %s", r.err);
+	run_free(&r);
+
+	snprintf(other, sizeof(other), "%s/other.json", tmpdir);
+	f = fopen(other, "w");
+	cr_assert_not_null(f);
+	fputs("{\"context\": {}, \"benchmarks\": [{\"name\": \"x\", \"cycles_per_op\": {\"median\": 1},"
+	      " \"samples\": [{\"cycles_per_op\": 1}]}]}\n", f);
+	fclose(f);
+	RUN_INTO(r, "compare", other, testdata("nonexistent.json"));
+	cr_assert_eq(r.status, 2);
+	cr_assert_eq(count_lines(r.err), 1, "%s", r.err);
+	cr_assert_not_null(strstr(r.err, "nonexistent.json"), "%s", r.err);
+	run_free(&r);
+
+	RUN_INTO(r, "compare", other);
+	cr_assert_eq(r.status, 2);
+	run_free(&r);
+}
