@@ -85,6 +85,7 @@ test-unit: $(B)/unit-tests $(B)/pagebench
 	PB_BIN=$(CURDIR)/$(B)/pagebench $(B)/unit-tests --jobs=1
 test-asan: $(BA)/unit-tests $(BA)/pagebench
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	PB_SKIP_VALGRIND=1 PB_BIN=$(CURDIR)/$(BA)/pagebench $(BA)/unit-tests --jobs=1
 
 clean:

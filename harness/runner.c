@@ -483,6 +483,7 @@ static void make_results(const struct runner *rt, const struct pb_context *ctx, 
 		r->atomics = acc->atomics;
 		r->leaked = in->leaked;
 	}
+	acc_free(in);	/* what the records did not take */
 }
 
 /* The figure a record is ranked by: median cycles, or median instructions per op. */
