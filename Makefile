@@ -27,7 +27,7 @@ TEST_LIBS := $(shell pkg-config --libs criterion 2>/dev/null)
 
 LIB_SRCS := $(wildcard allocators/*.c workloads/*.c) $(filter-out harness/cli%.c,$(wildcard harness/*.c))
 CLI_SRCS := $(wildcard harness/cli*.c)
-TEST_SRCS := $(wildcard tests/test_*.c)
+TEST_SRCS := $(wildcard tests/test_*.c tests/support_*.c)
 HDRS := $(wildcard allocators/*.h allocators/*.def workloads/*.h harness/*.h)
 
 # Two build trees: the measured build, and the same code under ASan+UBSan for the tests.
