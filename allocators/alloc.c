@@ -30,6 +30,16 @@ const struct pb_param_spec pb_mem_params[] = {
 	{ 0 },
 };
 
+unsigned pb_alloc_all(const struct pb_alloc_ops **out, unsigned max)
+{
+	unsigned n = 0;
+
+	for (const struct pb_alloc_ops *const *o = pb_alloc_registry; *o && n < max; o++)
+		if (!(*o)->absent)
+			out[n++] = *o;
+	return n;
+}
+
 const struct pb_alloc_ops *pb_alloc_find(const char *name)
 {
 	for (const struct pb_alloc_ops *const *o = pb_alloc_registry; *o; o++)

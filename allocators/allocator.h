@@ -85,6 +85,8 @@ struct pb_alloc {
 
 /* The registered backends, NULL-terminated, in backends.def order. */
 extern const struct pb_alloc_ops *const pb_alloc_registry[];
+/* Fills @out with every backend built here (absent ones skipped), at most @max; returns how many. */
+unsigned pb_alloc_all(const struct pb_alloc_ops **out, unsigned max);
 /* Backend named @name, or NULL. */
 const struct pb_alloc_ops *pb_alloc_find(const char *name);
 /* Checks @p against pb_mem_params and @ops->params (keys neither knows are ignored). */
