@@ -29,7 +29,10 @@ int pb_cli_list(int argc, char **argv)
 	}
 	puts("backends:");
 	for (const struct pb_alloc_ops *const *o = pb_alloc_registry; *o; o++) {
-		printf("  %-18s %s\n", (*o)->name, (*o)->desc);
+		if ((*o)->absent)
+			printf("  %-18s %s [absent: %s]\n", (*o)->name, (*o)->desc, (*o)->absent);
+		else
+			printf("  %-18s %s\n", (*o)->name, (*o)->desc);
 		if (verbose)
 			print_params((*o)->params);
 	}
