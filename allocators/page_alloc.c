@@ -49,7 +49,7 @@ struct pb_zone {
 	struct pb_pcp pcp[];			/* [ncpus] */
 };
 
-static inline void list_push(struct pb_list *l, struct pb_page *pg)
+static inline void pb_list_push(struct pb_list *l, struct pb_page *pg)
 {
 	struct pb_page *h = l->head;
 
@@ -65,13 +65,13 @@ static inline void list_push(struct pb_list *l, struct pb_page *pg)
 }
 
 /* Adds @pg as the last (coldest) entry. */
-static inline void list_push_tail(struct pb_list *l, struct pb_page *pg)
+static inline void pb_list_push_tail(struct pb_list *l, struct pb_page *pg)
 {
-	list_push(l, pg);
+	pb_list_push(l, pg);
 	l->head = pg->next;
 }
 
-static inline void list_del(struct pb_list *l, struct pb_page *pg)
+static inline void pb_list_del(struct pb_list *l, struct pb_page *pg)
 {
 	if (pg->next == pg) {
 		l->head = NULL;
@@ -112,7 +112,7 @@ static inline void zone_unlock(struct pb_zone *z)
 /* Takes @pg off its pcp list; it is no longer free-on-pcp. pcp lock held. */
 static inline void pcp_del(struct pb_pcp *pcp, struct pb_page *pg, unsigned order)
 {
-	list_del(&pcp->lists[order], pg);
+	pb_list_del(&pcp->lists[order], pg);
 	pg->flags = 0;
 	pcp->count -= 1U << order;
 }
@@ -122,14 +122,14 @@ static inline void add_to_free_area(struct pb_zone *z, struct pb_page *pg, unsig
 {
 	pg->flags = PB_PG_BUDDY;
 	pg->order = order;
-	list_push(&z->free_area[order], pg);
+	pb_list_push(&z->free_area[order], pg);
 	z->nr_blocks[order]++;
 	z->nr_free += 1UL << order;
 }
 
 static inline void del_from_free_area(struct pb_zone *z, struct pb_page *pg, unsigned order)
 {
-	list_del(&z->free_area[order], pg);
+	pb_list_del(&z->free_area[order], pg);
 	pg->flags = 0;
 	z->nr_blocks[order]--;
 	z->nr_free -= 1UL << order;
@@ -236,7 +236,7 @@ static pb_noinline struct pb_page *pcp_refill(struct pb_zone *z, struct pb_pcp *
 			break;
 		pg->flags = PB_PG_PCP;
 		pg->order = order;
-		list_push_tail(l, pg);
+		pb_list_push_tail(l, pg);
 	}
 	zone_unlock(z);
 	if (!n)
@@ -419,7 +419,7 @@ void pb_free_pages_unref(struct pb_zone *z, struct pb_page *pg, unsigned order)
 	pcp->stats.pa_free_pages += 1UL << order;
 	if (pb_likely(order <= z->pcp_max_order) && pb_likely(pb_spin_trylock(&pcp->lock))) {
 		pg->flags = PB_PG_PCP;
-		list_push(&pcp->lists[order], pg);
+		pb_list_push(&pcp->lists[order], pg);
 		pcp->count += 1U << order;
 		if (pb_unlikely(pcp->count >= z->pcp_high))
 			pcp_drain(z, pcp, z->pcp_batch, pcp);

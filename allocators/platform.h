@@ -20,7 +20,7 @@
 
 #define pb_likely(x) __builtin_expect(!!(x), 1)
 #define pb_unlikely(x) __builtin_expect(!!(x), 0)
-#define pb_noinline __attribute__((noinline))
+#define pb_noinline __attribute__((__noinline__))
 
 #ifndef __KERNEL__
 /* Reports a broken invariant (bad page state, double free) on stderr and aborts, like BUG(). */

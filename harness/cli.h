@@ -23,6 +23,8 @@ int pb_cli_run_callgrind(char **argv, const char *json);
 const char *pb_callgrind_child_json(void);
 /* True when this machine's PMU can count instructions for this thread. */
 bool pb_pmu_counts_instructions(void);
+/* `pagebench kmod parse|run`: the kernel module's results and its qemu runner. */
+int pb_cli_kmod(int argc, char **argv);
 /* Prints one-line error "pagebench: <msg>" to stderr and returns PB_EXIT_USAGE. */
 int pb_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints the result table (one row per record, baselines last) and the machine line. */

@@ -14,6 +14,8 @@ static void usage(FILE *f)
 	      "                        measure backends on a workload and print a table\n"
 	      "  compare OLD.json NEW.json [--threshold PCT] [--metric time|instructions]\n"
 	      "                        A/B verdicts per benchmark; exit 1 on a regression\n"
+	      "  kmod parse LOG [--json OUT] | kmod run [--numa] [--set k=v]..\n"
+	      "                        the kernel module: convert its log, or run it under qemu\n"
 	      "\n"
 	      "`pagebench <command> --help` describes each command.\n", f);
 }
@@ -48,5 +50,7 @@ int main(int argc, char **argv)
 		return pb_cli_compare(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "run"))
 		return pb_cli_run(argc - 1, argv + 1, argc, argv);
+	if (!strcmp(argv[1], "kmod"))
+		return pb_cli_kmod(argc - 1, argv + 1);
 	return pb_cli_usage_error("unknown command '%s' (try: pagebench --help)", argv[1]);
 }

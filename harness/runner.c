@@ -15,59 +15,8 @@
 #include "callgrind.h"
 #include "placement.h"
 #include "pmu.h"
-#include "runner.h"
+#include "runner_internal.h"
 #include "summary.h"
-
-#define CALLGRIND_OPS 20000
-
-struct track_acc {
-	double *rep_cycles;	/* [reps] */
-	double *batch_cycles;	/* [reps * nbatches] */
-	unsigned nbatch;
-	uint64_t ops;		/* all measured repetitions */
-	uint64_t atomics;
-	struct pb_pmu_totals pmu;		/* all measured repetitions */
-	double *ev_rep[PB_MAX_EVENTS];		/* [reps] per-op count of each event */
-	bool ev_seen;				/* ev_ok/ev_why filled from an open PMU */
-	bool ev_ok[PB_MAX_EVENTS];
-	char ev_why[PB_MAX_EVENTS][128];
-};
-
-/* What one measured thread of one repetition saw besides its batch timings. */
-struct thread_out {
-	uint64_t atomics;
-	struct pb_pmu_totals pmu;
-	bool pmu_open;
-	bool ev_ok[PB_MAX_EVENTS];
-	char ev_why[PB_MAX_EVENTS][128];
-};
-
-struct instance {
-	const struct pb_alloc_ops *ops;	/* NULL for a baseline */
-	const struct pb_workload *wl;
-	struct pb_alloc *alloc;
-	struct pb_wl_run wr;
-	struct pb_stats warm;		/* counters after warm-up, subtracted at the end */
-	struct track_acc acc[PB_MAX_TRACKS];
-	uint64_t leaked;
-	char warning[160];
-	char name[PB_MAX_TRACKS][512];	/* the record names, known before the run */
-	struct pb_params own;		/* the --set parameters this instance took */
-};
-
-struct runner {
-	const struct pb_plan *plan;
-	struct pb_placement pl;
-	double overhead;		/* cycles of an empty timed region */
-	double loop_overhead;		/* cycles of an empty loop iteration */
-	struct pb_rng rng;		/* run order */
-	unsigned done, total;		/* repetitions, warm-ups included, for progress */
-	uint64_t start_ns;
-	bool pmu_on;
-	struct pb_pmu_spec spec;	/* parsed once, opened per measured thread */
-	bool callgrind;			/* running under callgrind: label each repetition */
-	bool rdpmc;			/* the measured thread read its counters with rdpmc */
-};
 
 static void progress(struct runner *rt)
 {
@@ -80,60 +29,6 @@ static void progress(struct runner *rt)
 	elapsed = (double)(pb_now_ns() - rt->start_ns) / 1e9;
 	plan->progress(plan->progress_arg, rt->done, rt->total,
 		       elapsed / rt->done * (double)(rt->total - rt->done));
-}
-
-void pb_plan_init(struct pb_plan *plan)
-{
-	memset(plan, 0, sizeof(*plan));
-	plan->reps = 9;
-	plan->nbatches = 100;
-	plan->baselines = true;
-	plan->cpus[0] = plan->cpus[1] = -1;
-	plan->seed = 1;
-	plan->cv_max = 0.05;
-	plan->min_batch_ns = 20000;
-	snprintf(plan->events, sizeof(plan->events), "default");
-}
-
-static bool key_taken(const struct pb_plan *plan, const char *key)
-{
-	if (pb_param_find(pb_mem_params, key) || pb_param_find(plan->wl->params, key))
-		return true;
-	for (unsigned i = 0; i < plan->nallocs; i++)
-		if (pb_param_find(plan->allocs[i]->params, key))
-			return true;
-	return false;
-}
-
-int pb_plan_check(const struct pb_plan *plan, struct pb_err *err)
-{
-	for (unsigned i = 0; i < plan->params.n; i++) {
-		const char *key = plan->params.kv[i].key;
-
-		if (!key_taken(plan, key))
-			return pb_err_set(err, "--set %s=%s: no chosen backend or workload '%s' takes '%s' (see pagebench list)",
-					  key, plan->params.kv[i].value, plan->wl->name, key);
-	}
-	if (pb_params_check(&plan->params, plan->wl->params, err))
-		return -1;
-	for (unsigned i = 0; i < plan->nallocs; i++) {
-		if (pb_alloc_check_params(plan->allocs[i], &plan->params, err))
-			return -1;
-		if (plan->wl->concurrent && plan->allocs[i]->one_context)
-			return pb_err_set(err, "--workload %s frees on another CPU; backend '%s' serves one context only",
-					  plan->wl->name, plan->allocs[i]->name);
-		if (plan->wl->page_refs && plan->allocs[i]->no_page_refs)
-			return pb_err_set(err, "--workload %s takes extra page references; backend '%s' has none",
-					  plan->wl->name, plan->allocs[i]->name);
-		if (plan->allocs[i]->absent)
-			return pb_err_set(err, "--alloc %s: not available in this build: %s",
-					  plan->allocs[i]->name, plan->allocs[i]->absent);
-	}
-	if (plan->wl->baseline && plan->nallocs)
-		return pb_err_set(err, "--workload %s is a baseline: it takes no --alloc", plan->wl->name);
-	if (!plan->wl->baseline && !plan->nallocs)
-		return pb_err_set(err, "--workload %s needs at least one --alloc", plan->wl->name);
-	return 0;
 }
 
 /*
@@ -283,35 +178,6 @@ static int run_rep(struct runner *rt, struct instance *in, unsigned rep, bool re
 	return 0;
 }
 
-/* The parameters this instance took, and its record names: "workload/backend[/k=v,..][/track]". */
-static void name_records(const struct pb_plan *plan, struct instance *in)
-{
-	struct pb_params named = { 0 };
-	char pbuf[256];
-
-	in->own.n = 0;
-	for (unsigned i = 0; in->ops && i < plan->params.n; i++) {
-		const char *key = plan->params.kv[i].key;
-		const struct pb_param_spec *sp = pb_param_find(in->ops->params, key);
-
-		if (!sp)
-			sp = pb_param_find(pb_mem_params, key) ?: pb_param_find(in->wl->params, key);
-		if (!sp)
-			continue;
-		in->own.kv[in->own.n++] = plan->params.kv[i];
-		if (!sp->not_in_name)
-			named.kv[named.n++] = plan->params.kv[i];
-	}
-	pb_params_format(&named, pbuf, sizeof(pbuf));
-	for (unsigned t = 0; t < in->wl->nthreads; t++) {
-		const char *track = in->wl->tracks[t];
-
-		snprintf(in->name[t], sizeof(in->name[t]), "%s%s%s%s%s%s%s", in->wl->name,
-			 in->ops ? "/" : "", in->ops ? in->ops->name : "", pbuf[0] ? "/" : "", pbuf,
-			 track ? "/" : "", track ? track : "");
-	}
-}
-
 static int inst_init(struct runner *rt, struct instance *in, const struct pb_alloc_ops *ops,
 		     const struct pb_workload *wl, struct pb_err *err)
 {
@@ -350,7 +216,7 @@ static int inst_init(struct runner *rt, struct instance *in, const struct pb_all
 				return pb_err_set(err, "out of memory");
 		}
 	}
-	name_records(plan, in);
+	pb_instance_name(plan, in);
 	if (wl->prepare && wl->prepare(&in->wr, err))
 		return -1;
 	return 0;
@@ -383,19 +249,6 @@ static int inst_fini(struct instance *in, struct pb_err *err)
 	return rc;
 }
 
-static void acc_free(struct instance *in)
-{
-	for (unsigned t = 0; t < PB_MAX_TRACKS; t++) {
-		free(in->acc[t].rep_cycles);
-		free(in->acc[t].batch_cycles);
-		in->acc[t].rep_cycles = in->acc[t].batch_cycles = NULL;
-		for (unsigned i = 0; i < PB_MAX_EVENTS; i++) {
-			free(in->acc[t].ev_rep[i]);
-			in->acc[t].ev_rep[i] = NULL;
-		}
-	}
-}
-
 static void stats_sub(struct pb_stats *now, const struct pb_stats *then)
 {
 	uint64_t level = now->in_flight;
@@ -403,116 +256,6 @@ static void stats_sub(struct pb_stats *now, const struct pb_stats *then)
 	for (const struct pb_stats_field *f = pb_stats_fields; f->name; f++)
 		*(uint64_t *)((char *)now + f->offset) -= pb_stats_get(then, f);
 	now->in_flight = level;	/* a level, not a counter */
-}
-
-/* The PMU figures of one track: totals, per op, multiplexing, per-repetition samples. */
-static void make_events(const struct runner *rt, struct track_acc *acc, struct pb_result *r)
-{
-	r->nevents = rt->pmu_on ? rt->spec.n : 0;
-	for (unsigned i = 0; i < r->nevents && i < PB_MAX_EVENTS; i++) {
-		struct pb_event_result *e = &r->ev[i];
-
-		snprintf(e->name, sizeof(e->name), "%s", rt->spec.name[i]);
-		e->available = acc->ev_seen && acc->ev_ok[i] && !isnan(pb_pmu_scaled(&acc->pmu, i));
-		if (!e->available) {
-			snprintf(e->why, sizeof(e->why), "%s",
-				 acc->ev_why[i][0] ? acc->ev_why[i] : "not counted (never scheduled)");
-			continue;
-		}
-		e->total = pb_pmu_scaled(&acc->pmu, i);
-		e->per_op = pb_pmu_per_op(&acc->pmu, i, acc->ops);
-		e->running_ratio = pb_pmu_ratio(&acc->pmu, i);
-		e->rep_per_op = acc->ev_rep[i];
-		acc->ev_rep[i] = NULL;
-	}
-}
-
-/* Moves an instance's samples into result records (one per track). */
-static void make_results(const struct runner *rt, const struct pb_context *ctx, struct instance *in,
-			 const struct pb_stats *stats, struct pb_result *out)
-{
-	const struct pb_plan *plan = rt->plan;
-	double ns_per_cycle = 1e9 / ctx->tsc_hz;
-
-	for (unsigned t = 0; t < in->wl->nthreads; t++) {
-		struct pb_result *r = &out[t];
-		struct track_acc *acc = &in->acc[t];
-
-		memset(r, 0, sizeof(*r));
-		snprintf(r->alloc, sizeof(r->alloc), "%s", in->ops ? in->ops->name : "");
-		snprintf(r->workload, sizeof(r->workload), "%s", in->wl->name);
-		snprintf(r->kind, sizeof(r->kind), "%s", in->wl->baseline ? "baseline" : "backend");
-		snprintf(r->track, sizeof(r->track), "%s", in->wl->tracks[t] ? in->wl->tracks[t] : "");
-		snprintf(r->name, sizeof(r->name), "%s", in->name[t]);
-		r->params = in->own;
-		make_events(rt, acc, r);
-		snprintf(r->job, sizeof(r->job), "%s", plan->job);
-		snprintf(r->warning, sizeof(r->warning), "%s", in->warning);
-		r->repetitions = plan->reps;
-		r->ops = in->wr.ops;
-		r->rep_cycles = acc->rep_cycles;
-		r->batch_cycles = acc->batch_cycles;
-		r->nbatch = acc->nbatch;
-		acc->rep_cycles = acc->batch_cycles = NULL;
-		r->rep_ns = calloc(plan->reps, sizeof(double));
-		for (unsigned i = 0; r->rep_ns && i < plan->reps; i++)
-			r->rep_ns[i] = r->rep_cycles[i] * ns_per_cycle;
-		pb_summarize(r->rep_cycles, plan->reps, &r->cycles);
-		/* p99 is a tail figure: it comes from the per-batch samples, not the rep medians. */
-		{
-			struct pb_summary b;
-
-			pb_summarize(r->batch_cycles, r->nbatch, &b);
-			r->cycles.p99 = b.p99;
-		}
-		pb_summarize_robust(r->rep_cycles, plan->reps, 2000, plan->seed, &r->cycles);
-		r->unstable = r->cycles.cv > plan->cv_max;
-		r->ns = r->cycles;
-		r->ns.median *= ns_per_cycle;
-		r->ns.min *= ns_per_cycle;
-		r->ns.max *= ns_per_cycle;
-		r->ns.mean *= ns_per_cycle;
-		r->ns.p99 *= ns_per_cycle;
-		r->ns.stddev *= ns_per_cycle;
-		r->ns.mad *= ns_per_cycle;
-		r->ns.ci_lo *= ns_per_cycle;
-		r->ns.ci_hi *= ns_per_cycle;
-		if (stats)
-			r->stats = *stats;
-		r->stats_ops = acc->ops;
-		r->atomics = acc->atomics;
-		r->leaked = in->leaked;
-	}
-	acc_free(in);	/* what the records did not take */
-}
-
-/* The figure a record is ranked by: median cycles, or median instructions per op. */
-static double metric_value(const struct pb_result *r, bool instructions)
-{
-	if (!instructions)
-		return r->cycles.median;
-	for (unsigned i = 0; i < r->nevents; i++)
-		if (!strcmp(r->ev[i].name, "instructions") && r->ev[i].available)
-			return pb_median(r->ev[i].rep_per_op, r->repetitions);
-	return 0;
-}
-
-void pb_set_ratios(struct pb_result *r, size_t n, bool instructions)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (strcmp(r[i].kind, "backend"))
-			continue;
-		r[i].ratio = 0;
-		for (size_t j = 0; j < n; j++) {
-			if (!strcmp(r[j].kind, "backend") && !strcmp(r[j].track, r[i].track)) {
-				double base = metric_value(&r[j], instructions);
-
-				if (base > 0)
-					r[i].ratio = metric_value(&r[i], instructions) / base;
-				break;
-			}
-		}
-	}
 }
 
 /*
@@ -585,7 +328,7 @@ static int run_set(struct runner *rt, struct pb_context *ctx, struct instance *i
 		}
 		if (inst_fini(&ins[i], err))
 			return -1;
-		make_results(rt, ctx, &ins[i], ins[i].ops ? &st : NULL, &out[*nout]);
+		pb_instance_records(rt, ctx, &ins[i], ins[i].ops ? &st : NULL, &out[*nout]);
 		*nout += ins[i].wl->nthreads;
 	}
 	return 0;
@@ -693,7 +436,7 @@ out_ins:
 		struct pb_err ignore;
 
 		inst_fini(&ins[i], &ignore);
-		acc_free(&ins[i]);
+		pb_instance_acc_free(&ins[i]);
 	}
 	pb_results_free(res, nres);
 out_pl:
@@ -701,16 +444,3 @@ out_pl:
 	return rc;
 }
 
-void pb_results_free(struct pb_result *r, size_t n)
-{
-	if (!r)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		free(r[i].rep_cycles);
-		free(r[i].rep_ns);
-		free(r[i].batch_cycles);
-		for (unsigned e = 0; e < PB_MAX_EVENTS; e++)
-			free(r[i].ev[e].rep_per_op);
-	}
-	free(r);
-}

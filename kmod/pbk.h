@@ -15,6 +15,7 @@
 #define PBK_NAME "pagebench_kmod"
 #define PBK_FORMAT 1			/* version of the PBK line format (docs/kmod.md) */
 #define PBK_MAX_BATCHES 50		/* a rep line must fit one printk record */
+#define PBK_MAX_BATCH_OPS 2000000	/* operations in one timed batch (one softirq) */
 #define PBK_MAX_LIST 8			/* entries of a list parameter (bulk=, orders=) */
 #define PBK_FREE_TOLERANCE 256		/* pages of unrelated kernel churn a free-page check forgives */
 
@@ -23,6 +24,9 @@ enum pbk_mode {
 	PBK_MODE_INFLIGHT = 1 << 1,	/* destroy a page_pool holding pages, return them at unload */
 	PBK_MODE_NUMA = 1 << 2,		/* node placement of alloc_pages_node, page_pool nid, update_nid */
 };
+
+/* fault=: misbehave on purpose, so the tests can see the runner catch it. */
+enum pbk_fault { PBK_FAULT_NONE, PBK_FAULT_WARN, PBK_FAULT_BUG };
 
 /* The validated module parameters. */
 struct pbk_cfg {
@@ -43,6 +47,7 @@ struct pbk_cfg {
 	unsigned mem_mb;		/* arena of each shared backend */
 	unsigned inflight;		/* pages held across page_pool_destroy */
 	unsigned modes;			/* enum pbk_mode bits */
+	enum pbk_fault fault;
 	unsigned long backends;		/* bit i: pbk_backend_names[i] selected */
 	unsigned long workloads;	/* bit i: pbk_workload_names[i] selected */
 	char echo[512];			/* the parameters as given, for the context line */
@@ -142,7 +147,11 @@ long pbk_free_settle(long want, unsigned ms);
 
 /* --- the parts that run things --- */
 
-/* Context facts and the page_pool direct-recycle probe. */
+/* 1 when page_pool_recycle_direct caches a page in softirq (@softirq) or BH-off task context. */
+int pbk_pp_probe(bool softirq);
+/* Reads the context facts that live in files; from module init, in the loading process. */
+void pbk_ctx_collect(void);
+/* Prints the context lines (and runs the page_pool direct-recycle probe). */
 void pbk_ctx_emit(void);
 /* for-loop, atomic-inc, spin-lock. */
 void pbk_baselines_run(void);
@@ -150,8 +159,6 @@ void pbk_baselines_run(void);
 void pbk_kernel_run(void);
 /* The shared backends: single-CPU workloads. */
 void pbk_model_run(void);
-/* cross-cpu for every selected backend: one kthread per CPU. */
-void pbk_cross_run(void);
 /* mode=inflight, load side: destroy a page_pool (and a ptr_ring_pool) with pages lent out. */
 void pbk_checks_inflight(void);
 /* mode=inflight, unload side: return the pages, wait for the pool to go, check nothing leaked. */

@@ -7,6 +7,7 @@
  */
 #include <linux/delay.h>
 #include <linux/jiffies.h>
+#include <linux/mm.h>
 #include <linux/mmzone.h>
 #include <linux/vmstat.h>
 #include "pbk.h"

@@ -38,6 +38,8 @@ int pbk_out_init(void)
 
 void pbk_out_publish(void)
 {
+	if (!buf)
+		return;
 	blob.data = buf;
 	blob.size = used;
 	dir = debugfs_create_dir(PBK_NAME, NULL);
@@ -124,6 +126,6 @@ void pbk_quote_safe(char *dst, size_t len, const char *s)
 	size_t i;
 
 	for (i = 0; i + 1 < len && s[i]; i++)
-		dst[i] = (s[i] == '"' || s[i] == '\n' || s[i] == '\r' || s[i] < ' ') ? '\'' : s[i];
+		dst[i] = (s[i] == '"' || (unsigned char)s[i] < ' ') ? '\'' : s[i];
 	dst[i] = '\0';
 }

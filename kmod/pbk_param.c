@@ -52,7 +52,7 @@ MODULE_PARM_DESC(handoff, "cross-cpu ring entries (power of two, 2..65536)");
 static unsigned int mem = 16;
 module_param(mem, uint, 0444);
 MODULE_PARM_DESC(mem, "MiB of arena for each shared backend instance (4..1024)");
-static unsigned int inflight = 64;
+static unsigned int inflight = 512;
 module_param(inflight, uint, 0444);
 MODULE_PARM_DESC(inflight, "pages held across page_pool_destroy by mode=inflight (1..4096)");
 static char *mode = "bench";
@@ -61,6 +61,9 @@ MODULE_PARM_DESC(mode, "what to run, comma-separated: bench, inflight, numa");
 static char *backends = "all";
 module_param(backends, charp, 0444);
 MODULE_PARM_DESC(backends, "backends, comma-separated, or all (k_alloc_pages, k_page_frag, k_page_pool, k_ptr_ring, buddy, ptr_ring_pool; also ideal, null, frag, halfpage, array_cache)");
+static char *fault = "none";
+module_param(fault, charp, 0444);
+MODULE_PARM_DESC(fault, "for testing the qemu runner: warn or bug misbehaves on purpose (none)");
 static char *workloads = "all";
 module_param(workloads, charp, 0444);
 MODULE_PARM_DESC(workloads, "workloads, comma-separated, or all (alloc-free, alloc-free-remote, alloc-free-slow, outstanding, bulk, cross-cpu, baselines)");
@@ -80,6 +83,7 @@ const char *const pbk_workload_names[] = {
 };
 
 static const char *const mode_names[] = { "bench", "inflight", "numa", NULL };
+static const char *const fault_names[] = { "none", "warn", "bug", NULL };
 
 /* The failure every check reports: the parameter, its value, what it must be. */
 #define bad(name, fmt, ...) \
@@ -188,7 +192,7 @@ static int setup_cpus(struct pbk_cfg *c)
 int pbk_param_setup(void)
 {
 	struct pbk_cfg *c = &pbk_cfg;
-	unsigned long m;
+	unsigned long m, f;
 	int ret;
 
 	memset(c, 0, sizeof(*c));
@@ -198,6 +202,10 @@ int pbk_param_setup(void)
 		return bad("reps", "%u: must be 1..1000", reps);
 	if (batches < 1 || batches > PBK_MAX_BATCHES)
 		return bad("batches", "%u: must be 1..%d", batches, PBK_MAX_BATCHES);
+	/* A batch runs in one softirq: keep it well inside the soft-lockup watchdog's 20 s. */
+	if (loops / batches > PBK_MAX_BATCH_OPS)
+		return bad("loops", "%lu: more than %u operations per batch with batches=%u (raise batches=)",
+			   loops, PBK_MAX_BATCH_OPS, batches);
 	if (outstanding < 1 || outstanding > 8192)
 		return bad("outstanding", "%u: must be 1..8192", outstanding);
 	if (pool_size < 16 || pool_size > 65536)
@@ -230,10 +238,13 @@ int pbk_param_setup(void)
 	if (!ret)
 		ret = parse_names("workloads", workloads, pbk_workload_names, ~0UL, &c->workloads);
 	if (!ret)
+		ret = parse_names("fault", fault, fault_names, 0, &f);
+	if (!ret)
 		ret = setup_cpus(c);
 	if (ret)
 		return ret;
 	c->modes = (unsigned)m;
+	c->fault = f & 4 ? PBK_FAULT_BUG : f & 2 ? PBK_FAULT_WARN : PBK_FAULT_NONE;
 	c->loops = loops;
 	c->reps = reps;
 	c->batches = batches;

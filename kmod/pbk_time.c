@@ -2,9 +2,10 @@
 /*
  * Timing, time_bench style: the body owns the loop, a batch is one fenced TSC read on each
  * side of it, the cost of an empty timed region is subtracted. Single-CPU batches run in
- * softirq context, from a tasklet on the calling CPU, because that is where a driver's RX
- * refill runs and because page_pool on 6.1 recycles into its lock-free cache only while a
- * softirq is being served: local_bh_disable() alone is not enough there.
+ * softirq context, from a tasklet on the calling CPU: that is where a driver's RX refill
+ * runs, and it is the one context in which every 6.1 build lets page_pool recycle into its
+ * lock-free cache (early ones test in_serving_softirq(), which local_bh_disable() alone
+ * does not satisfy; later stable ones test in_softirq()). The ctx line reports which.
  */
 #include <linux/completion.h>
 #include <linux/interrupt.h>

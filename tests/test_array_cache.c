@@ -20,115 +20,11 @@
 #include "allocator.h"
 #include "page_alloc.h"
 #include "params.h"
+#include "support_backend.h"
 
 #define BATCH 64
 
-/* An array_cache instance from "key=value" strings (NULL-terminated). */
-static struct pb_alloc *ac_create_v(const char *const *kv)
-{
-	const struct pb_alloc_ops *ops = pb_alloc_find("array_cache");
-	struct pb_params p;
-	struct pb_err err = { { 0 } };
-	struct pb_alloc *a;
-
-	pb_cpu_set_id(0);
-	cr_assert_not_null(ops, "array_cache is not registered");
-	memset(&p, 0, sizeof(p));
-	for (; *kv; kv++)
-		cr_assert_eq(pb_params_add(&p, *kv, &err), 0, "%s: %s", *kv, err.msg);
-	a = pb_alloc_create(ops, &p, &err);
-	cr_assert_not_null(a, "create: %s", err.msg);
-	return a;
-}
-#define AC(...) ac_create_v((const char *const[]){ __VA_ARGS__, NULL })
-
-static struct pb_stats stats_of(struct pb_alloc *a)
-{
-	struct pb_stats s;
-
-	pb_alloc_stats(a, &s);
-	return s;
-}
-
-/* Free pages of the instance's zone with every pcp list drained back. */
-static size_t zone_free(struct pb_alloc *a)
-{
-	pb_zone_drain_all(a->mem.zone);
-	return pb_zone_nr_free(a->mem.zone);
-}
-
-static void assert_cache_page(struct pb_alloc *a, struct pb_page *pg)
-{
-	cr_assert_not_null(pg);
-	cr_assert_eq(pb_page_count(pg), 1, "held page has refcount %d", pb_page_count(pg));
-	cr_assert(pg->flags & PB_PG_POOL, "held page without PB_PG_POOL");
-	cr_assert(!(pg->flags & (PB_PG_BUDDY | PB_PG_PCP)), "held page still marked free");
-	cr_assert_eq(pg->pp, a->priv, "held page owned by someone else");
-	cr_assert_eq(pg->order, 0);
-	if (pb_dma_mode(a->mem.dma) != PB_DMA_NONE)
-		cr_assert_neq(pg->dma_addr, 0, "held page is not DMA-mapped");
-}
-
-static void assert_released(struct pb_page *pg)
-{
-	cr_assert_null(pg->pp, "a released page keeps its owner");
-	cr_assert(!(pg->flags & PB_PG_POOL), "a released page keeps PB_PG_POOL");
-	cr_assert_eq(pg->dma_addr, 0, "a released page is still DMA-mapped");
-}
-
-static bool contains(struct pb_page *const *v, size_t n, const struct pb_page *pg)
-{
-	for (size_t i = 0; i < n; i++)
-		if (v[i] == pg)
-			return true;
-	return false;
-}
-
-static void assert_distinct(struct pb_page *const *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		for (size_t j = i + 1; j < n; j++)
-			cr_assert_neq(v[i], v[j], "page handed out twice (%zu and %zu)", i, j);
-}
-
-static void alloc_n(struct pb_alloc *a, struct pb_page **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		v[i] = pb_alloc_page(a);
-		cr_assert_not_null(v[i], "alloc %zu of %zu failed", i, n);
-		assert_cache_page(a, v[i]);
-	}
-}
-
-static void free_n(struct pb_alloc *a, struct pb_page **v, size_t n, bool direct)
-{
-	for (size_t i = 0; i < n; i++)
-		pb_alloc_free(a, v[i], direct);
-}
-
-static void destroy_clean(struct pb_alloc *a)
-{
-	uint64_t leaked = 12345;
-
-	cr_assert_eq(pb_alloc_destroy(a, &leaked), 0, "destroy reported pages in flight");
-	cr_assert_eq(leaked, 0, "%llu pages never reached the zone", (unsigned long long)leaked);
-}
-
-static void assert_in_flight_consistent(struct pb_alloc *a)
-{
-	struct pb_stats s = stats_of(a);
-
-	cr_assert_eq(s.hold - s.released, s.in_flight, "hold %llu - released %llu != in_flight %llu",
-		     (unsigned long long)s.hold, (unsigned long long)s.released,
-		     (unsigned long long)s.in_flight);
-	cr_assert_eq(pb_zone_nr_pages(a->mem.zone) - zone_free(a), s.in_flight,
-		     "zone is missing %zu pages, cache says %llu in flight",
-		     pb_zone_nr_pages(a->mem.zone) - pb_zone_nr_free(a->mem.zone),
-		     (unsigned long long)s.in_flight);
-	cr_assert_eq(s.dma_map - s.dma_unmap, pb_dma_mode(a->mem.dma) == PB_DMA_NONE ? 0 : s.in_flight,
-		     "%llu mappings for %llu pages in flight",
-		     (unsigned long long)(s.dma_map - s.dma_unmap), (unsigned long long)s.in_flight);
-}
+#define AC(...) TB_CREATE("array_cache", __VA_ARGS__)
 
 Test(array_cache, registered_for_remote_frees)
 {
@@ -141,13 +37,13 @@ Test(array_cache, registered_for_remote_frees)
 Test(array_cache, fresh_cache_has_nothing)
 {
 	struct pb_alloc *a = AC("mem=8M");
-	struct pb_stats s = stats_of(a);
+	struct pb_stats s = tb_stats(a);
 
 	cr_assert_eq(s.hold, 0);
 	cr_assert_eq(s.in_flight, 0);
 	cr_assert_eq(s.pa_alloc_calls, 0);
 	cr_assert_eq(a->order, 0);
-	destroy_clean(a);
+	tb_destroy_clean(a);
 }
 
 Test(array_cache, first_alloc_refills_batch_in_one_call)
@@ -155,11 +51,11 @@ Test(array_cache, first_alloc_refills_batch_in_one_call)
 	struct pb_alloc *a = AC("mem=8M");
 	struct pb_page *v[BATCH + 1];
 	struct pb_stats s;
-	size_t nr0 = zone_free(a);
+	size_t nr0 = tb_zone_free(a);
 
 	v[0] = pb_alloc_page(a);
-	assert_cache_page(a, v[0]);
-	s = stats_of(a);
+	tb_assert_pool_page(a, v[0]);
+	s = tb_stats(a);
 	cr_assert_eq(s.alloc_slow, 1);
 	cr_assert_eq(s.alloc_fast, 0);
 	cr_assert_eq(s.pa_alloc_calls, 1, "refill took %llu page allocator calls",
@@ -167,28 +63,28 @@ Test(array_cache, first_alloc_refills_batch_in_one_call)
 	cr_assert_eq(s.pa_alloc_pages, BATCH);
 	cr_assert_eq(s.hold, BATCH);
 	cr_assert_eq(s.in_flight, BATCH);
-	cr_assert_eq(zone_free(a), nr0 - BATCH);
+	cr_assert_eq(tb_zone_free(a), nr0 - BATCH);
 
-	alloc_n(a, v + 1, BATCH - 1);
-	assert_distinct(v, BATCH);
-	s = stats_of(a);
+	tb_alloc_n(a, v + 1, BATCH - 1);
+	tb_assert_distinct(v, BATCH);
+	s = tb_stats(a);
 	cr_assert_eq(s.alloc_fast, BATCH - 1);
 	cr_assert_eq(s.alloc_slow, 1);
 	cr_assert_eq(s.pa_alloc_calls, 1);
 
 	/* Empty again: the next one is another single bulk call. */
 	v[BATCH] = pb_alloc_page(a);
-	assert_cache_page(a, v[BATCH]);
-	assert_distinct(v, BATCH + 1);
-	s = stats_of(a);
+	tb_assert_pool_page(a, v[BATCH]);
+	tb_assert_distinct(v, BATCH + 1);
+	s = tb_stats(a);
 	cr_assert_eq(s.alloc_slow, 2);
 	cr_assert_eq(s.pa_alloc_calls, 2);
 	cr_assert_eq(s.pa_alloc_pages, 2 * BATCH);
 	cr_assert_eq(s.hold, 2 * BATCH);
 
-	free_n(a, v, BATCH + 1, true);
-	assert_in_flight_consistent(a);
-	destroy_clean(a);
+	tb_free_n(a, v, BATCH + 1, true);
+	tb_assert_in_flight_consistent(a);
+	tb_destroy_clean(a);
 }
 
 Test(array_cache, refill_size_follows_batch)
@@ -197,20 +93,20 @@ Test(array_cache, refill_size_follows_batch)
 	struct pb_page *v[21];
 	struct pb_stats s;
 
-	alloc_n(a, v, 10);
-	s = stats_of(a);
+	tb_alloc_n(a, v, 10);
+	s = tb_stats(a);
 	cr_assert_eq(s.pa_alloc_calls, 1);
 	cr_assert_eq(s.pa_alloc_pages, 10, "refilled %llu pages, batch is 10",
 		     (unsigned long long)s.pa_alloc_pages);
 	cr_assert_eq(s.alloc_fast, 9);
-	alloc_n(a, v + 10, 11);
-	s = stats_of(a);
+	tb_alloc_n(a, v + 10, 11);
+	s = tb_stats(a);
 	cr_assert_eq(s.pa_alloc_calls, 3);
 	cr_assert_eq(s.pa_alloc_pages, 30);
 	cr_assert_eq(s.alloc_slow, 3);
-	free_n(a, v, 21, true);
-	assert_in_flight_consistent(a);
-	destroy_clean(a);
+	tb_free_n(a, v, 21, true);
+	tb_assert_in_flight_consistent(a);
+	tb_destroy_clean(a);
 }
 
 Test(array_cache, steady_state_takes_no_atomics)
@@ -226,13 +122,13 @@ Test(array_cache, steady_state_takes_no_atomics)
 	}
 	cr_assert_eq(pb_tls_atomics - at0, 0, "10000 alloc/direct-free pairs took %llu locked operations",
 		     (unsigned long long)(pb_tls_atomics - at0));
-	s = stats_of(a);
+	s = tb_stats(a);
 	cr_assert_eq(s.alloc_fast, 10000);
 	cr_assert_eq(s.recycle_cached, 10000);
 	cr_assert_eq(s.pa_alloc_calls, 1);
 	cr_assert_eq(s.released, 0);
 	pb_alloc_free(a, pg, true);
-	destroy_clean(a);
+	tb_destroy_clean(a);
 }
 
 Test(array_cache, direct_free_recycles_lifo)
@@ -244,14 +140,14 @@ Test(array_cache, direct_free_recycles_lifo)
 	x = pb_alloc_page(a);
 	y = pb_alloc_page(a);
 	z = pb_alloc_page(a);
-	s0 = stats_of(a);
+	s0 = tb_stats(a);
 	pb_alloc_free(a, x, true);
 	pb_alloc_free(a, z, true);
 	pb_alloc_free(a, y, true);
 	cr_assert_eq(pb_alloc_page(a), y);
 	cr_assert_eq(pb_alloc_page(a), z);
 	cr_assert_eq(pb_alloc_page(a), x);
-	s = stats_of(a);
+	s = tb_stats(a);
 	cr_assert_eq(s.recycle_cached, 3);
 	cr_assert_eq(s.alloc_fast, s0.alloc_fast + 3);
 	cr_assert_eq(s.pa_alloc_calls, s0.pa_alloc_calls);
@@ -260,8 +156,8 @@ Test(array_cache, direct_free_recycles_lifo)
 	pb_alloc_free(a, x, true);
 	pb_alloc_free(a, y, true);
 	pb_alloc_free(a, z, true);
-	assert_in_flight_consistent(a);
-	destroy_clean(a);
+	tb_assert_in_flight_consistent(a);
+	tb_destroy_clean(a);
 }
 
 Test(array_cache, shared_page_is_released_not_recycled)
@@ -272,33 +168,33 @@ Test(array_cache, shared_page_is_released_not_recycled)
 	size_t nr;
 
 	pg = pb_alloc_page(a);
-	s0 = stats_of(a);
+	s0 = tb_stats(a);
 	pb_page_get(pg);
-	nr = zone_free(a);
+	nr = tb_zone_free(a);
 
 	pb_alloc_free(a, pg, true);
-	s = stats_of(a);
+	s = tb_stats(a);
 	cr_assert_eq(s.recycle_refcnt, 1);
 	cr_assert_eq(s.released, 1);
 	cr_assert_eq(s.recycle_cached, 0, "a page someone else holds was cached");
 	cr_assert_eq(s.in_flight, s0.in_flight - 1);
 	cr_assert_eq(s.dma_unmap, 1, "a page leaving the cache must be unmapped");
 	cr_assert_eq(pb_page_count(pg), 1, "release must drop exactly the cache's reference");
-	assert_released(pg);
-	cr_assert_eq(zone_free(a), nr, "the zone got a page that is still referenced");
+	tb_assert_released(pg);
+	cr_assert_eq(tb_zone_free(a), nr, "the zone got a page that is still referenced");
 
 	/* While we hold it, it must never be handed out again. */
-	alloc_n(a, v, 300);
-	cr_assert(!contains(v, 300, pg), "the cache handed out a page the caller still holds");
+	tb_alloc_n(a, v, 300);
+	cr_assert(!tb_contains(v, 300, pg), "the cache handed out a page the caller still holds");
 	cr_assert_eq(pb_page_count(pg), 1);
-	free_n(a, v, 300, true);
+	tb_free_n(a, v, 300, true);
 
-	nr = zone_free(a);
+	nr = tb_zone_free(a);
 	pb_page_put(pg);
 	cr_assert_eq(pb_page_count(pg), 0);
-	cr_assert_eq(zone_free(a), nr + 1, "the last put must give the page to the zone");
-	assert_in_flight_consistent(a);
-	destroy_clean(a);
+	cr_assert_eq(tb_zone_free(a), nr + 1, "the last put must give the page to the zone");
+	tb_assert_in_flight_consistent(a);
+	tb_destroy_clean(a);
 }
 
 Test(array_cache, reserve_page_is_released)
@@ -306,17 +202,17 @@ Test(array_cache, reserve_page_is_released)
 	struct pb_alloc *a = AC("mem=8M");
 	struct pb_page *pg = pb_alloc_page(a);
 	struct pb_stats s;
-	size_t nr = zone_free(a);
+	size_t nr = tb_zone_free(a);
 
 	pg->flags |= PB_PG_RESERVE;
 	pb_alloc_free(a, pg, true);
-	s = stats_of(a);
+	s = tb_stats(a);
 	cr_assert_eq(s.recycle_cached, 0, "a reserve page was recycled");
 	cr_assert_eq(s.released, 1);
 	cr_assert_eq(pb_page_count(pg), 0);
-	cr_assert_eq(zone_free(a), nr + 1);
-	assert_in_flight_consistent(a);
-	destroy_clean(a);
+	cr_assert_eq(tb_zone_free(a), nr + 1);
+	tb_assert_in_flight_consistent(a);
+	tb_destroy_clean(a);
 }
 
 Test(array_cache, full_array_releases)
@@ -326,29 +222,29 @@ Test(array_cache, full_array_releases)
 	struct pb_stats s;
 	size_t nr0;
 
-	alloc_n(a, v, 24);	/* three refills, array empty */
-	nr0 = zone_free(a);
-	free_n(a, v, 24, true);
-	s = stats_of(a);
+	tb_alloc_n(a, v, 24);	/* three refills, array empty */
+	nr0 = tb_zone_free(a);
+	tb_free_n(a, v, 24, true);
+	s = tb_stats(a);
 	cr_assert_eq(s.recycle_cached, 8, "the array took %llu pages, it has 8 entries",
 		     (unsigned long long)s.recycle_cached);
 	cr_assert_eq(s.released, 16);
 	cr_assert_eq(s.recycle_refcnt, 0, "sole-owner pages counted as shared");
 	cr_assert_eq(s.in_flight, 8);
-	cr_assert_eq(zone_free(a), nr0 + 16);
+	cr_assert_eq(tb_zone_free(a), nr0 + 16);
 	for (unsigned i = 8; i < 24; i++) {
 		cr_assert_eq(pb_page_count(v[i]), 0, "released page %u still referenced", i);
-		assert_released(v[i]);
+		tb_assert_released(v[i]);
 	}
 	/* The eight that fit come back out, newest first, with no refill. */
 	for (int i = 7; i >= 0; i--) {
 		pg = pb_alloc_page(a);
 		cr_assert_eq(pg, v[i]);
 	}
-	cr_assert_eq(stats_of(a).pa_alloc_calls, 3);
-	free_n(a, v, 8, true);
-	assert_in_flight_consistent(a);
-	destroy_clean(a);
+	cr_assert_eq(tb_stats(a).pa_alloc_calls, 3);
+	tb_free_n(a, v, 8, true);
+	tb_assert_in_flight_consistent(a);
+	tb_destroy_clean(a);
 }
 
 Test(array_cache, non_direct_frees_release)
@@ -358,37 +254,37 @@ Test(array_cache, non_direct_frees_release)
 	struct pb_stats s;
 	size_t nr0;
 
-	alloc_n(a, v, BATCH);	/* the array is empty now */
-	nr0 = zone_free(a);
+	tb_alloc_n(a, v, BATCH);	/* the array is empty now */
+	nr0 = tb_zone_free(a);
 	pb_cpu_set_id(3);
-	free_n(a, v, 10, false);
+	tb_free_n(a, v, 10, false);
 	pb_cpu_set_id(0);
-	s = stats_of(a);
+	s = tb_stats(a);
 	cr_assert_eq(s.released, 10);
 	cr_assert_eq(s.recycle_cached, 0, "a non-direct free touched the array");
 	cr_assert_eq(s.in_flight, BATCH - 10);
 	cr_assert_eq(s.dma_unmap, 10);
-	cr_assert_eq(zone_free(a), nr0 + 10);
+	cr_assert_eq(tb_zone_free(a), nr0 + 10);
 	for (unsigned i = 0; i < 10; i++) {
 		cr_assert_eq(pb_page_count(v[i]), 0);
-		assert_released(v[i]);
+		tb_assert_released(v[i]);
 	}
 	/* The array is still empty: the next alloc refills from the page allocator. */
 	pg = pb_alloc_page(a);
-	assert_cache_page(a, pg);
-	s = stats_of(a);
+	tb_assert_pool_page(a, pg);
+	s = tb_stats(a);
 	cr_assert_eq(s.alloc_slow, 2);
 	cr_assert_eq(s.alloc_fast, BATCH - 1);
 	cr_assert_eq(s.pa_alloc_calls, 2);
 
 	/* Non-direct even with room in the array: released. */
 	pb_alloc_free(a, pg, false);
-	s = stats_of(a);
+	s = tb_stats(a);
 	cr_assert_eq(s.released, 11);
 	cr_assert_eq(s.recycle_cached, 0);
-	free_n(a, v + 10, BATCH - 10, false);
-	assert_in_flight_consistent(a);
-	destroy_clean(a);
+	tb_free_n(a, v + 10, BATCH - 10, false);
+	tb_assert_in_flight_consistent(a);
+	tb_destroy_clean(a);
 }
 
 Test(array_cache, recycled_page_is_mapped_once)
@@ -406,7 +302,7 @@ Test(array_cache, recycled_page_is_mapped_once)
 		cr_assert_eq(again, pg, "cycle %u: another page came back", i);
 		cr_assert_eq(pg->dma_addr, addr, "cycle %u: the bus address changed", i);
 	}
-	s = stats_of(a);
+	s = tb_stats(a);
 	cr_assert_eq(s.dma_map, 1, "a page recycled 1000 times was mapped %llu times",
 		     (unsigned long long)s.dma_map);
 	cr_assert_eq(s.dma_unmap, 0);
@@ -416,11 +312,11 @@ Test(array_cache, recycled_page_is_mapped_once)
 	again = pb_alloc_page(a);
 	pb_alloc_free(a, again, true);
 	cr_assert_eq(pb_alloc_destroy(a, &leaked), 1);
-	s = stats_of(a);
+	s = tb_stats(a);
 	cr_assert_eq(s.dma_map, 2);
 	cr_assert_eq(s.dma_unmap, 1, "destroy must unmap what it gives back");
 	pb_alloc_free(a, pg, false);
-	s = stats_of(a);
+	s = tb_stats(a);
 	cr_assert_eq(s.dma_map, s.dma_unmap, "after the last page came home: %llu maps, %llu unmaps",
 		     (unsigned long long)s.dma_map, (unsigned long long)s.dma_unmap);
 	cr_assert_eq(pb_alloc_destroy(a, &leaked), 0);
@@ -433,21 +329,21 @@ Test(array_cache, batch_mapped_once_under_iommu)
 	struct pb_page *v[2 * BATCH];
 	struct pb_stats s;
 
-	alloc_n(a, v, 2 * BATCH);
+	tb_alloc_n(a, v, 2 * BATCH);
 	for (unsigned r = 0; r < 50; r++) {
-		free_n(a, v, 2 * BATCH, true);
-		alloc_n(a, v, 2 * BATCH);
+		tb_free_n(a, v, 2 * BATCH, true);
+		tb_alloc_n(a, v, 2 * BATCH);
 	}
-	assert_distinct(v, 2 * BATCH);
-	s = stats_of(a);
+	tb_assert_distinct(v, 2 * BATCH);
+	s = tb_stats(a);
 	/* 128 fit the 256-entry array: nothing was ever remapped. */
 	cr_assert_eq(s.dma_map, 2 * BATCH);
 	cr_assert_eq(s.dma_unmap, 0);
 	cr_assert_eq(s.pa_alloc_calls, 2);
-	free_n(a, v, BATCH, true);
-	free_n(a, v + BATCH, BATCH, false);
-	assert_in_flight_consistent(a);
-	destroy_clean(a);
+	tb_free_n(a, v, BATCH, true);
+	tb_free_n(a, v + BATCH, BATCH, false);
+	tb_assert_in_flight_consistent(a);
+	tb_destroy_clean(a);
 }
 
 Test(array_cache, destroy_waits_for_pages_in_flight)
@@ -455,24 +351,21 @@ Test(array_cache, destroy_waits_for_pages_in_flight)
 	struct pb_alloc *a = AC("mem=8M", "dma=pt");
 	struct pb_page *v[70];
 	uint64_t leaked = 12345;
-	size_t total;
 	struct pb_stats s;
 
-	alloc_n(a, v, 70);
-	free_n(a, v, 40, true);
-	total = pb_zone_nr_pages(a->mem.zone);
-
+	tb_alloc_n(a, v, 70);
+	tb_free_n(a, v, 40, true);
 	cr_assert_eq(pb_alloc_destroy(a, &leaked), 30, "destroy must report the 30 pages still out");
-	cr_assert_eq(total - zone_free(a), 30, "destroy did not empty the array");
-	s = stats_of(a);
+	cr_assert_eq(tb_zone_missing(a), 30, "destroy did not empty the array");
+	s = tb_stats(a);
 	cr_assert_eq(s.in_flight, 30);
 	cr_assert_eq(s.dma_map - s.dma_unmap, 30);
 	cr_assert_eq(pb_alloc_destroy(a, &leaked), 30);
 
 	/* Still alive for the stragglers, on either path. */
-	assert_cache_page(a, v[40]);
-	free_n(a, v + 40, 15, true);
-	free_n(a, v + 55, 15, false);
+	tb_assert_pool_page(a, v[40]);
+	tb_free_n(a, v + 40, 15, true);
+	tb_free_n(a, v + 55, 15, false);
 	cr_assert_eq(pb_alloc_destroy(a, &leaked), 0);
 	cr_assert_eq(leaked, 0);
 }
@@ -482,14 +375,13 @@ Test(array_cache, destroy_straggler_shared_elsewhere)
 	struct pb_alloc *a = AC("mem=8M");
 	struct pb_page *pg = pb_alloc_page(a);
 	uint64_t leaked = 12345;
-	size_t total = pb_zone_nr_pages(a->mem.zone);
 
 	pb_page_get(pg);
 	cr_assert_eq(pb_alloc_destroy(a, &leaked), 1);
 	pb_alloc_free(a, pg, true);	/* released: someone else still holds it */
-	cr_assert_eq(total - zone_free(a), 1);
+	cr_assert_eq(tb_zone_missing(a), 1);
 	pb_page_put(pg);
-	cr_assert_eq(total - zone_free(a), 0);
+	cr_assert_eq(tb_zone_missing(a), 0);
 	cr_assert_eq(pb_alloc_destroy(a, &leaked), 0);
 	cr_assert_eq(leaked, 0);
 }
@@ -518,8 +410,8 @@ Test(array_cache, param_validation)
 		cr_assert_not_null(strstr(err.msg, bad[i][1]), "%s: error does not name %s: %s",
 				   bad[i][0], bad[i][1], err.msg);
 	}
-	destroy_clean(AC("mem=4M", "size=1", "batch=1"));
-	destroy_clean(AC("mem=4M", "size=65536", "batch=65536"));
+	tb_destroy_clean(AC("mem=4M", "size=1", "batch=1"));
+	tb_destroy_clean(AC("mem=4M", "size=65536", "batch=65536"));
 }
 
 Test(array_cache, free_to_other_cache_aborts, .signal = SIGABRT)
@@ -541,16 +433,6 @@ Test(array_cache, free_of_released_page_aborts, .signal = SIGABRT)
 	pb_alloc_free(a, pg, true);
 }
 
-static uint64_t xorshift(uint64_t *s)
-{
-	uint64_t x = *s;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return *s = x;
-}
-
 Test(array_cache, in_flight_is_hold_minus_released)
 {
 	enum { STEPS = 6000, MAXHELD = 400 };
@@ -561,39 +443,32 @@ Test(array_cache, in_flight_is_hold_minus_released)
 	struct pb_stats s;
 
 	for (unsigned step = 0; step < STEPS; step++) {
-		unsigned r = (unsigned)(xorshift(&rnd) % 100);
-		bool grow = (step / 400) % 2 == 0;
-
-		if (n < MAXHELD && (n == 0 || r < (grow ? 65u : 35u))) {
+		if (tb_mix_allocates(&rnd, step, 400, n, MAXHELD)) {
 			held[n] = pb_alloc_page(a);
-			assert_cache_page(a, held[n]);
+			tb_assert_pool_page(a, held[n]);
 			n++;
 		} else {
-			unsigned i = (unsigned)(xorshift(&rnd) % n);
+			unsigned i = (unsigned)(tb_xorshift(&rnd) % n);
 			struct pb_page *pg = held[i];
-			bool share = xorshift(&rnd) % 16 == 0;
+			bool share = tb_xorshift(&rnd) % 16 == 0;
 
 			held[i] = held[--n];
 			if (share)
 				pb_page_get(pg);
-			pb_alloc_free(a, pg, xorshift(&rnd) % 4 != 0);
+			pb_alloc_free(a, pg, tb_xorshift(&rnd) % 4 != 0);
 			if (share)
 				pb_page_put(pg);
 		}
-		s = stats_of(a);
-		cr_assert_eq(s.hold - s.released, s.in_flight, "step %u", step);
-		cr_assert_eq(pb_zone_nr_pages(a->mem.zone) - pb_zone_nr_free(a->mem.zone), s.in_flight,
-			     "step %u: zone and cache disagree on pages out", step);
-		cr_assert_eq(s.dma_map - s.dma_unmap, s.in_flight, "step %u: mappings", step);
+		tb_assert_in_flight_at_step(a, step);
 	}
-	assert_distinct(held, n);
-	s = stats_of(a);
+	tb_assert_distinct(held, n);
+	s = tb_stats(a);
 	cr_assert_gt(s.recycle_refcnt, 0);
 	cr_assert_gt(s.recycle_cached, 0);
 	cr_assert_gt(s.alloc_slow, 1);
-	free_n(a, held, n, true);
-	assert_in_flight_consistent(a);
-	destroy_clean(a);
+	tb_free_n(a, held, n, true);
+	tb_assert_in_flight_consistent(a);
+	tb_destroy_clean(a);
 }
 
 /* Pages from the owner on CPU 0 to a freeing thread on CPU 1, through a bounded SPSC ring. */
@@ -649,11 +524,11 @@ Test(array_cache, remote_frees_while_owner_allocates, .timeout = 120)
 	}
 	pthread_join(t, NULL);
 	cr_assert_eq(bad, 0, "%u bad pages handed out", bad);
-	s = stats_of(a);
+	s = tb_stats(a);
 	cr_assert_eq(s.released, h->n, "every remote free releases");
 	cr_assert_eq(s.recycle_cached, 0);
 	cr_assert_eq(s.alloc_fast + s.alloc_slow, h->n);
-	assert_in_flight_consistent(a);
-	destroy_clean(a);
+	tb_assert_in_flight_consistent(a);
+	tb_destroy_clean(a);
 	free(h);
 }

@@ -20,6 +20,7 @@
 #include "dma.h"
 #include "page.h"
 #include "params.h"
+#include "support_backend.h"
 
 #define NPAGES 1024
 
@@ -422,21 +423,11 @@ Test(dma, iommu_two_cpus_never_share_an_iova, .timeout = 60)
 Test(dma, buddy_backend_balances_maps_and_unmaps)
 {
 	enum { N = 1000 };
-	const struct pb_alloc_ops *ops = pb_alloc_find("buddy");
-	struct pb_params p;
-	struct pb_err err = { { 0 } };
-	struct pb_alloc *a;
+	struct pb_alloc *a = TB_CREATE("buddy", "dma=iommu", "mem=8M");
 	struct pb_page *pages[N];
 	struct pb_stats s;
 	unsigned n;
 
-	pb_cpu_set_id(0);
-	cr_assert_not_null(ops);
-	memset(&p, 0, sizeof(p));
-	cr_assert_eq(pb_params_add(&p, "dma=iommu", &err), 0, "%s", err.msg);
-	cr_assert_eq(pb_params_add(&p, "mem=8M", &err), 0, "%s", err.msg);
-	a = pb_alloc_create(ops, &p, &err);
-	cr_assert_not_null(a, "%s", err.msg);
 	cr_assert_eq(pb_dma_mode(a->mem.dma), PB_DMA_IOMMU);
 	for (n = 0; n < N; n++) {
 		pages[n] = pb_alloc_page(a);
@@ -446,9 +437,9 @@ Test(dma, buddy_backend_balances_maps_and_unmaps)
 	cr_assert_gt(n, 0);
 	for (unsigned i = 0; i < n; i++)
 		pb_alloc_free(a, pages[i], i % 2);
-	pb_alloc_stats(a, &s);
+	s = tb_stats(a);
 	cr_assert_eq(s.dma_map, s.dma_unmap, "map %lu unmap %lu", (unsigned long)s.dma_map,
 		     (unsigned long)s.dma_unmap);
 	cr_assert_eq(pb_dma_nr_mapped(a->mem.dma), 0);
-	cr_assert_eq(pb_alloc_destroy(a, NULL), 0);
+	tb_destroy_clean(a);
 }

@@ -18,49 +18,12 @@
 #include "frag.h"
 #include "page_alloc.h"
 #include "params.h"
+#include "support_backend.h"
 
 #define ORDER3 (PB_PAGE_SIZE << 3)	/* 32 KiB */
 #define PER_PAGE (ORDER3 / 1536)	/* 21 fragments of 1536 bytes */
 
-/* A frag instance from "key=value" strings (NULL-terminated). */
-static struct pb_alloc *frag_create_v(const char *const *kv)
-{
-	const struct pb_alloc_ops *ops = pb_alloc_find("frag");
-	struct pb_params p;
-	struct pb_err err = { { 0 } };
-	struct pb_alloc *a;
-
-	pb_cpu_set_id(0);
-	cr_assert_not_null(ops, "frag is not registered");
-	memset(&p, 0, sizeof(p));
-	for (; *kv; kv++)
-		cr_assert_eq(pb_params_add(&p, *kv, &err), 0, "%s: %s", *kv, err.msg);
-	a = pb_alloc_create(ops, &p, &err);
-	cr_assert_not_null(a, "create: %s", err.msg);
-	cr_assert_eq(a->ops, ops);
-	return a;
-}
-#define FRAG(...) frag_create_v((const char *const[]){ __VA_ARGS__, NULL })
-
-static struct pb_stats stats_of(struct pb_alloc *a)
-{
-	struct pb_stats s;
-
-	pb_alloc_stats(a, &s);
-	return s;
-}
-
-/* Free pages of the instance's zone with every pcp list drained back. */
-static size_t zone_free(struct pb_alloc *a)
-{
-	pb_zone_drain_all(a->mem.zone);
-	return pb_zone_nr_free(a->mem.zone);
-}
-
-static size_t zone_used(struct pb_alloc *a)
-{
-	return pb_zone_nr_pages(a->mem.zone) - zone_free(a);
-}
+#define FRAG(...) TB_CREATE("frag", __VA_ARGS__)
 
 static void alloc_ok(struct pb_alloc *a, struct pb_buf *b, uint32_t len, uint32_t stride)
 {
@@ -102,22 +65,13 @@ static uint64_t hist_sum(struct pb_alloc *a, uint64_t h[PB_MAX_ORDER + 1])
 static void assert_consistent(struct pb_alloc *a)
 {
 	uint64_t h[PB_MAX_ORDER + 1];
-	struct pb_stats s = stats_of(a);
+	struct pb_stats s = tb_stats(a);
 
 	cr_assert_eq(s.hold - s.released, s.in_flight, "hold %llu - released %llu != in_flight %llu",
 		     (unsigned long long)s.hold, (unsigned long long)s.released,
 		     (unsigned long long)s.in_flight);
 	cr_assert_eq(hist_sum(a, h), s.hold, "order histogram does not add up to the pages obtained");
 	cr_assert_eq(s.hold, s.alloc_slow, "every page obtained is one refill");
-}
-
-/* Destroys @a, which must have nothing in flight, and checks the zone got every page. */
-static void destroy_clean(struct pb_alloc *a)
-{
-	uint64_t leaked = 12345;
-
-	cr_assert_eq(pb_alloc_destroy(a, &leaked), 0, "destroy reported pages in flight");
-	cr_assert_eq(leaked, 0, "%llu pages never reached the zone", (unsigned long long)leaked);
 }
 
 Test(frag, registered_and_frees_from_anywhere)
@@ -152,7 +106,7 @@ Test(frag, order3_page_holds_21_fragments_carved_downward)
 	for (unsigned i = 0; i < PER_PAGE; i++)
 		for (unsigned j = i + 1; j < PER_PAGE; j++)
 			cr_assert_not(overlap(&v[i], &v[j]), "fragments %u and %u overlap", i, j);
-	s = stats_of(a);
+	s = tb_stats(a);
 	cr_assert_eq(s.alloc_slow, 1);
 	cr_assert_eq(s.alloc_fast, PER_PAGE - 1);
 	cr_assert_eq(s.pa_alloc_calls, 1);
@@ -166,7 +120,7 @@ Test(frag, order3_page_holds_21_fragments_carved_downward)
 	/* The settle gave back exactly the cache's share: one reference per fragment remains. */
 	cr_assert_eq(pb_page_count(v[0].page), PER_PAGE, "used-up page has refcount %d",
 		     pb_page_count(v[0].page));
-	s = stats_of(a);
+	s = tb_stats(a);
 	cr_assert_eq(s.alloc_slow, 2);
 	cr_assert_eq(s.recycle_cached, 0, "a page with every fragment out was reused");
 	cr_assert_eq(s.hold, 2);
@@ -177,7 +131,7 @@ Test(frag, order3_page_holds_21_fragments_carved_downward)
 
 	free_n(a, v, PER_PAGE + 1);
 	assert_consistent(a);
-	destroy_clean(a);
+	tb_destroy_clean(a);
 }
 
 Test(frag, default_stride_is_frag_rounded_to_cache_line)
@@ -212,10 +166,10 @@ Test(frag, default_stride_is_frag_rounded_to_cache_line)
 	cr_assert_eq(x[0].page->order, 3);
 	free_n(d, x, 1);
 
-	destroy_clean(a);
-	destroy_clean(b);
-	destroy_clean(c);
-	destroy_clean(d);
+	tb_destroy_clean(a);
+	tb_destroy_clean(b);
+	tb_destroy_clean(c);
+	tb_destroy_clean(d);
 }
 
 Test(frag, carving_takes_no_atomics)
@@ -230,7 +184,7 @@ Test(frag, carving_takes_no_atomics)
 		cr_assert(pb_alloc_buf(a, &v[i]));
 	cr_assert_eq(pb_tls_atomics - at0, 0, "carving 20 fragments took %llu locked operations",
 		     (unsigned long long)(pb_tls_atomics - at0));
-	cr_assert_eq(stats_of(a).alloc_fast, PER_PAGE - 1);
+	cr_assert_eq(tb_stats(a).alloc_fast, PER_PAGE - 1);
 
 	/* Each free drops one real reference: one atomic, and the page stays (the bias holds it). */
 	for (unsigned i = 0; i < PER_PAGE; i++) {
@@ -239,8 +193,8 @@ Test(frag, carving_takes_no_atomics)
 		cr_assert_eq(pb_tls_atomics - at0, 1, "free %u took %llu locked operations", i,
 			     (unsigned long long)(pb_tls_atomics - at0));
 	}
-	cr_assert_eq(stats_of(a).in_flight, 1);
-	destroy_clean(a);
+	cr_assert_eq(tb_stats(a).in_flight, 1);
+	tb_destroy_clean(a);
 }
 
 Test(frag, used_up_page_with_all_fragments_back_is_reused_in_place)
@@ -256,8 +210,8 @@ Test(frag, used_up_page_with_all_fragments_back_is_reused_in_place)
 		alloc_ok(a, &v[i], 1536, 1536);
 	pg = v[0].page;
 	free_n(a, v, PER_PAGE);
-	used = zone_used(a);
-	s0 = stats_of(a);
+	used = tb_zone_missing(a);
+	s0 = tb_stats(a);
 
 	at0 = pb_tls_atomics;
 	alloc_ok(a, &b, 1536, 1536);
@@ -265,14 +219,14 @@ Test(frag, used_up_page_with_all_fragments_back_is_reused_in_place)
 		     (unsigned long long)(pb_tls_atomics - at0));
 	cr_assert_eq(b.page, pg, "the page was not reused in place");
 	cr_assert_eq(b.offset, ORDER3 - 1536, "a reused page starts again from its end");
-	s = stats_of(a);
+	s = tb_stats(a);
 	cr_assert_eq(s.pa_alloc_calls, s0.pa_alloc_calls, "reuse went to the page allocator");
 	cr_assert_eq(s.pa_free_calls, s0.pa_free_calls, "reuse freed a page");
 	cr_assert_eq(s.recycle_cached, 1);
 	cr_assert_eq(s.alloc_slow, 1);
 	cr_assert_eq(s.alloc_fast, PER_PAGE);
 	cr_assert_eq(s.hold, 1);
-	cr_assert_eq(zone_used(a), used);
+	cr_assert_eq(tb_zone_missing(a), used);
 
 	/* The whole page is available again, with no atomics. */
 	v[0] = b;
@@ -285,7 +239,7 @@ Test(frag, used_up_page_with_all_fragments_back_is_reused_in_place)
 	cr_assert_eq(pb_tls_atomics - at0, 0);
 	free_n(a, v, PER_PAGE);
 	assert_consistent(a);
-	destroy_clean(a);
+	tb_destroy_clean(a);
 }
 
 Test(frag, page_with_a_live_fragment_is_never_handed_out_again)
@@ -310,20 +264,20 @@ Test(frag, page_with_a_live_fragment_is_never_handed_out_again)
 		pb_free_buf(a, &b, true);
 	}
 	cr_assert_eq(pb_page_count(pg), 1, "only the live fragment should hold the old page");
-	s = stats_of(a);
+	s = tb_stats(a);
 	cr_assert_eq(s.hold, 2, "the second page, always fully returned, is reused in place");
 	cr_assert_geq(s.recycle_cached, 9);
 	cr_assert_eq(s.in_flight, 2);
 
-	nr = zone_free(a);
+	nr = tb_zone_free(a);
 	pb_free_buf(a, &held, true);
-	cr_assert_eq(zone_free(a), nr + 8, "the last fragment's free must give the zone its page");
+	cr_assert_eq(tb_zone_free(a), nr + 8, "the last fragment's free must give the zone its page");
 	cr_assert_eq(pb_page_count(pg), 0);
-	s = stats_of(a);
+	s = tb_stats(a);
 	cr_assert_eq(s.released, 1);
 	cr_assert_eq(s.in_flight, 1);
 	assert_consistent(a);
-	destroy_clean(a);
+	tb_destroy_clean(a);
 }
 
 Test(frag, zone_gets_the_page_with_its_last_fragment)
@@ -337,27 +291,27 @@ Test(frag, zone_gets_the_page_with_its_last_fragment)
 	for (unsigned i = 0; i < PER_PAGE + 1; i++)
 		alloc_ok(a, &v[i], 1536, 1536);
 	pg = v[0].page;
-	nr = zone_free(a);
+	nr = tb_zone_free(a);
 	/* Out of order, all but one: the page stays out of the zone. */
 	for (unsigned i = 0; i < PER_PAGE; i += 2)
 		pb_free_buf(a, &v[i], true);
 	for (unsigned i = PER_PAGE - 2; i > 1; i -= 2)
 		pb_free_buf(a, &v[i], true);
-	cr_assert_eq(zone_free(a), nr, "the zone got a page with a fragment still out");
+	cr_assert_eq(tb_zone_free(a), nr, "the zone got a page with a fragment still out");
 	cr_assert_eq(pb_page_count(pg), 1);
-	cr_assert_eq(stats_of(a).released, 0);
+	cr_assert_eq(tb_stats(a).released, 0);
 
 	pb_free_buf(a, &v[1], true);
 	cr_assert_eq(pb_page_count(pg), 0);
-	cr_assert_eq(zone_free(a), nr + 8);
-	s = stats_of(a);
+	cr_assert_eq(tb_zone_free(a), nr + 8);
+	s = tb_stats(a);
 	cr_assert_eq(s.released, 1);
 	cr_assert_eq(s.in_flight, 1);
 	cr_assert_eq(s.pa_free_calls, 1);
 
 	pb_free_buf(a, &v[PER_PAGE], true);
 	assert_consistent(a);
-	destroy_clean(a);
+	tb_destroy_clean(a);
 }
 
 /* alloc-free-slow with pages torn away: the last reference is a foreign put_page. */
@@ -376,14 +330,14 @@ Test(frag, last_reference_dropped_by_someone_else)
 	pg = v[0].page;
 	cr_assert_eq(pg->dma_addr, 0, "a page the cache let go of must be unmapped");
 	cr_assert_neq(v[PER_PAGE].page->dma_addr, 0, "the cached page must be mapped");
-	nr = zone_free(a);
+	nr = tb_zone_free(a);
 	free_n(a, v, PER_PAGE);
-	cr_assert_eq(zone_free(a), nr);
-	cr_assert_eq(stats_of(a).in_flight, 2);
+	cr_assert_eq(tb_zone_free(a), nr);
+	cr_assert_eq(tb_stats(a).in_flight, 2);
 	for (unsigned i = 0; i < PER_PAGE; i++)
 		pb_page_put(pg);
-	cr_assert_eq(zone_free(a), nr + 8);
-	s = stats_of(a);
+	cr_assert_eq(tb_zone_free(a), nr + 8);
+	s = tb_stats(a);
 	cr_assert_eq(s.released, 1, "a page freed by a foreign put must count as released");
 	cr_assert_eq(s.in_flight, 1);
 
@@ -398,11 +352,11 @@ Test(frag, last_reference_dropped_by_someone_else)
 		pb_free_buf(a, &b, true);
 		pb_page_put(b.page);
 	}
-	s = stats_of(a);
+	s = tb_stats(a);
 	cr_assert_eq(s.hold, 2);
 	cr_assert_eq(s.dma_map, 2);
 	assert_consistent(a);
-	destroy_clean(a);
+	tb_destroy_clean(a);
 }
 
 Test(frag, reserve_page_is_not_reused)
@@ -417,9 +371,9 @@ Test(frag, reserve_page_is_not_reused)
 	pg = v[0].page;
 	pg->flags |= PB_PG_RESERVE;
 	free_n(a, v, PER_PAGE);
-	s0 = stats_of(a);
+	s0 = tb_stats(a);
 	alloc_ok(a, &b, 1536, 1536);
-	s = stats_of(a);
+	s = tb_stats(a);
 	cr_assert_eq(s.recycle_cached, 0, "a reserve page was reused");
 	cr_assert_eq(s.pa_free_calls, s0.pa_free_calls + 1, "the reserve page did not go to the zone");
 	cr_assert_eq(s.pa_alloc_calls, s0.pa_alloc_calls + 1);
@@ -431,7 +385,7 @@ Test(frag, reserve_page_is_not_reused)
 	cr_assert_not(b.page->flags & PB_PG_RESERVE);
 	pb_free_buf(a, &b, true);
 	assert_consistent(a);
-	destroy_clean(a);
+	tb_destroy_clean(a);
 }
 
 /* Takes every page of the zone as order 0, then frees every even frame: no order >= 1 left. */
@@ -489,7 +443,7 @@ Test(frag, fallback_on_falls_back_to_order0)
 	cr_assert_eq(h[0], 3, "order-0 refills: %llu", (unsigned long long)h[0]);
 	for (unsigned o = 1; o <= PB_MAX_ORDER; o++)
 		cr_assert_eq(h[o], 0, "order-%u refills: %llu", o, (unsigned long long)h[o]);
-	s = stats_of(a);
+	s = tb_stats(a);
 	cr_assert_eq(s.alloc_slow, 3);
 	cr_assert_eq(s.alloc_empty, 0);
 	cr_assert_eq(s.dma_map, 3);
@@ -507,13 +461,13 @@ Test(frag, fallback_on_falls_back_to_order0)
 	cr_assert_eq(v[0].page, v[4].page, "the order-0 page was not reused in place");
 	cr_assert_eq(v[1].page, v[0].page);
 	cr_assert_eq(v[2].page->order, 3, "the page let go of was not replaced by an order-3 one");
-	s = stats_of(a);
+	s = tb_stats(a);
 	cr_assert_eq(s.recycle_cached, 1);
 	hist_sum(a, h);
 	cr_assert_eq(h[3], 1);
 	free_n(a, v, 3);
 	assert_consistent(a);
-	destroy_clean(a);
+	tb_destroy_clean(a);
 }
 
 Test(frag, fallback_off_fails)
@@ -528,7 +482,7 @@ Test(frag, fallback_off_fails)
 	fill = fragment_zone(a, &n);
 	cr_assert_not(pb_alloc_buf(a, &b), "alloc_buf fell back with fallback=off");
 	cr_assert_not(pb_alloc_buf(a, &b));
-	s = stats_of(a);
+	s = tb_stats(a);
 	cr_assert_eq(s.alloc_empty, 2);
 	cr_assert_eq(s.hold, 0);
 	cr_assert_eq(hist_sum(a, h), 0);
@@ -536,7 +490,7 @@ Test(frag, fallback_off_fails)
 	alloc_ok(a, &b, 1536, 1536);
 	cr_assert_eq(b.page->order, 3);
 	pb_free_buf(a, &b, true);
-	destroy_clean(a);
+	tb_destroy_clean(a);
 }
 
 Test(frag, fallback_stops_at_the_order_one_stride_fits)
@@ -550,12 +504,12 @@ Test(frag, fallback_stops_at_the_order_one_stride_fits)
 	fill = fragment_zone(a, &n);
 	cr_assert_not(pb_alloc_buf(a, &b), "an 8 KiB fragment cannot come from an order-0 page");
 	cr_assert_eq(hist_sum(a, h), 0);
-	cr_assert_eq(stats_of(a).alloc_empty, 1);
+	cr_assert_eq(tb_stats(a).alloc_empty, 1);
 	unfragment_zone(a, fill, n);
 	alloc_ok(a, &b, 8192, 8192);
 	cr_assert_eq(b.offset, ORDER3 - 8192);
 	pb_free_buf(a, &b, true);
-	destroy_clean(a);
+	tb_destroy_clean(a);
 }
 
 static void dma_once_per_page(const char *mode)
@@ -572,7 +526,7 @@ static void dma_once_per_page(const char *mode)
 		cr_assert_neq(v[0].page->dma_addr, 0, "%s: carved page not mapped", mode);
 		free_n(a, v, PER_PAGE);
 	}
-	s = stats_of(a);
+	s = tb_stats(a);
 	cr_assert_eq(s.dma_map, 1, "%s: %llu mappings for one page", mode,
 		     (unsigned long long)s.dma_map);
 	cr_assert_eq(s.dma_unmap, 0);
@@ -580,7 +534,7 @@ static void dma_once_per_page(const char *mode)
 	/* Pages let go with fragments out: each mapped once, unmapped when let go. */
 	for (unsigned i = 0; i < 2 * PER_PAGE + 1; i++)
 		alloc_ok(a, &v[i], 1536, 1536);
-	s = stats_of(a);
+	s = tb_stats(a);
 	cr_assert_eq(s.dma_map, s.hold, "%s: dma_map %llu, pages obtained %llu", mode,
 		     (unsigned long long)s.dma_map, (unsigned long long)s.hold);
 	cr_assert_eq(s.hold, 3);
@@ -589,12 +543,12 @@ static void dma_once_per_page(const char *mode)
 
 	/* One fragment still out keeps the instance alive; everything is unmapped by now. */
 	cr_assert_eq(pb_alloc_destroy(a, &leaked), 1);
-	s = stats_of(a);
+	s = tb_stats(a);
 	cr_assert_eq(s.dma_map, s.dma_unmap, "%s: %llu mapped, %llu unmapped", mode,
 		     (unsigned long long)s.dma_map, (unsigned long long)s.dma_unmap);
 	cr_assert_eq(s.dma_map, s.hold);
 	pb_free_buf(a, &v[2 * PER_PAGE], true);
-	destroy_clean(a);
+	tb_destroy_clean(a);
 }
 
 Test(frag, dma_pt_maps_each_page_once)
@@ -627,8 +581,8 @@ Test(frag, destroy_waits_for_fragments_out)
 	cr_assert_eq(pb_alloc_destroy(a, &leaked), 2, "destroy must report the two pages still out");
 	cr_assert_eq(pb_page_count(p), 1);
 	cr_assert_eq(pb_page_count(q), 2, "destroy did not give back the cache's share");
-	cr_assert_eq(zone_used(a), 16);
-	s = stats_of(a);
+	cr_assert_eq(tb_zone_missing(a), 16);
+	s = tb_stats(a);
 	cr_assert_eq(s.in_flight, 2);
 	cr_assert_eq(s.released, 0);
 	cr_assert_eq(s.dma_map, s.dma_unmap);
@@ -638,9 +592,9 @@ Test(frag, destroy_waits_for_fragments_out)
 	cr_assert_eq(pb_alloc_destroy(a, &leaked), 2);
 	pb_free_buf(a, &v[7], true);
 	cr_assert_eq(pb_alloc_destroy(a, &leaked), 1);
-	cr_assert_eq(zone_used(a), 8);
+	cr_assert_eq(tb_zone_missing(a), 8);
 	pb_free_buf(a, &v[PER_PAGE + 4], true);
-	destroy_clean(a);
+	tb_destroy_clean(a);
 }
 
 Test(frag, destroy_of_an_idle_cache_frees_at_once)
@@ -649,10 +603,10 @@ Test(frag, destroy_of_an_idle_cache_frees_at_once)
 	struct pb_alloc *b = FRAG("mem=8M", "dma=iommu");
 	struct pb_buf x;
 
-	destroy_clean(a);
+	tb_destroy_clean(a);
 	alloc_ok(b, &x, 1536, 1536);
 	pb_free_buf(b, &x, true);
-	destroy_clean(b);
+	tb_destroy_clean(b);
 }
 
 Test(frag, page_level_ops_hand_out_whole_pages)
@@ -670,28 +624,18 @@ Test(frag, page_level_ops_hand_out_whole_pages)
 		alloc_ok(a, &v[i], 1536, 1536);
 		cr_assert_neq(v[i].page, pg, "a fragment landed in a whole page");
 	}
-	s = stats_of(a);
+	s = tb_stats(a);
 	cr_assert_eq(s.hold, 3);
 	cr_assert_eq(s.in_flight, 3);
 	pb_alloc_free(a, pg, true);
 	cr_assert_eq(pb_page_count(pg), 0);
 	cr_assert_eq(pg->dma_addr, 0);
 	free_n(a, v, PER_PAGE + 1);
-	s = stats_of(a);
+	s = tb_stats(a);
 	cr_assert_eq(s.in_flight, 1);
 	cr_assert_eq(s.dma_map - s.dma_unmap, 1);
 	assert_consistent(a);
-	destroy_clean(a);
-}
-
-static uint64_t xorshift(uint64_t *s)
-{
-	uint64_t x = *s;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return *s = x;
+	tb_destroy_clean(a);
 }
 
 Test(frag, in_flight_matches_the_zone_under_a_random_mix)
@@ -704,44 +648,42 @@ Test(frag, in_flight_matches_the_zone_under_a_random_mix)
 	struct pb_stats s;
 
 	for (unsigned step = 0; step < STEPS; step++) {
-		unsigned r = (unsigned)(xorshift(&rnd) % 100);
-		bool grow = (step / 400) % 2 == 0;
-
-		if (n < MAXHELD && (n == 0 || r < (grow ? 65u : 35u))) {
+		if (tb_mix_allocates(&rnd, step, 400, n, MAXHELD)) {
 			alloc_ok(a, &held[n], 1536, 1536);
 			for (unsigned i = 0; i < n; i++)
 				cr_assert_not(overlap(&held[i], &held[n]), "step %u: overlap", step);
 			n++;
 		} else {
-			unsigned i = (unsigned)(xorshift(&rnd) % n);
+			unsigned i = (unsigned)(tb_xorshift(&rnd) % n);
 			struct pb_buf b = held[i];
-			bool share = xorshift(&rnd) % 8 == 0;
+			bool share = tb_xorshift(&rnd) % 8 == 0;
 
 			held[i] = held[--n];
 			if (share) {
 				pb_page_get(b.page);
 				shared++;
 			}
-			pb_free_buf(a, &b, xorshift(&rnd) & 1);
+			pb_free_buf(a, &b, tb_xorshift(&rnd) & 1);
 			if (share)
 				pb_page_put(b.page);
 		}
 		if (step % 16)
 			continue;
-		s = stats_of(a);
+		s = tb_stats(a);
 		cr_assert_eq(s.hold - s.released, s.in_flight, "step %u", step);
-		cr_assert_eq(zone_used(a), s.in_flight << 3, "step %u: zone misses %zu pages, frag has %llu out",
-			     step, zone_used(a), (unsigned long long)s.in_flight);
+		cr_assert_eq(tb_zone_missing(a), s.in_flight << 3,
+			     "step %u: zone misses %zu pages, frag has %llu out", step, tb_zone_missing(a),
+			     (unsigned long long)s.in_flight);
 		cr_assert_eq(s.dma_map - s.dma_unmap, 1, "step %u: only the cached page is mapped", step);
 	}
-	s = stats_of(a);
+	s = tb_stats(a);
 	cr_assert_gt(shared, 0);
 	cr_assert_gt(s.recycle_cached, 0);
 	cr_assert_gt(s.released, 0);
 	free_n(a, held, n);
 	assert_consistent(a);
-	cr_assert_eq(zone_used(a), stats_of(a).in_flight << 3);
-	destroy_clean(a);
+	cr_assert_eq(tb_zone_missing(a), tb_stats(a).in_flight << 3);
+	tb_destroy_clean(a);
 }
 
 /* A remote CPU frees fragments while the owner carves: only the refcount is shared. */
@@ -792,12 +734,12 @@ Test(frag, remote_frees_while_owner_allocates, .timeout = 60)
 	qsort(addr, N, sizeof(*addr), cmp_addr);
 	for (unsigned i = 1; i < N; i++)
 		cr_assert_geq(addr[i] - addr[i - 1], 1536, "live fragments overlap");
-	s = stats_of(a);
+	s = tb_stats(a);
 	cr_assert_eq(s.hold - s.released, s.in_flight);
-	cr_assert_eq(zone_used(a), s.in_flight << 3);
+	cr_assert_eq(tb_zone_missing(a), s.in_flight << 3);
 	free_n(a, got, N);
 	assert_consistent(a);
-	destroy_clean(a);
+	tb_destroy_clean(a);
 	free(out);
 	free(got);
 	free(addr);

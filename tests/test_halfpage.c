@@ -26,35 +26,11 @@
 #include "allocator.h"
 #include "halfpage.h"
 #include "spsc_ring.h"
+#include "support_backend.h"
 
 #define HALF 2048u
 
-/* A halfpage instance from "key=value" strings (NULL-terminated). */
-static struct pb_alloc *hp_create_v(const char *const *kv)
-{
-	const struct pb_alloc_ops *ops = pb_alloc_find("halfpage");
-	struct pb_params p;
-	struct pb_err err = { { 0 } };
-	struct pb_alloc *a;
-
-	pb_cpu_set_id(0);
-	cr_assert_not_null(ops, "halfpage is not registered");
-	memset(&p, 0, sizeof(p));
-	for (; *kv; kv++)
-		cr_assert_eq(pb_params_add(&p, *kv, &err), 0, "%s: %s", *kv, err.msg);
-	a = pb_alloc_create(ops, &p, &err);
-	cr_assert_not_null(a, "create: %s", err.msg);
-	return a;
-}
-#define HP(...) hp_create_v((const char *const[]){ __VA_ARGS__, NULL })
-
-static struct pb_stats stats_of(struct pb_alloc *a)
-{
-	struct pb_stats s;
-
-	pb_alloc_stats(a, &s);
-	return s;
-}
+#define HP(...) TB_CREATE("halfpage", __VA_ARGS__)
 
 static struct pb_halfpage_counters counters_of(struct pb_alloc *a)
 {
@@ -62,12 +38,6 @@ static struct pb_halfpage_counters counters_of(struct pb_alloc *a)
 
 	pb_halfpage_counters(a, &c);
 	return c;
-}
-
-/* Pages of the instance's zone that are not free: exactly what the backend holds or lent. */
-static size_t zone_missing(struct pb_alloc *a)
-{
-	return pb_zone_nr_pages(a->mem.zone) - pb_zone_nr_free(a->mem.zone);
 }
 
 /* One received frame. */
@@ -94,19 +64,11 @@ static void rx_free(struct pb_alloc *a, uint64_t n)
 	}
 }
 
-static void destroy_clean(struct pb_alloc *a)
-{
-	uint64_t leaked = 12345;
-
-	cr_assert_eq(pb_alloc_destroy(a, &leaked), 0, "destroy reported pages in flight");
-	cr_assert_eq(leaked, 0, "%llu pages never reached the zone", (unsigned long long)leaked);
-}
-
 /* pb_stats says what pb_halfpage_counters says, and in-flight is what the zone lacks. */
 static void assert_stats_consistent(struct pb_alloc *a, uint64_t packets)
 {
 	struct pb_halfpage_counters c = counters_of(a);
-	struct pb_stats s = stats_of(a);
+	struct pb_stats s = tb_stats(a);
 
 	cr_assert_eq(c.reuse + c.busy + c.waive, packets, "every packet gets one reuse decision");
 	cr_assert_eq(s.alloc_fast + c.alloc, packets, "alloc_fast %llu + alloc %llu != %llu",
@@ -117,8 +79,8 @@ static void assert_stats_consistent(struct pb_alloc *a, uint64_t packets)
 	cr_assert_eq(s.recycle_refcnt, c.busy);
 	cr_assert_eq(s.released, c.busy + c.waive, "every busy or waived page is let go");
 	cr_assert_eq(s.hold, c.alloc);
-	cr_assert_eq(s.in_flight, zone_missing(a), "in_flight %llu, zone lacks %zu",
-		     (unsigned long long)s.in_flight, zone_missing(a));
+	cr_assert_eq(s.in_flight, tb_zone_missing(a), "in_flight %llu, zone lacks %zu",
+		     (unsigned long long)s.in_flight, tb_zone_missing(a));
 }
 
 Test(halfpage, registered_with_its_params)
@@ -155,11 +117,11 @@ static void check_steady_state(const char *variant)
 	struct pb_stats s0, s;
 
 	rx_free(a, 4);
-	s0 = stats_of(a);
-	cr_assert_eq(zone_missing(a), 4);
+	s0 = tb_stats(a);
+	cr_assert_eq(tb_zone_missing(a), 4);
 	rx_free(a, 10000 - 4);
 	c = counters_of(a);
-	s = stats_of(a);
+	s = tb_stats(a);
 	cr_assert_eq(c.alloc, 4, "alloc %llu", (unsigned long long)c.alloc);
 	cr_assert_eq(c.reuse, 10000);
 	cr_assert_eq(c.busy, 0);
@@ -170,9 +132,9 @@ static void check_steady_state(const char *variant)
 	cr_assert_eq(s.alloc_fast, 10000 - 4);
 	cr_assert_eq(s.released, 0);
 	cr_assert_eq(s.in_flight, 4);
-	cr_assert_eq(zone_missing(a), 4);
+	cr_assert_eq(tb_zone_missing(a), 4);
 	assert_stats_consistent(a, 10000);
-	destroy_clean(a);
+	tb_destroy_clean(a);
 }
 Test(halfpage, immediate_free_takes_ring_pages_once_bias) { check_steady_state("variant=bias"); }
 Test(halfpage, immediate_free_takes_ring_pages_once_2016) { check_steady_state("variant=2016"); }
@@ -195,7 +157,7 @@ static void check_offsets_alternate(const char *variant)
 		cr_assert_eq(b.offset, (i / 4) % 2 ? HALF : 0, "packet %u at offset %u", i, b.offset);
 		pb_free_buf(a, &b, true);
 	}
-	destroy_clean(a);
+	tb_destroy_clean(a);
 }
 Test(halfpage, slot_offsets_alternate_bias) { check_offsets_alternate("variant=bias"); }
 Test(halfpage, slot_offsets_alternate_2016) { check_offsets_alternate("variant=2016"); }
@@ -229,7 +191,7 @@ static void check_atomics(const char *variant, uint64_t rx_atomics, int32_t ref_
 	}
 	cr_assert_eq(rx_total, 10000 * rx_atomics);
 	cr_assert_eq(free_total, 10000);
-	destroy_clean(a);
+	tb_destroy_clean(a);
 }
 Test(halfpage, bias_no_atomic_per_packet) { check_atomics("variant=bias", 0, 0); }
 Test(halfpage, v2016_one_atomic_per_packet) { check_atomics("variant=2016", 1, 1); }
@@ -275,12 +237,12 @@ static void check_held_half(const char *variant)
 	cr_assert_eq(c.busy, 1);
 	cr_assert_eq(c.alloc, 5);
 	cr_assert_eq(pb_page_count(x.page), 1, "only X holds its page");
-	cr_assert_eq(zone_missing(a), 5);
+	cr_assert_eq(tb_zone_missing(a), 5);
 	assert_stats_consistent(a, 25);
 	pb_free_buf(a, &x, true);
-	cr_assert_eq(zone_missing(a), 4, "X's page did not go back to the zone");
-	cr_assert_eq(stats_of(a).in_flight, 4);
-	destroy_clean(a);
+	cr_assert_eq(tb_zone_missing(a), 4, "X's page did not go back to the zone");
+	cr_assert_eq(tb_stats(a).in_flight, 4);
+	tb_destroy_clean(a);
 }
 Test(halfpage, held_half_never_reused_bias) { check_held_half("variant=bias"); }
 Test(halfpage, held_half_never_reused_2016) { check_held_half("variant=2016"); }
@@ -338,7 +300,7 @@ static void check_random_holds(const char *variant)
 	while (nheld)
 		pb_free_buf(a, &held[--nheld], true);
 	free(out);
-	destroy_clean(a);
+	tb_destroy_clean(a);
 }
 Test(halfpage, random_holds_never_double_hand_bias) { check_random_holds("variant=bias"); }
 Test(halfpage, random_holds_never_double_hand_2016) { check_random_holds("variant=2016"); }
@@ -368,16 +330,16 @@ static void check_waived(const char *variant, bool reserve)
 	cr_assert_eq(pb_page_count(pg), 1, "the driver kept references to a page it let go");
 	pg->flags &= (uint16_t)~PB_PG_RESERVE;
 	pg->node = (uint8_t)a->mem.arena.node;
-	cr_assert_eq(zone_missing(a), 2);
+	cr_assert_eq(tb_zone_missing(a), 2);
 	pb_free_buf(a, &b, true);
-	cr_assert_eq(zone_missing(a), 1, "the waived page did not go back to the zone");
+	cr_assert_eq(tb_zone_missing(a), 1, "the waived page did not go back to the zone");
 	rx_free(a, 1);
 	b = rx(a);			/* slot 0: a new page */
 	cr_assert_eq(b.offset, 0);
 	cr_assert_eq(counters_of(a).alloc, 3);
 	pb_free_buf(a, &b, true);
 	assert_stats_consistent(a, 5);
-	destroy_clean(a);
+	tb_destroy_clean(a);
 }
 Test(halfpage, remote_page_waived_bias) { check_waived("variant=bias", false); }
 Test(halfpage, remote_page_waived_2016) { check_waived("variant=2016", false); }
@@ -423,7 +385,7 @@ Test(halfpage, bias_restocks_once_per_charge)
 	cr_assert_eq(counters_of(a).restock, 1);
 	cr_assert_eq(counters_of(a).alloc, 1);
 	cr_assert_eq(counters_of(a).reuse, 70000);
-	destroy_clean(a);
+	tb_destroy_clean(a);
 }
 
 /* dma=pt: mapped once per page however often it is reused; all unmapped by destroy. */
@@ -436,14 +398,14 @@ static void check_dma(const char *variant)
 
 	rx_free(a, 10000);
 	held = rx(a);
-	s = stats_of(a);
+	s = tb_stats(a);
 	cr_assert_eq(s.dma_map, 4);
 	cr_assert_eq(s.dma_map, counters_of(a).alloc);
 	cr_assert_eq(s.dma_unmap, 0);
 	cr_assert_neq(held.page->dma_addr, 0);
 	cr_assert_eq(pb_alloc_destroy(a, &leaked), 1, "the held buffer's page is in flight");
 	cr_assert_eq(pb_dma_nr_mapped(a->mem.dma), 0, "destroy left mappings behind");
-	s = stats_of(a);
+	s = tb_stats(a);
 	cr_assert_eq(s.dma_unmap, 4);
 	cr_assert_eq(s.in_flight, 1);
 	cr_assert_eq(held.page->dma_addr, 0);
@@ -509,17 +471,17 @@ Test(halfpage, whole_page_ops_bypass_the_ring)
 		cr_assert_neq(v[i]->dma_addr, 0);
 		cr_assert_eq(v[i]->order, 0);
 	}
-	s = stats_of(a);
+	s = tb_stats(a);
 	cr_assert_eq(counters_of(a).alloc, 0, "page-level allocs went through the ring");
 	cr_assert_eq(s.alloc_slow, 8);
 	cr_assert_eq(s.hold, 8);
 	cr_assert_eq(s.in_flight, 8);
 	pb_alloc_free_bulk(a, v, 8, true);
-	s = stats_of(a);
+	s = tb_stats(a);
 	cr_assert_eq(s.dma_unmap, 8);
 	cr_assert_eq(s.in_flight, 0);
-	cr_assert_eq(zone_missing(a), 0);
-	destroy_clean(a);
+	cr_assert_eq(tb_zone_missing(a), 0);
+	tb_destroy_clean(a);
 }
 
 /* Running out of pages: alloc_buf fails without losing its place, and recovers. */
@@ -536,16 +498,16 @@ Test(halfpage, exhaustion_fails_cleanly)
 		n++;
 	cr_assert_leq(n, npages * 2, "more halves handed out than exist");
 	cr_assert_geq(n, npages * 2 - 8, "gave up with %zu halves of %zu", n, npages * 2);
-	cr_assert_eq(stats_of(a).alloc_empty, 1);
+	cr_assert_eq(tb_stats(a).alloc_empty, 1);
 	cr_assert_eq(counters_of(a).alloc, npages);
 	cr_assert(!pb_alloc_buf(a, &b), "alloc_buf succeeded with the zone empty");
 	assert_stats_consistent(a, n);
 	while (n)
 		pb_free_buf(a, &held[--n], true);
-	cr_assert_eq(stats_of(a).in_flight, counters_of(a).alloc - counters_of(a).busy);
+	cr_assert_eq(tb_stats(a).in_flight, counters_of(a).alloc - counters_of(a).busy);
 	rx_free(a, 100);
 	free(held);
-	destroy_clean(a);
+	tb_destroy_clean(a);
 }
 
 /*
@@ -642,9 +604,9 @@ static void check_cross_cpu(const char *variant)
 	assert_stats_consistent(x->a, XPACKETS);
 	cr_assert_gt(c.busy, 0, "delay phases never made a page busy");
 	cr_assert_gt(c.reuse, XPACKETS / 4, "too little reuse: %llu", (unsigned long long)c.reuse);
-	cr_assert_leq(stats_of(x->a).in_flight, 64, "only the ring's pages may be left");
+	cr_assert_leq(tb_stats(x->a).in_flight, 64, "only the ring's pages may be left");
 	free(x->out);
-	destroy_clean(x->a);
+	tb_destroy_clean(x->a);
 	free(x);
 }
 Test(halfpage, cross_cpu_frees_never_race_reuse_bias) { check_cross_cpu("variant=bias"); }

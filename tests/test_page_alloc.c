@@ -16,6 +16,7 @@
 #include "allocator.h"
 #include "page_alloc.h"
 #include "params.h"
+#include "support_backend.h"
 
 struct zfix {
 	struct pb_arena ar;
@@ -715,20 +716,10 @@ Test(page_alloc, threads_share_one_zone)
 
 Test(page_alloc, buddy_backend)
 {
-	const struct pb_alloc_ops *ops = pb_alloc_find("buddy");
-	struct pb_params p = { 0 };
-	struct pb_err err = { { 0 } };
+	struct pb_alloc *a = TB_CREATE("buddy", "mem=4M", "order=2");
 	struct pb_page *pages[8];
-	struct pb_alloc *a;
 	struct pb_page *pg;
-	uint64_t leaked = 1;
 
-	cr_assert_not_null(ops);
-	cr_assert_eq(pb_params_add(&p, "mem=4M", &err), 0, "%s", err.msg);
-	cr_assert_eq(pb_params_add(&p, "order=2", &err), 0, "%s", err.msg);
-	pb_cpu_set_id(0);
-	a = pb_alloc_create(ops, &p, &err);
-	cr_assert_not_null(a, "%s", err.msg);
 	cr_expect_eq(a->order, 2);
 	pg = pb_alloc_page(a);
 	cr_assert_not_null(pg);
@@ -737,6 +728,5 @@ Test(page_alloc, buddy_backend)
 	cr_expect_eq(pb_alloc_bulk(a, pages, 8), 8);
 	pb_alloc_free_bulk(a, pages, 8, true);
 	pb_alloc_free(a, pg, false);
-	cr_expect_eq(pb_alloc_destroy(a, &leaked), 0);
-	cr_expect_eq(leaked, 0);
+	tb_destroy_clean(a);
 }

@@ -21,131 +21,12 @@
 #include "allocator.h"
 #include "page_alloc.h"
 #include "params.h"
+#include "support_backend.h"
 
 #define CACHE_SIZE 128
 #define REFILL 64
 
-static struct pb_alloc *us_create_v(const char *const *kv)
-{
-	const struct pb_alloc_ops *ops = pb_alloc_find("urcu_stack");
-	struct pb_params p;
-	struct pb_err err = { { 0 } };
-	struct pb_alloc *a;
-
-	pb_cpu_set_id(0);
-	cr_assert_not_null(ops, "urcu_stack is not registered");
-	memset(&p, 0, sizeof(p));
-	for (; *kv; kv++)
-		cr_assert_eq(pb_params_add(&p, *kv, &err), 0, "%s: %s", *kv, err.msg);
-	a = pb_alloc_create(ops, &p, &err);
-	cr_assert_not_null(a, "create: %s", err.msg);
-	return a;
-}
-#define US(...) us_create_v((const char *const[]){ __VA_ARGS__, NULL })
-
-static struct pb_stats stats_of(struct pb_alloc *a)
-{
-	struct pb_stats s;
-
-	pb_alloc_stats(a, &s);
-	return s;
-}
-
-static size_t zone_free(struct pb_alloc *a)
-{
-	pb_zone_drain_all(a->mem.zone);
-	return pb_zone_nr_free(a->mem.zone);
-}
-
-static void assert_pool_page(struct pb_alloc *a, struct pb_page *pg)
-{
-	cr_assert_not_null(pg);
-	cr_assert_eq(pb_page_count(pg), 1, "held page has refcount %d", pb_page_count(pg));
-	cr_assert(pg->flags & PB_PG_POOL, "held page without PB_PG_POOL");
-	cr_assert(!(pg->flags & (PB_PG_BUDDY | PB_PG_PCP)), "held page still marked free");
-	cr_assert_eq(pg->pp, a->priv, "held page owned by someone else");
-	if (pb_dma_mode(a->mem.dma) != PB_DMA_NONE)
-		cr_assert_neq(pg->dma_addr, 0, "held page is not DMA-mapped");
-}
-
-static bool contains(struct pb_page *const *v, size_t n, const struct pb_page *pg)
-{
-	for (size_t i = 0; i < n; i++)
-		if (v[i] == pg)
-			return true;
-	return false;
-}
-
-static int cmp_ptr(const void *x, const void *y)
-{
-	uintptr_t p = (uintptr_t)*(void *const *)x, q = (uintptr_t)*(void *const *)y;
-
-	return (p > q) - (p < q);
-}
-
-/* Sorts a copy: no page twice, and (when @from) every page one of @from[0..m). */
-static void assert_distinct_from(struct pb_page *const *v, size_t n, struct pb_page *const *from,
-				 size_t m)
-{
-	struct pb_page **c = malloc(n * sizeof(*c));
-
-	cr_assert_not_null(c);
-	memcpy(c, v, n * sizeof(*c));
-	qsort(c, n, sizeof(*c), cmp_ptr);
-	for (size_t i = 1; i < n; i++)
-		cr_assert_neq(c[i - 1], c[i], "page handed out twice");
-	free(c);
-	if (!from)
-		return;
-	c = malloc(m * sizeof(*c));
-	cr_assert_not_null(c);
-	memcpy(c, from, m * sizeof(*c));
-	qsort(c, m, sizeof(*c), cmp_ptr);
-	for (size_t i = 0; i < n; i++)
-		cr_assert_not_null(bsearch(&v[i], c, m, sizeof(*c), cmp_ptr),
-				   "page %zu is not one of those given back", i);
-	free(c);
-}
-
-static void alloc_n(struct pb_alloc *a, struct pb_page **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		v[i] = pb_alloc_page(a);
-		cr_assert_not_null(v[i], "alloc %zu of %zu failed", i, n);
-		assert_pool_page(a, v[i]);
-	}
-}
-
-static void free_n(struct pb_alloc *a, struct pb_page **v, size_t n, bool direct)
-{
-	for (size_t i = 0; i < n; i++)
-		pb_alloc_free(a, v[i], direct);
-}
-
-static void destroy_clean(struct pb_alloc *a)
-{
-	uint64_t leaked = 12345;
-
-	cr_assert_eq(pb_alloc_destroy(a, &leaked), 0, "destroy reported pages in flight");
-	cr_assert_eq(leaked, 0, "%llu pages never reached the zone", (unsigned long long)leaked);
-}
-
-static void assert_in_flight_consistent(struct pb_alloc *a)
-{
-	struct pb_stats s = stats_of(a);
-
-	cr_assert_eq(s.hold - s.released, s.in_flight, "hold %llu - released %llu != in_flight %llu",
-		     (unsigned long long)s.hold, (unsigned long long)s.released,
-		     (unsigned long long)s.in_flight);
-	cr_assert_eq(pb_zone_nr_pages(a->mem.zone) - zone_free(a), s.in_flight << a->order,
-		     "zone is missing %zu pages, pool says %llu in flight",
-		     pb_zone_nr_pages(a->mem.zone) - pb_zone_nr_free(a->mem.zone),
-		     (unsigned long long)s.in_flight);
-	if (pb_dma_mode(a->mem.dma) != PB_DMA_NONE)
-		cr_assert_eq(s.dma_map - s.dma_unmap, s.in_flight, "%llu mappings, %llu in flight",
-			     (unsigned long long)(s.dma_map - s.dma_unmap),
-			     (unsigned long long)s.in_flight);
-}
+#define US(...) TB_CREATE("urcu_stack", __VA_ARGS__)
 
 /* Pushes @n pages non-directly from CPU slot 1; returns the locked operations counted. */
 static uint64_t remote_free_n(struct pb_alloc *a, struct pb_page **v, size_t n)
@@ -153,7 +34,7 @@ static uint64_t remote_free_n(struct pb_alloc *a, struct pb_page **v, size_t n)
 	uint64_t at0 = pb_tls_atomics;
 
 	pb_cpu_set_id(1);
-	free_n(a, v, n, false);
+	tb_free_n(a, v, n, false);
 	pb_cpu_set_id(0);
 	return pb_tls_atomics - at0;
 }
@@ -172,17 +53,17 @@ Test(urcu_stack, first_alloc_bulk_refills_64)
 	struct pb_alloc *a = US("mem=8M", "dma=pt");
 	struct pb_page *v[REFILL + 1];
 	struct pb_stats s;
-	size_t nr0 = zone_free(a);
+	size_t nr0 = tb_zone_free(a);
 	uint64_t at0, bulk_atomics;
 
 	/* What the bulk call alone costs on an identical fresh zone. */
-	zone_free(twin);
+	tb_zone_free(twin);
 	at0 = pb_tls_atomics;
 	cr_assert_eq(pb_alloc_pages_bulk(twin->mem.zone, REFILL, v), REFILL);
 	bulk_atomics = pb_tls_atomics - at0;
 	for (unsigned i = 0; i < REFILL; i++)
 		pb_free_pages(twin->mem.zone, v[i], 0);
-	destroy_clean(twin);
+	tb_destroy_clean(twin);
 
 	/* An empty stack is seen with a plain load: no xchg before going to the page allocator. */
 	at0 = pb_tls_atomics;
@@ -190,8 +71,8 @@ Test(urcu_stack, first_alloc_bulk_refills_64)
 	cr_assert_eq(pb_tls_atomics - at0, bulk_atomics, "slow path took %llu locked operations, "
 		     "the bulk call alone %llu", (unsigned long long)(pb_tls_atomics - at0),
 		     (unsigned long long)bulk_atomics);
-	alloc_n(a, v + 1, REFILL - 1);
-	s = stats_of(a);
+	tb_alloc_n(a, v + 1, REFILL - 1);
+	s = tb_stats(a);
 	cr_assert_eq(s.alloc_slow, 1);
 	cr_assert_eq(s.alloc_fast, REFILL - 1);
 	cr_assert_eq(s.alloc_refill, 0);
@@ -199,15 +80,15 @@ Test(urcu_stack, first_alloc_bulk_refills_64)
 	cr_assert_eq(s.pa_alloc_pages, REFILL);
 	cr_assert_eq(s.hold, REFILL);
 	cr_assert_eq(s.dma_map, REFILL);
-	cr_assert_eq(zone_free(a), nr0 - REFILL);
-	alloc_n(a, v + REFILL, 1);
-	assert_distinct_from(v, REFILL + 1, NULL, 0);
-	s = stats_of(a);
+	cr_assert_eq(tb_zone_free(a), nr0 - REFILL);
+	tb_alloc_n(a, v + REFILL, 1);
+	tb_assert_distinct_from(v, REFILL + 1, NULL, 0);
+	s = tb_stats(a);
 	cr_assert_eq(s.alloc_slow, 2, "empty cache and stack: the page allocator again");
 	cr_assert_eq(s.pa_alloc_calls, 2);
-	free_n(a, v, REFILL + 1, true);
-	assert_in_flight_consistent(a);
-	destroy_clean(a);
+	tb_free_n(a, v, REFILL + 1, true);
+	tb_assert_in_flight_consistent(a);
+	tb_destroy_clean(a);
 }
 
 Test(urcu_stack, direct_path_takes_no_atomics)
@@ -223,13 +104,13 @@ Test(urcu_stack, direct_path_takes_no_atomics)
 	}
 	cr_assert_eq(pb_tls_atomics - at0, 0, "10000 alloc/direct-free pairs took %llu locked operations",
 		     (unsigned long long)(pb_tls_atomics - at0));
-	s = stats_of(a);
+	s = tb_stats(a);
 	cr_assert_eq(s.alloc_fast, 10000);
 	cr_assert_eq(s.recycle_cached, 10000);
 	cr_assert_eq(s.recycle_ring, 0);
 	cr_assert_eq(s.dma_map, REFILL, "recycled pages were remapped");
 	pb_alloc_free(a, pg, true);
-	destroy_clean(a);
+	tb_destroy_clean(a);
 }
 
 Test(urcu_stack, remote_free_is_one_push)
@@ -239,24 +120,24 @@ Test(urcu_stack, remote_free_is_one_push)
 	struct pb_stats s;
 	size_t nr;
 
-	alloc_n(a, v, REFILL);
-	nr = zone_free(a);
+	tb_alloc_n(a, v, REFILL);
+	nr = tb_zone_free(a);
 	/* Onto the empty stack: liburcu's first cmpxchg (against NULL) succeeds. */
 	cr_assert_eq(remote_free_n(a, v, 1), 1, "push onto an empty stack");
 	/* Onto a non-empty one: the NULL guess fails, the retry with the real head succeeds. */
 	cr_assert_eq(remote_free_n(a, v + 1, 1), 2, "push onto a non-empty stack");
 	cr_assert_eq(remote_free_n(a, v + 2, 10), 20);
-	s = stats_of(a);
+	s = tb_stats(a);
 	cr_assert_eq(s.recycle_ring, 12);
 	cr_assert_eq(s.recycle_cached, 0, "a non-direct free touched the direct cache");
 	cr_assert_eq(s.released, 0);
 	cr_assert_eq(s.in_flight, REFILL, "pages on the stack are still the pool's");
-	cr_assert_eq(zone_free(a), nr);
+	cr_assert_eq(tb_zone_free(a), nr);
 	for (unsigned i = 0; i < 12; i++)
 		cr_assert(v[i]->flags & PB_PG_POOL);
-	free_n(a, v + 12, REFILL - 12, true);
+	tb_free_n(a, v + 12, REFILL - 12, true);
 	/* The twelve are still on the stack: destroy must pop them. */
-	destroy_clean(a);
+	tb_destroy_clean(a);
 }
 
 Test(urcu_stack, refill_takes_the_stack_with_one_pop_all)
@@ -266,36 +147,36 @@ Test(urcu_stack, refill_takes_the_stack_with_one_pop_all)
 	struct pb_stats s0, s;
 	uint64_t at0;
 
-	alloc_n(a, v, REFILL);		/* cache empty */
+	tb_alloc_n(a, v, REFILL);		/* cache empty */
 	remote_free_n(a, v, 12);
-	s0 = stats_of(a);
+	s0 = tb_stats(a);
 
 	at0 = pb_tls_atomics;
 	got[0] = pb_alloc_page(a);
 	cr_assert_eq(pb_tls_atomics - at0, 1, "a refill from the stack took %llu locked operations",
 		     (unsigned long long)(pb_tls_atomics - at0));
-	s = stats_of(a);
+	s = tb_stats(a);
 	cr_assert_eq(s.alloc_refill, 1);
 	cr_assert_eq(s.pa_alloc_calls, s0.pa_alloc_calls, "went to the page allocator with pages pushed");
 	at0 = pb_tls_atomics;
-	alloc_n(a, got + 1, 11);
+	tb_alloc_n(a, got + 1, 11);
 	cr_assert_eq(pb_tls_atomics - at0, 0, "the other 11 pushed pages were not taken by the pop_all");
-	s = stats_of(a);
+	s = tb_stats(a);
 	cr_assert_eq(s.alloc_refill, 1);
 	cr_assert_eq(s.alloc_fast, s0.alloc_fast + 11);
 	cr_assert_eq(s.hold, REFILL);
 	cr_assert_eq(s.dma_map, REFILL, "a page back from the stack was remapped");
-	assert_distinct_from(got, 12, v, 12);
+	tb_assert_distinct_from(got, 12, v, 12);
 
 	/* All back out: the next alloc finds nothing anywhere but the page allocator. */
 	got[0] = pb_alloc_page(a);
-	s = stats_of(a);
+	s = tb_stats(a);
 	cr_assert_eq(s.alloc_slow, 2);
 	cr_assert_eq(s.alloc_refill, 1);
 	pb_alloc_free(a, got[0], true);
-	free_n(a, v, REFILL, true);
-	assert_in_flight_consistent(a);
-	destroy_clean(a);
+	tb_free_n(a, v, REFILL, true);
+	tb_assert_in_flight_consistent(a);
+	tb_destroy_clean(a);
 }
 
 Test(urcu_stack, pages_beyond_the_cache_are_not_lost)
@@ -306,44 +187,44 @@ Test(urcu_stack, pages_beyond_the_cache_are_not_lost)
 	struct pb_stats s0, s;
 	uint64_t at0;
 
-	alloc_n(a, v, N);		/* 8 bulks of 64: 12 left in the cache */
-	s0 = stats_of(a);
+	tb_alloc_n(a, v, N);		/* 8 bulks of 64: 12 left in the cache */
+	s0 = tb_stats(a);
 	cr_assert_eq(s0.pa_alloc_calls, 8);
 	cr_assert_eq(remote_free_n(a, v, N), 2 * N - 1);
-	cr_assert_eq(stats_of(a).recycle_ring, N);
+	cr_assert_eq(tb_stats(a).recycle_ring, N);
 
 	at0 = pb_tls_atomics;
-	alloc_n(a, got, N);
+	tb_alloc_n(a, got, N);
 	cr_assert_eq(pb_tls_atomics - at0, 1, "500 allocs after 500 pushes: %llu locked operations, "
 		     "expected the one pop_all", (unsigned long long)(pb_tls_atomics - at0));
-	s = stats_of(a);
+	s = tb_stats(a);
 	cr_assert_eq(s.pa_alloc_calls, s0.pa_alloc_calls, "page allocator used with %d pages pushed", N);
 	cr_assert_eq(s.hold, 8 * REFILL);
 	cr_assert_eq(s.released, 0);
 	/* 12 from the cache, then 488 pushed pages in refills of at most 64. */
 	cr_assert_eq(s.alloc_refill, 8);
 	cr_assert_eq(s.dma_map, 8 * REFILL);
-	assert_distinct_from(got, N, NULL, 0);
+	tb_assert_distinct_from(got, N, NULL, 0);
 
 	/*
 	 * The last refill took the last 52 pushed pages and 40 went out: 12 are left and come
 	 * out next, and only then is the pool empty.
 	 */
-	alloc_n(a, more, 12);
-	s = stats_of(a);
+	tb_alloc_n(a, more, 12);
+	s = tb_stats(a);
 	cr_assert_eq(s.pa_alloc_calls, s0.pa_alloc_calls, "pushed pages were dropped");
 	cr_assert_eq(s.alloc_refill, 8);
 	memcpy(all, got, sizeof(got));
 	memcpy(all + N, more, 12 * sizeof(*more));
-	assert_distinct_from(all, N + 12, NULL, 0);
-	alloc_n(a, more + 12, 1);
-	s = stats_of(a);
+	tb_assert_distinct_from(all, N + 12, NULL, 0);
+	tb_alloc_n(a, more + 12, 1);
+	s = tb_stats(a);
 	cr_assert_eq(s.pa_alloc_calls, s0.pa_alloc_calls + 1);
 	cr_assert_eq(s.alloc_slow, 9);
-	free_n(a, got, N, true);
-	free_n(a, more, 13, true);
-	assert_in_flight_consistent(a);
-	destroy_clean(a);
+	tb_free_n(a, got, N, true);
+	tb_free_n(a, more, 13, true);
+	tb_assert_in_flight_consistent(a);
+	tb_destroy_clean(a);
 }
 
 Test(urcu_stack, direct_free_with_full_cache_goes_to_stack)
@@ -353,22 +234,22 @@ Test(urcu_stack, direct_free_with_full_cache_goes_to_stack)
 	struct pb_stats s;
 	uint64_t at0;
 
-	alloc_n(a, v, 3 * REFILL);
-	free_n(a, v, CACHE_SIZE, true);
+	tb_alloc_n(a, v, 3 * REFILL);
+	tb_free_n(a, v, CACHE_SIZE, true);
 	at0 = pb_tls_atomics;
 	pb_alloc_free(a, v[CACHE_SIZE], true);
 	cr_assert_eq(pb_tls_atomics - at0, 1);
-	s = stats_of(a);
+	s = tb_stats(a);
 	cr_assert_eq(s.recycle_cached, CACHE_SIZE);
 	cr_assert_eq(s.recycle_ring, 1);
 	for (int i = CACHE_SIZE - 1; i >= 0; i--)
 		cr_assert_eq(pb_alloc_page(a), v[i]);
 	pg = pb_alloc_page(a);
 	cr_assert_eq(pg, v[CACHE_SIZE]);
-	cr_assert_eq(stats_of(a).alloc_refill, 1);
-	free_n(a, v, 3 * REFILL, true);
-	assert_in_flight_consistent(a);
-	destroy_clean(a);
+	cr_assert_eq(tb_stats(a).alloc_refill, 1);
+	tb_free_n(a, v, 3 * REFILL, true);
+	tb_assert_in_flight_consistent(a);
+	tb_destroy_clean(a);
 }
 
 Test(urcu_stack, shared_page_is_released)
@@ -378,15 +259,15 @@ Test(urcu_stack, shared_page_is_released)
 	struct pb_stats s;
 	size_t nr;
 
-	alloc_n(a, v, REFILL);
+	tb_alloc_n(a, v, REFILL);
 	d = v[0];
 	r = v[1];
 	pb_page_get(d);
 	pb_page_get(r);
-	nr = zone_free(a);
+	nr = tb_zone_free(a);
 	pb_alloc_free(a, d, true);
 	remote_free_n(a, &r, 1);
-	s = stats_of(a);
+	s = tb_stats(a);
 	cr_assert_eq(s.recycle_refcnt, 2);
 	cr_assert_eq(s.released, 2);
 	cr_assert_eq(s.recycle_cached, 0, "a page someone else holds was cached");
@@ -397,24 +278,22 @@ Test(urcu_stack, shared_page_is_released)
 		struct pb_page *pg = v[i];
 
 		cr_assert_eq(pb_page_count(pg), 1, "release must drop exactly the pool's reference");
-		cr_assert_null(pg->pp);
-		cr_assert(!(pg->flags & PB_PG_POOL));
-		cr_assert_eq(pg->dma_addr, 0);
+		tb_assert_released(pg);
 	}
-	cr_assert_eq(zone_free(a), nr, "the zone got a page that is still referenced");
+	cr_assert_eq(tb_zone_free(a), nr, "the zone got a page that is still referenced");
 
 	/* While held elsewhere, never handed out again. */
-	alloc_n(a, got, 300);
-	cr_assert(!contains(got, 300, d) && !contains(got, 300, r),
+	tb_alloc_n(a, got, 300);
+	cr_assert(!tb_contains(got, 300, d) && !tb_contains(got, 300, r),
 		  "the pool handed out a page the caller still holds");
-	free_n(a, got, 300, true);
-	nr = zone_free(a);
+	tb_free_n(a, got, 300, true);
+	nr = tb_zone_free(a);
 	pb_page_put(d);
 	pb_page_put(r);
-	cr_assert_eq(zone_free(a), nr + 2);
-	free_n(a, v + 2, REFILL - 2, true);
-	assert_in_flight_consistent(a);
-	destroy_clean(a);
+	cr_assert_eq(tb_zone_free(a), nr + 2);
+	tb_free_n(a, v + 2, REFILL - 2, true);
+	tb_assert_in_flight_consistent(a);
+	tb_destroy_clean(a);
 }
 
 Test(urcu_stack, max_stack_bounds_parked_pages)
@@ -424,29 +303,29 @@ Test(urcu_stack, max_stack_bounds_parked_pages)
 	struct pb_stats s;
 	size_t nr;
 
-	alloc_n(a, v, REFILL);
-	nr = zone_free(a);
+	tb_alloc_n(a, v, REFILL);
+	nr = tb_zone_free(a);
 	remote_free_n(a, v, 10);
-	s = stats_of(a);
+	s = tb_stats(a);
 	cr_assert_eq(s.recycle_ring, 4);
 	cr_assert_eq(s.recycle_ring_full, 6);
 	cr_assert_eq(s.released, 6);
 	cr_assert_eq(s.in_flight, REFILL - 6);
-	cr_assert_eq(zone_free(a), nr + 6);
+	cr_assert_eq(tb_zone_free(a), nr + 6);
 	for (unsigned i = 4; i < 10; i++)
 		cr_assert_eq(pb_page_count(v[i]), 0, "page %u beyond max_stack not released", i);
 
 	/* The owner takes the four: room for four more. */
-	alloc_n(a, got, 4);
-	assert_distinct_from(got, 4, v, 4);
+	tb_alloc_n(a, got, 4);
+	tb_assert_distinct_from(got, 4, v, 4);
 	remote_free_n(a, v + 10, 5);
-	s = stats_of(a);
+	s = tb_stats(a);
 	cr_assert_eq(s.recycle_ring, 8);
 	cr_assert_eq(s.recycle_ring_full, 7);
-	free_n(a, got, 4, true);
-	free_n(a, v + 15, REFILL - 15, true);
-	assert_in_flight_consistent(a);
-	destroy_clean(a);
+	tb_free_n(a, got, 4, true);
+	tb_free_n(a, v + 15, REFILL - 15, true);
+	tb_assert_in_flight_consistent(a);
+	tb_destroy_clean(a);
 }
 
 Test(urcu_stack, destroy_waits_for_pages_in_flight)
@@ -454,19 +333,18 @@ Test(urcu_stack, destroy_waits_for_pages_in_flight)
 	struct pb_alloc *a = US("mem=8M", "dma=pt");
 	struct pb_page *v[300], *got[REFILL + 1];
 	uint64_t leaked = 12345;
-	size_t total = pb_zone_nr_pages(a->mem.zone);
 	struct pb_stats s;
 
-	alloc_n(a, v, 300);
+	tb_alloc_n(a, v, 300);
 	remote_free_n(a, v, 200);
-	alloc_n(a, got, REFILL + 1);	/* pop_all: 64 into the cache, 136 left in the overflow */
+	tb_alloc_n(a, got, REFILL + 1);	/* pop_all: 64 into the cache, 136 left in the overflow */
 	remote_free_n(a, v + 200, 20);	/* the stack has pages again */
-	free_n(a, got, REFILL + 1, true);
-	free_n(a, v + 220, 77, true);
+	tb_free_n(a, got, REFILL + 1, true);
+	tb_free_n(a, v + 220, 77, true);
 	/* Cache, overflow chain and stack all hold pages; three are still out. */
 	cr_assert_eq(pb_alloc_destroy(a, &leaked), 3, "destroy must report the 3 pages still out");
-	cr_assert_eq(total - zone_free(a), 3, "destroy left pages in the cache, overflow or stack");
-	s = stats_of(a);
+	cr_assert_eq(tb_zone_missing(a), 3, "destroy left pages in the cache, overflow or stack");
+	s = tb_stats(a);
 	cr_assert_eq(s.in_flight, 3);
 	cr_assert_eq(s.dma_map - s.dma_unmap, 3);
 	cr_assert_eq(pb_alloc_destroy(a, &leaked), 3);
@@ -476,7 +354,7 @@ Test(urcu_stack, destroy_waits_for_pages_in_flight)
 	remote_free_n(a, v + 298, 1);
 	pb_page_get(v[299]);
 	pb_alloc_free(a, v[299], false);	/* released: the pool is done with it */
-	cr_assert_eq(stats_of(a).in_flight, 2, "one cached, one on the stack");
+	cr_assert_eq(tb_stats(a).in_flight, 2, "one cached, one on the stack");
 	pb_page_put(v[299]);	/* before destroy: the zone goes with the instance */
 	cr_assert_eq(pb_alloc_destroy(a, &leaked), 0);
 	cr_assert_eq(leaked, 0);
@@ -488,18 +366,18 @@ Test(urcu_stack, remote_return_keeps_mapping)
 	struct pb_page *v[REFILL];
 	struct pb_stats s;
 
-	alloc_n(a, v, REFILL);
+	tb_alloc_n(a, v, REFILL);
 	for (unsigned r = 0; r < 20; r++) {
 		remote_free_n(a, v, REFILL);
-		alloc_n(a, v, REFILL);
+		tb_alloc_n(a, v, REFILL);
 	}
-	s = stats_of(a);
+	s = tb_stats(a);
 	cr_assert_eq(s.dma_map, REFILL);
 	cr_assert_eq(s.dma_unmap, 0);
 	cr_assert_eq(s.alloc_refill, 20);
 	cr_assert_eq(s.pa_alloc_calls, 1);
 	remote_free_n(a, v, REFILL);
-	destroy_clean(a);
+	tb_destroy_clean(a);
 }
 
 Test(urcu_stack, order2_pool)
@@ -509,18 +387,18 @@ Test(urcu_stack, order2_pool)
 	struct pb_stats s;
 
 	cr_assert_eq(a->order, 2);
-	alloc_n(a, v, 20);
+	tb_alloc_n(a, v, 20);
 	for (unsigned i = 0; i < 20; i++)
 		cr_assert_eq(v[i]->order, 2);
-	s = stats_of(a);
+	s = tb_stats(a);
 	cr_assert_eq(s.pa_alloc_calls, 20);
 	cr_assert_eq(s.pa_alloc_pages, 80);
 	remote_free_n(a, v, 10);
-	alloc_n(a, v, 10);
-	cr_assert_eq(stats_of(a).pa_alloc_calls, 20);
-	free_n(a, v, 20, true);
-	assert_in_flight_consistent(a);
-	destroy_clean(a);
+	tb_alloc_n(a, v, 10);
+	cr_assert_eq(tb_stats(a).pa_alloc_calls, 20);
+	tb_free_n(a, v, 20, true);
+	tb_assert_in_flight_consistent(a);
+	tb_destroy_clean(a);
 }
 
 Test(urcu_stack, param_validation)
@@ -541,7 +419,7 @@ Test(urcu_stack, param_validation)
 		cr_assert_not_null(strstr(err.msg, bad[i][1]), "error does not name %s: %s", bad[i][1],
 				   err.msg);
 	}
-	destroy_clean(US("mem=4M", "max_stack=1M"));
+	tb_destroy_clean(US("mem=4M", "max_stack=1M"));
 }
 
 Test(urcu_stack, free_to_other_pool_aborts, .signal = SIGABRT)
@@ -551,16 +429,6 @@ Test(urcu_stack, free_to_other_pool_aborts, .signal = SIGABRT)
 	struct pb_page *pg = pb_alloc_page(a);
 
 	pb_alloc_free(b, pg, false);
-}
-
-static uint64_t xorshift(uint64_t *s)
-{
-	uint64_t x = *s;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return *s = x;
 }
 
 Test(urcu_stack, in_flight_is_hold_minus_released)
@@ -573,44 +441,37 @@ Test(urcu_stack, in_flight_is_hold_minus_released)
 	struct pb_stats s;
 
 	for (unsigned step = 0; step < STEPS; step++) {
-		unsigned r = (unsigned)(xorshift(&rnd) % 100);
-		bool grow = (step / 500) % 2 == 0;
-
-		if (n < MAXHELD && (n == 0 || r < (grow ? 65u : 35u))) {
+		if (tb_mix_allocates(&rnd, step, 500, n, MAXHELD)) {
 			held[n] = pb_alloc_page(a);
-			assert_pool_page(a, held[n]);
+			tb_assert_pool_page(a, held[n]);
 			n++;
 		} else {
-			unsigned i = (unsigned)(xorshift(&rnd) % n);
+			unsigned i = (unsigned)(tb_xorshift(&rnd) % n);
 			struct pb_page *pg = held[i];
-			bool share = xorshift(&rnd) % 16 == 0;
+			bool share = tb_xorshift(&rnd) % 16 == 0;
 
 			held[i] = held[--n];
 			if (share)
 				pb_page_get(pg);
-			pb_cpu_set_id(xorshift(&rnd) & 1);
+			pb_cpu_set_id(tb_xorshift(&rnd) & 1);
 			pb_alloc_free(a, pg, pb_cpu_id() == 0);
 			pb_cpu_set_id(0);
 			if (share)
 				pb_page_put(pg);
 		}
-		s = stats_of(a);
-		cr_assert_eq(s.hold - s.released, s.in_flight, "step %u", step);
-		cr_assert_eq(pb_zone_nr_pages(a->mem.zone) - pb_zone_nr_free(a->mem.zone), s.in_flight,
-			     "step %u: zone and pool disagree on pages out", step);
-		cr_assert_eq(s.dma_map - s.dma_unmap, s.in_flight, "step %u: mappings", step);
+		tb_assert_in_flight_at_step(a, step);
 	}
-	assert_distinct_from(held, n, NULL, 0);
-	s = stats_of(a);
+	tb_assert_distinct_from(held, n, NULL, 0);
+	s = tb_stats(a);
 	cr_assert_gt(s.recycle_refcnt, 0);
 	cr_assert_gt(s.recycle_cached, 0);
 	cr_assert_gt(s.recycle_ring, 0);
 	cr_assert_gt(s.recycle_ring_full, 0);
 	cr_assert_gt(s.alloc_refill, 0);
 	cr_assert_gt(s.alloc_slow, 1);
-	free_n(a, held, n, true);
-	assert_in_flight_consistent(a);
-	destroy_clean(a);
+	tb_free_n(a, held, n, true);
+	tb_assert_in_flight_consistent(a);
+	tb_destroy_clean(a);
 }
 
 /*
@@ -688,7 +549,7 @@ Test(urcu_stack, two_threads_owner_allocs_remote_frees, .timeout = 120)
 	}
 	pthread_join(t, NULL);
 	cr_assert_eq(bad, 0, "%u bad pages handed out", bad);
-	s = stats_of(a);
+	s = tb_stats(a);
 	pushes = h->n - h->shared;
 	cr_assert_eq(s.recycle_ring, pushes);
 	cr_assert_eq(s.recycle_refcnt, h->shared);
@@ -702,7 +563,7 @@ Test(urcu_stack, two_threads_owner_allocs_remote_frees, .timeout = 120)
 		      (unsigned long long)pushes);
 	/* Bounded: the owner goes to the page allocator only when the stack ran dry. */
 	cr_assert_lt(s.hold, pb_zone_nr_pages(a->mem.zone));
-	assert_in_flight_consistent(a);
-	destroy_clean(a);
+	tb_assert_in_flight_consistent(a);
+	tb_destroy_clean(a);
 	free(h);
 }

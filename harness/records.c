@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* From samples to records: names, statistics, PMU figures, ratios. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "runner_internal.h"
+
+/* The parameters this instance took, and its record names: "workload/backend[/k=v,..][/track]". */
+void pb_instance_name(const struct pb_plan *plan, struct instance *in)
+{
+	struct pb_params named = { 0 };
+	char pbuf[256];
+
+	in->own.n = 0;
+	for (unsigned i = 0; in->ops && i < plan->params.n; i++) {
+		const char *key = plan->params.kv[i].key;
+		const struct pb_param_spec *sp = pb_param_find(in->ops->params, key);
+
+		if (!sp)
+			sp = pb_param_find(pb_mem_params, key) ?: pb_param_find(in->wl->params, key);
+		if (!sp)
+			continue;
+		in->own.kv[in->own.n++] = plan->params.kv[i];
+		if (!sp->not_in_name)
+			named.kv[named.n++] = plan->params.kv[i];
+	}
+	pb_params_format(&named, pbuf, sizeof(pbuf));
+	for (unsigned t = 0; t < in->wl->nthreads; t++) {
+		const char *track = in->wl->tracks[t];
+
+		snprintf(in->name[t], sizeof(in->name[t]), "%s%s%s%s%s%s%s", in->wl->name,
+			 in->ops ? "/" : "", in->ops ? in->ops->name : "", pbuf[0] ? "/" : "", pbuf,
+			 track ? "/" : "", track ? track : "");
+	}
+}
+
+void pb_instance_acc_free(struct instance *in)
+{
+	for (unsigned t = 0; t < PB_MAX_TRACKS; t++) {
+		free(in->acc[t].rep_cycles);
+		free(in->acc[t].batch_cycles);
+		in->acc[t].rep_cycles = in->acc[t].batch_cycles = NULL;
+		for (unsigned i = 0; i < PB_MAX_EVENTS; i++) {
+			free(in->acc[t].ev_rep[i]);
+			in->acc[t].ev_rep[i] = NULL;
+		}
+	}
+}
+
+/* The PMU figures of one track: totals, per op, multiplexing, per-repetition samples. */
+static void make_events(const struct runner *rt, struct track_acc *acc, struct pb_result *r)
+{
+	r->nevents = rt->pmu_on ? rt->spec.n : 0;
+	for (unsigned i = 0; i < r->nevents && i < PB_MAX_EVENTS; i++) {
+		struct pb_event_result *e = &r->ev[i];
+
+		snprintf(e->name, sizeof(e->name), "%s", rt->spec.name[i]);
+		e->available = acc->ev_seen && acc->ev_ok[i] && !isnan(pb_pmu_scaled(&acc->pmu, i));
+		if (!e->available) {
+			snprintf(e->why, sizeof(e->why), "%s",
+				 acc->ev_why[i][0] ? acc->ev_why[i] : "not counted (never scheduled)");
+			continue;
+		}
+		e->total = pb_pmu_scaled(&acc->pmu, i);
+		e->per_op = pb_pmu_per_op(&acc->pmu, i, acc->ops);
+		e->running_ratio = pb_pmu_ratio(&acc->pmu, i);
+		e->rep_per_op = acc->ev_rep[i];
+		acc->ev_rep[i] = NULL;
+	}
+}
+
+/* Moves an instance's samples into result records (one per track). */
+void pb_instance_records(const struct runner *rt, const struct pb_context *ctx,
+			 struct instance *in, const struct pb_stats *stats, struct pb_result *out)
+{
+	const struct pb_plan *plan = rt->plan;
+	double ns_per_cycle = 1e9 / ctx->tsc_hz;
+
+	for (unsigned t = 0; t < in->wl->nthreads; t++) {
+		struct pb_result *r = &out[t];
+		struct track_acc *acc = &in->acc[t];
+
+		memset(r, 0, sizeof(*r));
+		snprintf(r->alloc, sizeof(r->alloc), "%s", in->ops ? in->ops->name : "");
+		snprintf(r->workload, sizeof(r->workload), "%s", in->wl->name);
+		snprintf(r->kind, sizeof(r->kind), "%s", in->wl->baseline ? "baseline" : "backend");
+		snprintf(r->track, sizeof(r->track), "%s", in->wl->tracks[t] ? in->wl->tracks[t] : "");
+		snprintf(r->name, sizeof(r->name), "%s", in->name[t]);
+		r->params = in->own;
+		make_events(rt, acc, r);
+		snprintf(r->job, sizeof(r->job), "%s", plan->job);
+		snprintf(r->warning, sizeof(r->warning), "%s", in->warning);
+		r->repetitions = plan->reps;
+		r->ops = in->wr.ops;
+		r->rep_cycles = acc->rep_cycles;
+		r->batch_cycles = acc->batch_cycles;
+		r->nbatch = acc->nbatch;
+		acc->rep_cycles = acc->batch_cycles = NULL;
+		r->rep_ns = calloc(plan->reps, sizeof(double));
+		for (unsigned i = 0; r->rep_ns && i < plan->reps; i++)
+			r->rep_ns[i] = r->rep_cycles[i] * ns_per_cycle;
+		pb_summarize(r->rep_cycles, plan->reps, &r->cycles);
+		/* p99 is a tail figure: it comes from the per-batch samples, not the rep medians. */
+		{
+			struct pb_summary b;
+
+			pb_summarize(r->batch_cycles, r->nbatch, &b);
+			r->cycles.p99 = b.p99;
+		}
+		pb_summarize_robust(r->rep_cycles, plan->reps, 2000, plan->seed, &r->cycles);
+		r->unstable = r->cycles.cv > plan->cv_max;
+		r->ns = r->cycles;
+		r->ns.median *= ns_per_cycle;
+		r->ns.min *= ns_per_cycle;
+		r->ns.max *= ns_per_cycle;
+		r->ns.mean *= ns_per_cycle;
+		r->ns.p99 *= ns_per_cycle;
+		r->ns.stddev *= ns_per_cycle;
+		r->ns.mad *= ns_per_cycle;
+		r->ns.ci_lo *= ns_per_cycle;
+		r->ns.ci_hi *= ns_per_cycle;
+		if (stats)
+			r->stats = *stats;
+		r->stats_ops = acc->ops;
+		r->atomics = acc->atomics;
+		r->leaked = in->leaked;
+	}
+	pb_instance_acc_free(in);	/* what the records did not take */
+}
+
+/* The figure a record is ranked by: median cycles, or median instructions per op. */
+static double metric_value(const struct pb_result *r, bool instructions)
+{
+	if (!instructions)
+		return r->cycles.median;
+	for (unsigned i = 0; i < r->nevents; i++)
+		if (!strcmp(r->ev[i].name, "instructions") && r->ev[i].available)
+			return pb_median(r->ev[i].rep_per_op, r->repetitions);
+	return 0;
+}
+
+void pb_set_ratios(struct pb_result *r, size_t n, bool instructions)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(r[i].kind, "backend"))
+			continue;
+		r[i].ratio = 0;
+		for (size_t j = 0; j < n; j++) {
+			if (!strcmp(r[j].kind, "backend") && !strcmp(r[j].track, r[i].track)) {
+				double base = metric_value(&r[j], instructions);
+
+				if (base > 0)
+					r[i].ratio = metric_value(&r[i], instructions) / base;
+				break;
+			}
+		}
+	}
+}
+
+void pb_results_free(struct pb_result *r, size_t n)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free(r[i].rep_cycles);
+		free(r[i].rep_ns);
+		free(r[i].batch_cycles);
+		for (unsigned e = 0; e < PB_MAX_EVENTS; e++)
+			free(r[i].ev[e].rep_per_op);
+	}
+	free(r);
+}

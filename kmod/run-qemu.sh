@@ -1,0 +1,198 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# Runs pagebench_kmod for real: builds it against Debian's kernel headers, packs a busybox
+# initramfs whose /init loads the module (once per --load), prints the kernel log to the
+# serial console, unloads it and powers off; boots Debian's own kernel under qemu (TCG),
+# checks the serial log, and converts the results to JSON beside the userspace ones.
+# The last line on stdout is the JSON file (or, with --no-json, the serial log).
+#
+# usage: kmod/run-qemu.sh [--numa] [--load PARAMS]... [--load-fail PARAMS]... [--timeout S]
+#                         [--accel tcg|kvm] [--log FILE] [--json FILE | --no-json]
+#                         [--ko FILE] [--no-build] [param=value...]
+# Trailing param=value words are one --load. Figures measured under TCG are emulation:
+# they show that the code works, not what it costs on hardware.
+set -eu
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+PB=${PB_BIN:-$ROOT/build/pagebench}
+KO=${KMOD_KO:-}
+RESULTS=${RESULTS:-$ROOT/results}
+KDIR=${KDIR:-}
+NUMA=0
+ACCEL=tcg
+TIMEOUT=240
+BUILD=1
+JSON=
+LOG=
+NOJSON=0
+LOADS=
+PARAMS=
+
+die() { echo "run-qemu: $*" >&2; exit 2; }
+say() { echo "run-qemu: $*" >&2; }
+
+add_load() {
+	LOADS="$LOADS$1 $2
+"
+}
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--numa) NUMA=1 ;;
+	--load) [ $# -ge 2 ] || die "--load needs PARAMS"; add_load ok "$2"; shift ;;
+	--load-fail) [ $# -ge 2 ] || die "--load-fail needs PARAMS"; add_load fail "$2"; shift ;;
+	--timeout) [ $# -ge 2 ] || die "--timeout needs seconds"; TIMEOUT=$2; shift ;;
+	--accel) [ $# -ge 2 ] || die "--accel needs tcg or kvm"; ACCEL=$2; shift ;;
+	--log) [ $# -ge 2 ] || die "--log needs a file"; LOG=$2; shift ;;
+	--json) [ $# -ge 2 ] || die "--json needs a file"; JSON=$2; shift ;;
+	--no-json) NOJSON=1 ;;
+	--ko) [ $# -ge 2 ] || die "--ko needs a file"; KO=$2; BUILD=0; shift ;;
+	--no-build) BUILD=0 ;;
+	--help|-h) sed -n '3,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--) ;;
+	*=*) PARAMS="$PARAMS $1" ;;
+	*) die "unknown argument '$1' (try --help)" ;;
+	esac
+	shift
+done
+case $ACCEL in tcg|kvm) ;; *) die "--accel $ACCEL: must be tcg or kvm" ;; esac
+case $TIMEOUT in ''|*[!0-9]*) die "--timeout $TIMEOUT: must be whole seconds" ;; esac
+[ -n "$PARAMS" ] && add_load ok "$PARAMS"
+[ -n "$LOADS" ] || add_load ok ""
+
+# The module and the kernel must match: both come from the same Debian release.
+[ -n "$KDIR" ] || KDIR=$("$ROOT/kmod/kdir.sh")
+[ -n "$KDIR" ] || die "no Debian kernel headers with a matching /boot/vmlinuz (make kmod installs them)"
+# utsrelease.h, not kernel.release: Debian's headers put the upstream version in the latter.
+REL=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' "$KDIR/include/generated/utsrelease.h" 2>/dev/null)
+[ -n "$REL" ] || die "$KDIR: not a kernel headers directory (no include/generated/utsrelease.h)"
+VMLINUZ=/boot/vmlinuz-$REL
+[ -r "$VMLINUZ" ] || die "$VMLINUZ: missing or unreadable (the guest kernel for $KDIR)"
+BUSYBOX=$(command -v busybox || true)
+[ -x /bin/busybox ] && BUSYBOX=/bin/busybox
+[ -n "$BUSYBOX" ] || die "busybox not found (apt-get install busybox-static)"
+# The initramfs has no libc: a dynamically linked busybox would not even start.
+LC_ALL=C ldd "$BUSYBOX" 2>&1 | grep -q 'not a dynamic executable' ||
+	die "$BUSYBOX is not statically linked (apt-get install busybox-static)"
+
+if [ "$BUILD" = 1 ]; then
+	say "building the module against $KDIR"
+	make -s -C "$ROOT" kmod KDIR="$KDIR" >&2 || die "module build failed"
+fi
+[ -n "$KO" ] || KO=$ROOT/build/kmod/pagebench_kmod.ko
+[ -r "$KO" ] || die "$KO: no module (run make kmod)"
+modinfo -F vermagic "$KO" | grep -q "^$REL " || die "$KO was not built for $REL"
+# The kernel ignores an unknown module parameter with a warning: refuse it here instead.
+known=$(modinfo -F parm "$KO" | sed 's/:.*//')
+printf '%s' "$LOADS" | while read -r expect params; do
+	[ "$expect" = ok ] || continue
+	for kv in $params; do
+		printf '%s\n' "$known" | grep -qx "${kv%%=*}" ||
+			die "unknown module parameter '${kv%%=*}' (known: $(echo $known))"
+	done
+done
+
+stamp=$(date +%Y%m%d-%H%M%S)
+mkdir -p "$RESULTS"
+[ -n "$LOG" ] || LOG=$RESULTS/kmod-$stamp.log
+[ -n "$JSON" ] || JSON=$RESULTS/kmod-$stamp.json
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/pbk-qemu.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT INT TERM
+
+# The initramfs: busybox, the module, the list of loads and an /init that runs them.
+# Debian's kernel carries /dev/console in its built-in initramfs, so none is needed here.
+mkdir -p "$WORK/root/bin"
+cp "$BUSYBOX" "$WORK/root/bin/busybox"
+cp "$KO" "$WORK/root/pagebench_kmod.ko"
+printf '%s' "$LOADS" > "$WORK/root/loads"
+cat > "$WORK/root/init" <<'EOF'
+#!/bin/busybox sh
+/bin/busybox mkdir -p /proc /sys /dev /tmp
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mount -t debugfs debugfs /sys/kernel/debug
+hostname pagebench-guest
+memfree() { awk '/^MemFree:/ { print $2 }' /proc/meminfo; }
+echo "PBKRUN boot release=$(uname -r) cpus=$(grep -c ^processor /proc/cpuinfo) memfree_kb=$(memfree)"
+# From here every kernel message reaches the console as it is printed.
+echo 8 > /proc/sys/kernel/printk
+n=0
+while read -r expect params; do
+	n=$((n + 1))
+	before=$(memfree)
+	echo "PBKRUN load=$n expect=$expect params=$params"
+	insmod /pagebench_kmod.ko $params
+	rc=$?
+	echo "PBKRUN load=$n insmod_rc=$rc"
+	if [ $rc -eq 0 ]; then
+		f=/sys/kernel/debug/pagebench_kmod/results
+		[ -r $f ] && echo "PBKRUN load=$n debugfs_lines=$(wc -l < $f)"
+		rmmod pagebench_kmod
+		echo "PBKRUN load=$n rmmod_rc=$?"
+	fi
+	echo "PBKRUN load=$n memfree_kb_before=$before memfree_kb_after=$(memfree)"
+done < /loads
+echo "PBKRUN done"
+poweroff -f
+EOF
+chmod +x "$WORK/root/init"
+(cd "$WORK/root" && find . | cpio -o -H newc --quiet | gzip -1) > "$WORK/initrd.gz"
+
+if [ "$NUMA" = 1 ]; then
+	MACHINE="-m 1G -smp 2,sockets=2,cores=1,threads=1
+		-object memory-backend-ram,id=m0,size=512M -numa node,nodeid=0,cpus=0,memdev=m0
+		-object memory-backend-ram,id=m1,size=512M -numa node,nodeid=1,cpus=1,memdev=m1"
+else
+	MACHINE="-m 1G -smp 2"
+fi
+# init_on_alloc=0: Debian zeroes every allocated page by default, which would be measured.
+# oops=panic + panic=-1 + -no-reboot: a crash ends the run at once instead of at the timeout.
+APPEND="console=ttyS0 quiet panic=-1 oops=panic init_on_alloc=0 log_buf_len=4M"
+say "booting $VMLINUZ ($ACCEL$( [ "$NUMA" = 1 ] && echo ', two NUMA nodes'), timeout ${TIMEOUT}s); serial log: $LOG"
+t0=$(date +%s)
+set +e
+# shellcheck disable=SC2086
+timeout "$TIMEOUT" qemu-system-x86_64 -accel "$ACCEL" -cpu max $MACHINE -nic none \
+	-display none -vga none -serial "file:$LOG" -monitor none -no-reboot \
+	-kernel "$VMLINUZ" -initrd "$WORK/initrd.gz" -append "$APPEND" </dev/null >"$WORK/qemu.out" 2>&1
+qrc=$?
+set -e
+say "guest finished in $(( $(date +%s) - t0 ))s"
+
+# qemu says nothing useful about the guest: the verdict comes from the serial log.
+fail=0
+bad() { say "FAIL: $*"; fail=1; }
+tr -d '\r' < "$LOG" > "$WORK/serial" 2>/dev/null || true
+[ "$qrc" = 124 ] && bad "the guest did not finish within ${TIMEOUT}s"
+[ "$qrc" != 0 ] && [ "$qrc" != 124 ] && bad "qemu exited with $qrc: $(head -c 400 "$WORK/qemu.out")"
+grep -q '^PBKRUN done' "$WORK/serial" || bad "no 'PBKRUN done' sentinel: the guest stopped early"
+if grep -nE 'BUG[: ]|WARNING:|Oops|Kernel panic|Call Trace|stalled pool shutdown|[Ll]eak' "$WORK/serial" |
+	grep -v ' PBK ' > "$WORK/alarms"; then
+	bad "the guest kernel complained:"
+	head -20 "$WORK/alarms" >&2
+fi
+if grep -nE ' PBK (error|check .*ok=0)' "$WORK/serial" > "$WORK/failed"; then
+	bad "the module reported failures:"
+	head -20 "$WORK/failed" >&2
+fi
+n=0
+while read -r expect params; do
+	n=$((n + 1))
+	rc=$(sed -n "s/^PBKRUN load=$n insmod_rc=//p" "$WORK/serial")
+	if [ "$expect" = ok ] && [ "$rc" != 0 ]; then
+		bad "load $n ($params) failed (insmod status '${rc:-none}')"
+	elif [ "$expect" = fail ] && [ "${rc:-0}" = 0 ]; then
+		bad "load $n ($params) was accepted but should have been refused"
+	fi
+done < "$WORK/root/loads"
+[ "$fail" = 0 ] || { say "serial log: $LOG"; exit 1; }
+
+if [ "$NOJSON" = 1 ]; then
+	echo "$LOG"
+	exit 0
+fi
+[ -x "$PB" ] || die "$PB: no pagebench binary to convert the results (run make)"
+"$PB" kmod parse "$LOG" --json "$JSON" >&2 || { say "conversion failed; serial log: $LOG"; exit 1; }
+echo "$JSON"
