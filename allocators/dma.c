@@ -27,7 +27,7 @@ struct pb_dma {
 	struct dma_counts count[PB_MAX_CPUS];
 };
 
-#if defined(__x86_64__)
+#if defined(__x86_64__) && !defined(__KERNEL__)
 #include <x86intrin.h>
 /* TSC cycles per ns against CLOCK_MONOTONIC over 5 ms: enough for a busy-wait's precision. */
 static double tsc_per_ns(void)
@@ -54,11 +54,7 @@ static inline void fixed_wait(const struct pb_dma *d)
 		;
 }
 #else
-static double tsc_per_ns(void)
-{
-	return 0;
-}
-
+/* The kernel's ndelay() is already calibrated; no floating point in kernel context. */
 static inline void fixed_wait(const struct pb_dma *d)
 {
 	pb_ndelay(d->half_ns);
@@ -112,8 +108,10 @@ struct pb_dma *pb_dma_create(const char *value, struct pb_arena *ar, struct pb_e
 		return NULL;
 	}
 	d->half_ns = ns / 2;
+#if defined(__x86_64__) && !defined(__KERNEL__)
 	if (d->mode == PB_DMA_FIXED)
 		d->half_cycles = (uint64_t)((double)d->half_ns * tsc_per_ns());
+#endif
 	pb_spin_init(&d->lock);
 	if (d->mode == PB_DMA_IOMMU) {
 		d->iova = pb_iova_create(IOVA_START_PFN, IOVA_LIMIT_PFN);
@@ -149,7 +147,7 @@ int pb_dma_map(struct pb_dma *d, struct pb_page *pg, unsigned order)
 		return 0;
 	case PB_DMA_FIXED:
 		fixed_wait(d);
-		__attribute__((fallthrough));	/* the address is passthrough arithmetic */
+		__attribute__((__fallthrough__));	/* the address is passthrough arithmetic */
 	case PB_DMA_PT:
 		PB_BUG_ON(pg->dma_addr, "dma: mapping a page that is already mapped");
 		pg->dma_addr = PT_BUS_BASE + ((uint64_t)pb_page_pfn(pg) << PB_PAGE_SHIFT);
@@ -177,7 +175,7 @@ void pb_dma_unmap(struct pb_dma *d, struct pb_page *pg, unsigned order)
 		return;
 	case PB_DMA_FIXED:
 		fixed_wait(d);
-		__attribute__((fallthrough));
+		__attribute__((__fallthrough__));
 	case PB_DMA_PT:
 		PB_BUG_ON(!pg->dma_addr, "dma: unmapping a page that is not mapped");
 		break;

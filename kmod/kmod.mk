@@ -9,7 +9,7 @@
 KMOD_PKGS := linux-image-amd64 linux-headers-amd64 qemu-system-x86 busybox-static cpio
 KMOD_B := $(B)/kmod
 KMOD_SHARED := alloc.c page_alloc.c params.c stats.c ptr_ring.c ptr_ring_pool.c buddy.c \
-	ideal.c null_alloc.c frag.c halfpage.c array_cache.c
+	ideal.c null_alloc.c frag.c halfpage.c array_cache.c dma.c iova.c
 KDIR ?= $(shell kmod/kdir.sh)
 
 .PHONY: kmod kmod-deps kmod-test kmod-clean

@@ -46,6 +46,7 @@ struct pbk_cfg {
 	unsigned handoff;		/* cross-cpu ring entries (power of two) */
 	unsigned mem_mb;		/* arena of each shared backend */
 	unsigned inflight;		/* pages held across page_pool_destroy */
+	char dma[24];			/* DMA model of the shared backends (dma= as --set takes it) */
 	unsigned modes;			/* enum pbk_mode bits */
 	enum pbk_fault fault;
 	unsigned long backends;		/* bit i: pbk_backend_names[i] selected */

@@ -197,6 +197,9 @@ static struct pb_alloc *m_create(const struct pb_alloc_ops *ops, struct pb_err *
 	snprintf(kv, sizeof(kv), "ring=%u", pbk_cfg.pool_size);
 	if (pb_params_add(p, kv, err))
 		goto out;
+	snprintf(kv, sizeof(kv), "dma=%s", pbk_cfg.dma);
+	if (pb_params_add(p, kv, err))
+		goto out;
 	if (pbk_cfg.node != NUMA_NO_NODE) {
 		snprintf(kv, sizeof(kv), "node=%d", pbk_cfg.node);
 		if (pb_params_add(p, kv, err))

@@ -11,6 +11,7 @@
 #include <linux/nodemask.h>
 #include <linux/numa.h>
 #include <linux/string.h>
+#include "dma.h"
 #include "pbk.h"
 
 static unsigned long loops = 100000;
@@ -61,6 +62,9 @@ MODULE_PARM_DESC(mode, "what to run, comma-separated: bench, inflight, numa");
 static char *backends = "all";
 module_param(backends, charp, 0444);
 MODULE_PARM_DESC(backends, "backends, comma-separated, or all (k_alloc_pages, k_page_frag, k_page_pool, k_ptr_ring, buddy, ptr_ring_pool; also ideal, null, frag, halfpage, array_cache)");
+static char *dma = "none";
+module_param(dma, charp, 0444);
+MODULE_PARM_DESC(dma, "DMA model of the shared backends: none, pt, iommu or fixed:NNN (ns per map+unmap)");
 static char *fault = "none";
 module_param(fault, charp, 0444);
 MODULE_PARM_DESC(fault, "for testing the qemu runner: warn or bug misbehaves on purpose (none)");
@@ -228,6 +232,13 @@ int pbk_param_setup(void)
 	    (node < 0 || node >= MAX_NUMNODES || !node_state(node, N_MEMORY)))
 		return bad("node", "%d: must be -1 or a NUMA node with memory (%d such nodes)", node,
 			   num_node_state(N_MEMORY));
+	{
+		/* The shared parser, so the module takes exactly what `--set dma=` takes. */
+		struct pb_err derr;
+
+		if (pb_dma_check(dma, &derr))
+			return bad("dma", "%s", derr.msg);
+	}
 	ret = parse_uints("bulk", bulk, 1, 128, c->bulk, &c->nbulk);
 	if (!ret)
 		ret = parse_uints("orders", orders, 0, MAX_ORDER - 1, c->orders, &c->norders);
@@ -255,10 +266,11 @@ int pbk_param_setup(void)
 	c->handoff = handoff;
 	c->mem_mb = mem;
 	c->inflight = inflight;
+	snprintf(c->dma, sizeof(c->dma), "%s", dma);
 	snprintf(c->echo, sizeof(c->echo),
-		 "loops=%lu reps=%u batches=%u cpu=%d cpu2=%d node=%d outstanding=%u bulk=%s orders=%s pool_size=%u frag_size=%u handoff=%u mem=%u inflight=%u mode=%s backends=%s workloads=%s",
+		 "loops=%lu reps=%u batches=%u cpu=%d cpu2=%d node=%d outstanding=%u bulk=%s orders=%s pool_size=%u frag_size=%u handoff=%u mem=%u inflight=%u dma=%s mode=%s backends=%s workloads=%s",
 		 loops, reps, batches, cpu, c->cpu2, node, outstanding, bulk, orders, pool_size,
-		 frag_size, handoff, mem, inflight, mode, backends, workloads);
+		 frag_size, handoff, mem, inflight, dma, mode, backends, workloads);
 	return 0;
 }
 
