@@ -236,8 +236,10 @@ int pbk_param_setup(void)
 		/* The shared parser, so the module takes exactly what `--set dma=` takes. */
 		struct pb_err derr;
 
-		if (pb_dma_check(dma, &derr))
-			return bad("dma", "%s", derr.msg);
+		if (pb_dma_check(dma, &derr)) {
+			pr_err(PBK_NAME ": %s\n", derr.msg);	/* it names dma= and the value */
+			return -EINVAL;
+		}
 	}
 	ret = parse_uints("bulk", bulk, 1, 128, c->bulk, &c->nbulk);
 	if (!ret)

@@ -93,6 +93,7 @@ check "parse: failed checks give exit 1 (file still written)" sh -c "
 
 "$RUN" --no-build --no-json --timeout 150 --log "$T/a.log" \
 	--load-fail "loops=0" --load-fail "bulk=1,500" --load-fail "backends=k_alloc_pages,nope" \
+	--load-fail "dma=fixed:abc" \
 	--load "mode=inflight inflight=512" > "$T/a.out" 2> "$T/a.err"
 rc=$?
 check "guest A: booted, ran and powered off cleanly (runner exit 0)" test $rc = 0
@@ -106,6 +107,9 @@ check "guest A: bulk=1,500 refused, the message names it" \
 check "guest A: backends=...,nope refused, the message names it" \
 	sh -c "grep -q 'PBKRUN load=3 insmod_rc=[1-9]' '$T/a.log' &&
 	       grep -q \"pagebench_kmod: backends=k_alloc_pages,nope: unknown name 'nope'\" '$T/a.log'"
+check "guest A: dma=fixed:abc refused with the shared parser's message" \
+	sh -c "grep -q 'PBKRUN load=4 insmod_rc=[1-9]' '$T/a.log' &&
+	       grep -q 'pagebench_kmod: dma=fixed:abc: fixed:NNN needs a number of nanoseconds' '$T/a.log'"
 check "guest A: page_pool destroyed with 512 pages in flight" \
 	grep -q 'PBK check name=inflight_page_pool_destroy ok=1 held=512' "$T/a.log"
 check "guest A: the pages came back at unload (free pages rose by 512, pool released)" \
@@ -117,7 +121,9 @@ check "guest A: no BUG/WARNING/Oops/leak/stalled-pool line in the guest log" \
 
 # --- 3. guest B: every backend, every workload, through `pagebench kmod run` ----------
 
-"$PB" kmod run --timeout 200 --set loops=3000 --set reps=5 --set batches=5 > "$T/b.out" 2> "$T/b.err"
+# dma=iommu: the shared backends map through the IOVA red-black tree in kernel context too.
+"$PB" kmod run --timeout 200 --set loops=3000 --set reps=5 --set batches=5 --set dma=iommu \
+	> "$T/b.out" 2> "$T/b.err"
 rc=$?
 json=$(tail -n 1 "$T/b.out")
 blog=${json%.json}.log
