@@ -140,7 +140,6 @@ static int run_rep(struct runner *rt, struct instance *in, unsigned rep, bool re
 	}
 	if (in->wr.failed)
 		return pb_err_set(err, "%s on %s: %s", wl->name, inst_name(in), in->wr.failed);
-	progress(rt);
 	if (!record)
 		return 0;
 	for (unsigned t = 0; t < wl->nthreads; t++) {
@@ -303,6 +302,7 @@ static int run_set(struct runner *rt, struct pb_context *ctx, struct instance *i
 	for (i = 0; i < n; i++) {
 		if (warm_up(rt, ctx, &ins[i], err))
 			return -1;
+		progress(rt);
 		if (ins[i].alloc)
 			pb_alloc_stats(ins[i].alloc, &ins[i].warm);
 		order[i] = i;
@@ -315,9 +315,11 @@ static int run_set(struct runner *rt, struct pb_context *ctx, struct instance *i
 			order[i - 1] = order[j];
 			order[j] = t;
 		}
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
 			if (run_rep(rt, &ins[order[i]], rep, true, err))
 				return -1;
+			progress(rt);
+		}
 	}
 	for (i = 0; i < n; i++) {
 		struct pb_stats st;
