@@ -17,7 +17,7 @@ void pb_compare_opts_init(struct pb_compare_opts *o)
 
 const char *pb_verdict_name(enum pb_verdict v)
 {
-	static const char *const names[] = { "same", "faster", "slower", "unstable" };
+	static const char *const names[] = { "same", "faster", "slower", "unstable", "baseline" };
 
 	return names[v];
 }
@@ -95,83 +95,130 @@ static double cv_of(const double *v, size_t n)
 static enum pb_verdict decide(const struct pb_compare_row *r, const struct pb_compare_opts *o)
 {
 	bool significant = r->p < o->alpha;
-	bool practical = fabs(r->change) > o->threshold;
+	bool practical = fabs(r->net) > o->threshold;
+
+	if (r->baseline)
+		return PB_BASELINE;
 
 	if (significant && practical)
-		return r->change > 0 ? PB_SLOWER : PB_FASTER;
+		return r->net > 0 ? PB_SLOWER : PB_FASTER;
 	/* Not shown to differ, but one side is too noisy for that to mean "same". */
 	if (r->old_unstable || r->new_unstable)
 		return PB_UNSTABLE;
 	return PB_SAME;
 }
 
+/* One matched benchmark with its samples, before the verdict. */
+struct pending {
+	double *ov, *nv;
+	size_t on, nn;
+};
+
+static bool under_valgrind(json_t *doc)
+{
+	return json_is_string(json_object_get(json_object_get(doc, "context"), "instructions_source"));
+}
+
 int pb_compare(json_t *old_doc, const char *oldname, json_t *new_doc, const char *newname,
 	       const struct pb_compare_opts *o, struct pb_compare *out, struct pb_err *err)
 {
 	json_t *benches = json_object_get(old_doc, "benchmarks"), *ob;
-	double log_sum = 0;
-	size_t i;
+	size_t i, nbase = 0, nback = 0;
+	struct pending *pend;
+	double log_base = 0, log_sum = 0;
 
 	memset(out, 0, sizeof(*out));
+	if (!o->instructions && (under_valgrind(old_doc) || under_valgrind(new_doc)))
+		return pb_err_set(err, "%s: its timings were taken under valgrind: compare it with --metric instructions",
+				  under_valgrind(old_doc) ? oldname : newname);
 	out->rows = calloc(json_array_size(benches) + 1, sizeof(*out->rows));
-	if (!out->rows)
+	pend = calloc(json_array_size(benches) + 1, sizeof(*pend));
+	if (!out->rows || !pend) {
+		free(pend);
+		pb_compare_free(out);
 		return pb_err_set(err, "out of memory");
+	}
 	json_array_foreach(benches, i, ob) {
 		const char *name = json_string_value(json_object_get(ob, "name"));
 		const char *job = json_string_value(json_object_get(ob, "job"));
+		const char *kind = json_string_value(json_object_get(ob, "kind"));
 		json_t *nb = find_bench(new_doc, name, job);
 		struct pb_compare_row *r = &out->rows[out->nrows];
-		double *ov, *nv;
-		size_t on, nn;
-		struct pb_mwu u;
+		struct pending *pd = &pend[out->nrows];
 
 		if (!nb) {
 			out->only_old++;
 			continue;
 		}
-		ov = metric_samples(ob, oldname, i, o->instructions, &on, err);
-		if (!ov)
+		pd->ov = metric_samples(ob, oldname, i, o->instructions, &pd->on, err);
+		if (!pd->ov)
 			goto fail;
-		nv = metric_samples(nb, newname, i, o->instructions, &nn, err);
-		if (!nv) {
-			free(ov);
+		pd->nv = metric_samples(nb, newname, i, o->instructions, &pd->nn, err);
+		if (!pd->nv)
 			goto fail;
-		}
 		snprintf(r->name, sizeof(r->name), "%s%s%s", job ? job : "", job ? ":" : "", name);
-		r->old_median = pb_median(ov, on);
-		r->new_median = pb_median(nv, nn);
-		r->old_spread = spread(ov, on);
-		r->new_spread = spread(nv, nn);
-		r->old_n = (unsigned)on;
-		r->new_n = (unsigned)nn;
+		r->baseline = kind && !strcmp(kind, "baseline");
+		r->old_median = pb_median(pd->ov, pd->on);
+		r->new_median = pb_median(pd->nv, pd->nn);
 		r->change = r->old_median > 0 ? r->new_median / r->old_median - 1 : 0;
-		pb_mann_whitney(ov, on, nv, nn, 0, &u);
-		r->p = u.p;
 		if (o->instructions) {
 			/* The timing flag says nothing about counts: judge their own spread. */
-			r->old_unstable = cv_of(ov, on) > o->unstable_cv;
-			r->new_unstable = cv_of(nv, nn) > o->unstable_cv;
+			r->old_unstable = cv_of(pd->ov, pd->on) > o->unstable_cv;
+			r->new_unstable = cv_of(pd->nv, pd->nn) > o->unstable_cv;
 		} else {
 			r->old_unstable = json_is_true(json_object_get(ob, "unstable"));
 			r->new_unstable = json_is_true(json_object_get(nb, "unstable"));
 		}
-		r->verdict = decide(r, o);
-		if (on < 9 || nn < 9)
-			out->few_samples = true;
-		if (r->old_median > 0 && r->new_median > 0)
-			log_sum += log(r->new_median / r->old_median);
+		if (r->baseline && r->old_median > 0 && r->new_median > 0) {
+			log_base += log(r->new_median / r->old_median);
+			nbase++;
+		}
 		out->nrows++;
-		free(ov);
-		free(nv);
 	}
-	if (!out->nrows) {
-		pb_err_set(err, "%s and %s have no benchmark in common", oldname, newname);
+	/* The machine's own change of speed: counts do not drift, time does. */
+	out->drift = !o->instructions && nbase ? exp(log_base / (double)nbase) : 1.0;
+	for (i = 0; i < out->nrows; i++) {
+		struct pb_compare_row *r = &out->rows[i];
+		struct pending *pd = &pend[i];
+		struct pb_mwu u;
+
+		if (!r->baseline)
+			for (size_t k = 0; k < pd->nn; k++)
+				pd->nv[k] /= out->drift;
+		r->net = r->old_median > 0 ? pb_median(pd->nv, pd->nn) / r->old_median - 1 : 0;
+		r->old_spread = spread(pd->ov, pd->on);
+		r->new_spread = spread(pd->nv, pd->nn);
+		r->old_n = (unsigned)pd->on;
+		r->new_n = (unsigned)pd->nn;
+		pb_mann_whitney(pd->ov, pd->on, pd->nv, pd->nn, 0, &u);
+		r->p = u.p;
+		r->verdict = decide(r, o);
+		if (r->baseline)
+			continue;
+		if (pd->on < 9 || pd->nn < 9)
+			out->few_samples = true;
+		log_sum += log1p(r->net);
+		nback++;
+	}
+	if (!nback) {
+		pb_err_set(err, "%s and %s have no backend benchmark in common (baselines alone prove nothing)",
+			   oldname, newname);
 		goto fail;
 	}
 	out->only_new = json_array_size(json_object_get(new_doc, "benchmarks")) - out->nrows;
-	out->geomean_ratio = exp(log_sum / (double)out->nrows);
+	out->geomean_ratio = exp(log_sum / (double)nback);
+	for (i = 0; i < out->nrows; i++) {
+		free(pend[i].ov);
+		free(pend[i].nv);
+	}
+	free(pend);
 	return 0;
 fail:
+	for (i = 0; i <= out->nrows; i++) {
+		free(pend[i].ov);
+		free(pend[i].nv);
+	}
+	free(pend);
 	pb_compare_free(out);
 	return -1;
 }
@@ -187,19 +234,22 @@ void pb_compare_print(FILE *f, const struct pb_compare *c, const struct pb_compa
 {
 	const char *unit = o->instructions ? "instr/op" : "cyc/op";
 
-	fprintf(f, "%-52s %11s %7s %11s %7s %8s %8s  %s\n", "benchmark", "old", "±MAD%", "new",
-		"±MAD%", "change", "p", "verdict");
+	fprintf(f, "%-52s %11s %7s %11s %7s %8s %8s %8s  %s\n", "benchmark", "old", "±MAD%", "new",
+		"±MAD%", "change", "net", "p", "verdict");
 	for (size_t i = 0; i < c->nrows; i++) {
 		const struct pb_compare_row *r = &c->rows[i];
 
-		fprintf(f, "%-52.52s %11.2f %6.1f%% %11.2f %6.1f%% %+7.1f%% %8.4f  %s\n", r->name,
+		fprintf(f, "%-52.52s %11.2f %6.1f%% %11.2f %6.1f%% %+7.1f%% %+7.1f%% %8.4f  %s\n", r->name,
 			r->old_median, r->old_spread * 100, r->new_median, r->new_spread * 100,
-			r->change * 100, r->p, pb_verdict_name(r->verdict));
+			r->change * 100, r->net * 100, r->p, pb_verdict_name(r->verdict));
 	}
-	fprintf(f, "%-52s %11s %7s %11s %7s %+7.1f%%\n", "geometric mean (new/old)", "", "", "", "",
-		(c->geomean_ratio - 1) * 100);
-	fprintf(f, "metric: %s; verdicts need p < %.2f (Mann-Whitney U) and |change| > %.1f%%\n",
+	fprintf(f, "%-52s %11s %7s %11s %7s %8s %+7.1f%%\n", "geometric mean of backends (new/old)", "",
+		"", "", "", "", (c->geomean_ratio - 1) * 100);
+	fprintf(f, "metric: %s; verdicts need p < %.2f (Mann-Whitney U) and |net change| > %.1f%%\n",
 		unit, o->alpha, o->threshold * 100);
+	if (!o->instructions)
+		fprintf(f, "machine drift between the runs, from the baselines: %+.1f%% (net = change less "
+			"drift; baselines never gate)\n", (c->drift - 1) * 100);
 	if (c->few_samples)
 		fprintf(f, "warning: fewer than 9 repetitions on a side: the U test has little power\n");
 	if (c->only_old || c->only_new)

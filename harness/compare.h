@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include "params.h"
 
-enum pb_verdict { PB_SAME, PB_FASTER, PB_SLOWER, PB_UNSTABLE };
+enum pb_verdict { PB_SAME, PB_FASTER, PB_SLOWER, PB_UNSTABLE, PB_BASELINE };
 
 struct pb_compare_opts {
 	double threshold;	/* practical threshold, a fraction (0.03 = 3%) */
@@ -27,7 +27,9 @@ struct pb_compare_row {
 	double old_median, new_median;	/* of the chosen metric */
 	double old_spread, new_spread;	/* MAD / median, as a fraction */
 	unsigned old_n, new_n;		/* samples */
-	double change;			/* new / old - 1 */
+	double change;			/* new / old - 1, as measured */
+	double net;			/* the change net of the machine's drift (see drift) */
+	bool baseline;			/* a machine baseline: shown, measures drift, never gates */
 	double p;			/* Mann-Whitney two-sided p-value */
 	bool old_unstable, new_unstable;
 	enum pb_verdict verdict;
@@ -37,15 +39,19 @@ struct pb_compare {
 	struct pb_compare_row *rows;
 	size_t nrows;
 	size_t only_old, only_new;	/* benchmarks without a partner */
-	double geomean_ratio;		/* geometric mean of new/old medians over rows */
+	double geomean_ratio;		/* geometric mean of new/old medians over backend rows, net */
+	double drift;			/* time metric: geometric mean new/old of the baselines, else 1 */
 	bool few_samples;		/* some row has fewer than 9 samples on a side */
 };
 
 /* The default options: threshold 3%, alpha 0.05, cycles, unstable above 5% CV. */
 void pb_compare_opts_init(struct pb_compare_opts *o);
 /*
- * Compares two validated result documents (pb_results_read). -1 + @err when the metric is
- * missing from a benchmark or no benchmark is in both files; @oldname/@newname name them.
+ * Compares two validated result documents (pb_results_read). In the time metric, how much
+ * the machine itself changed speed between the two runs is read off the baselines both files
+ * carry (for-loop, atomic-inc, spin-lock), and backend changes are judged net of it. -1 +
+ * @err when the metric is missing, when timings were taken under valgrind, or when no
+ * backend benchmark is in both files; @oldname/@newname name the files.
  */
 int pb_compare(json_t *old_doc, const char *oldname, json_t *new_doc, const char *newname,
 	       const struct pb_compare_opts *o, struct pb_compare *out, struct pb_err *err);
