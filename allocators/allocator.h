@@ -42,6 +42,8 @@ struct pb_alloc_ops {
 	bool one_context;	/* not safe when alloc and free run on different CPUs at once */
 	bool no_page_refs;	/* a general-purpose peer: pages carry no extra references */
 	const char *absent;	/* non-NULL: not built here, and why (listed, cannot be created) */
+	/* non-NULL: its atomics run inside a library pagebench cannot count, and where */
+	const char *uncounted_atomics;
 	/* Sets up a->priv from validated @p; -1 + @err on failure (nothing left allocated). */
 	int (*create)(struct pb_alloc *a, const struct pb_params *p, struct pb_err *err);
 	/*

@@ -268,6 +268,7 @@ const struct pb_alloc_ops pb_alloc_dpdk_mempool = {
 	.desc = "DPDK rte_mempool (ring_mp_mc) with a per-lcore cache, objects in our arena",
 	.params = dpdk_params,
 	.no_page_refs = true,
+	.uncounted_atomics = "rte_mempool's ring compare-and-swaps happen inside DPDK",
 	.create = dpdk_create,
 	.destroy = dpdk_destroy,
 	.alloc = dpdk_alloc,

@@ -255,6 +255,7 @@ const struct pb_alloc_ops pb_alloc_jemalloc = {
 	.desc = "jemalloc mallocx/sdallocx of 4 KiB buffers, per-CPU tcache, memory from our arena",
 	.params = je_params,
 	.no_page_refs = true,
+	.uncounted_atomics = "jemalloc's own (arena locks, tcache flushes) happen inside the library",
 	.create = je_create,
 	.destroy = je_destroy,
 	.alloc = je_alloc,

@@ -775,8 +775,13 @@ static bool mark_uncounted(const struct km_log *L, struct pb_result *r, size_t n
 
 		if (k->from >= 0)
 			k = &L->recs[k->from];
+		/* The real kernel allocators are not instrumented: page_pool reports pages, not calls. */
+		if (!strncmp(r[i].alloc, "k_", 2) && strcmp(r[i].alloc, "k_alloc_pages") &&
+		    !r[i].stats.pa_alloc_calls && !r[i].stats.pa_free_calls)
+			r[i].pa_calls_uncounted = true;
 		if (k->atomics_counted)
 			continue;
+		r[i].atomics_uncounted = true;
 		snprintf(r[i].warning, sizeof(r[i].warning),
 			 "atomics not counted: real kernel code is not instrumented");
 		any = true;
@@ -876,7 +881,7 @@ static int kmod_parse(int argc, char **argv)
 	}
 	pb_table_print(stdout, &ctx, res, nres);
 	if (mark_uncounted(&L, res, nres))
-		puts("note: atom/op of the k_* rows reads 0: real kernel code is not instrumented");
+		puts("note: atom/op of the k_* rows is \"-\": real kernel code is not instrumented");
 	if (json && pb_results_write(json, &ctx, res, nres, &err)) {
 		fprintf(stderr, "pagebench: %s\n", err.msg);
 		rc = PB_EXIT_FAIL;

@@ -88,10 +88,17 @@ void pb_table_print(FILE *f, const struct pb_context *ctx, const struct pb_resul
 		fprintf(f, "%-14s %-18s %-20s %-6s %9.2f %9.1f %6s %9.1f ",
 			base ? "(baseline)" : x->alloc, x->workload, params[0] ? params : "-",
 			x->track[0] ? x->track : "-", x->ns.median, x->cycles.median, cv, x->cycles.p99);
-		if (base)
-			fprintf(f, "%8.2f %8s %7s %7s\n", per_op(x->atomics, x->stats_ops), "-", "-", "-");
+		/* "-" where nothing was counted: a 0 there would be a claim. */
+		if (x->atomics_uncounted)
+			fprintf(f, "%8s ", "-");
 		else
-			fprintf(f, "%8.2f %8.3f %7.3f %7.2f\n", per_op(x->atomics, x->stats_ops),
+			fprintf(f, "%8.2f ", per_op(x->atomics, x->stats_ops));
+		if (base)
+			fprintf(f, "%8s %7s %7s\n", "-", "-", "-");
+		else if (x->pa_calls_uncounted)
+			fprintf(f, "%8s %7.3f %7.2f\n", "-", per_op(x->stats.dma_map, x->stats_ops), x->ratio);
+		else
+			fprintf(f, "%8.3f %7.3f %7.2f\n",
 				per_op(x->stats.pa_alloc_calls + x->stats.pa_free_calls, x->stats_ops),
 				per_op(x->stats.dma_map, x->stats_ops), x->ratio);
 	}

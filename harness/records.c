@@ -88,6 +88,10 @@ void pb_instance_records(const struct runner *rt, const struct pb_context *ctx,
 		snprintf(r->track, sizeof(r->track), "%s", in->wl->tracks[t] ? in->wl->tracks[t] : "");
 		snprintf(r->name, sizeof(r->name), "%s", in->name[t]);
 		r->params = in->own;
+		r->atomics_uncounted = in->ops && in->ops->uncounted_atomics;
+		if (r->atomics_uncounted)
+			snprintf(in->warning, sizeof(in->warning), "atomics not counted: %s",
+				 in->ops->uncounted_atomics);
 		make_events(rt, acc, r);
 		snprintf(r->job, sizeof(r->job), "%s", plan->job);
 		snprintf(r->warning, sizeof(r->warning), "%s", in->warning);

@@ -55,6 +55,8 @@ struct pb_result {
 	uint64_t leaked;		/* pages the zone did not get back at destroy */
 	double ratio;			/* median cycles / first backend's, 0 when not applicable */
 	bool unstable;			/* cycles CV above the plan's threshold */
+	bool atomics_uncounted;		/* atomics happen where they cannot be counted (libraries, kernel) */
+	bool pa_calls_uncounted;	/* page-allocator calls are not known for this record */
 	unsigned nevents;
 	struct pb_event_result ev[PB_MAX_EVENTS];
 	char warning[160];		/* e.g. a timed batch too short to trust; "" when none */

@@ -210,8 +210,9 @@ static json_t *per_op_json(const struct pb_result *r, int *bad)
 		*bad = 1;
 		return NULL;
 	}
-	put(o, "atomics", jreal(per_op(r->atomics, ops)), bad);
-	put(o, "page_allocator_calls",
+	/* null, not 0, for what was not counted: a 0 would be a claim. */
+	put(o, "atomics", r->atomics_uncounted ? json_null() : jreal(per_op(r->atomics, ops)), bad);
+	put(o, "page_allocator_calls", r->pa_calls_uncounted ? json_null() :
 	    jreal(per_op(s->pa_alloc_calls + s->pa_free_calls, ops)), bad);
 	put(o, "page_allocator_pages",
 	    jreal(per_op(s->pa_alloc_pages + s->pa_free_pages, ops)), bad);
@@ -285,6 +286,7 @@ static json_t *benchmark_json(const struct pb_result *r, int *bad)
 	if (r->job[0])
 		put(o, "job", json_string(r->job), bad);
 	put(o, "unstable", json_boolean(r->unstable), bad);
+	put(o, "atomics_counted", json_boolean(!r->atomics_uncounted), bad);
 	if (r->nevents)
 		put(o, "counters", counters_json(r, bad), bad);
 	if (r->warning[0])

@@ -151,7 +151,8 @@ static int run_rep(struct runner *rt, struct instance *in, unsigned rep, bool re
 		double loop = wl->baseline ? 0 : rt->loop_overhead;
 
 		for (unsigned b = 0; b < tr->nbatches; b++) {
-			double c = (double)tr->batch_cycles[b] - rt->overhead;
+			/* Time spent waiting on the other thread is that thread's cost. */
+			double c = (double)tr->batch_cycles[b] - rt->overhead - (double)tr->batch_wait[b];
 
 			if (c < 0)
 				c = 0;
@@ -204,9 +205,11 @@ static int inst_init(struct runner *rt, struct instance *in, const struct pb_all
 	for (unsigned t = 0; t < wl->nthreads; t++) {
 		in->wr.track[t].batch_cycles = calloc(plan->nbatches, sizeof(uint64_t));
 		in->wr.track[t].batch_ops = calloc(plan->nbatches, sizeof(uint64_t));
+		in->wr.track[t].batch_wait = calloc(plan->nbatches, sizeof(uint64_t));
 		in->acc[t].rep_cycles = calloc(plan->reps, sizeof(double));
 		in->acc[t].batch_cycles = calloc((size_t)plan->reps * plan->nbatches, sizeof(double));
 		if (!in->wr.track[t].batch_cycles || !in->wr.track[t].batch_ops ||
+		    !in->wr.track[t].batch_wait ||
 		    !in->acc[t].rep_cycles || !in->acc[t].batch_cycles)
 			return pb_err_set(err, "out of memory");
 		for (unsigned i = 0; i < rt->spec.n && i < PB_MAX_EVENTS; i++) {
@@ -242,8 +245,10 @@ static int inst_fini(struct instance *in, struct pb_err *err)
 	for (unsigned t = 0; t < PB_MAX_TRACKS; t++) {
 		free(in->wr.track[t].batch_cycles);
 		free(in->wr.track[t].batch_ops);
+		free(in->wr.track[t].batch_wait);
 		in->wr.track[t].batch_cycles = NULL;
 		in->wr.track[t].batch_ops = NULL;
+		in->wr.track[t].batch_wait = NULL;
 	}
 	return rc;
 }

@@ -27,6 +27,15 @@ static inline uint64_t pb_tsc_stop(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
+/* TSC now, unfenced: for charging waits, where a few cycles of skew do not matter. */
+static inline uint64_t pb_rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
 /* TSC ticks per second, the median of several 20 ms comparisons with CLOCK_MONOTONIC_RAW. */
 double pb_tsc_calibrate(void);
 /* Median TSC cycles of an empty pb_tsc_start()/pb_tsc_stop() pair over many tries. */

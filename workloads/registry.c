@@ -33,7 +33,10 @@ void pb_wl_time_batches(struct pb_wl_run *r, unsigned t, uint64_t unit_ops,
 	tr->nbatches = 0;
 	for (b = 0; b < r->nbatches && units; b++) {
 		uint64_t n = b + 1 == r->nbatches ? units : (per_batch < units ? per_batch : units);
-		uint64_t t0 = pb_tsc_start();
+		uint64_t t0;
+
+		tr->wait = 0;
+		t0 = pb_tsc_start();
 		bool ok = body(r, n);
 		uint64_t t1 = pb_tsc_stop();
 
@@ -41,6 +44,8 @@ void pb_wl_time_batches(struct pb_wl_run *r, unsigned t, uint64_t unit_ops,
 			return;
 		tr->batch_cycles[b] = t1 - t0;
 		tr->batch_ops[b] = n * unit_ops;
+		if (tr->batch_wait)
+			tr->batch_wait[b] = tr->wait;
 		tr->nbatches = b + 1;
 		units -= n;
 	}

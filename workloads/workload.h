@@ -17,6 +17,8 @@
 struct pb_wl_track {
 	uint64_t *batch_cycles;	/* [nbatches] TSC cycles of each timed batch */
 	uint64_t *batch_ops;	/* [nbatches] operations in each batch */
+	uint64_t *batch_wait;	/* [nbatches] cycles spent waiting on the other thread */
+	uint64_t wait;		/* the body adds its waiting cycles here during a batch */
 	unsigned nbatches;	/* batches actually recorded */
 };
 
