@@ -52,6 +52,10 @@ int pb_alloc_check_params(const struct pb_alloc_ops *ops, const struct pb_params
 {
 	if (pb_params_check(p, pb_mem_params, err) || pb_params_check(p, ops->params, err))
 		return -1;
+	if (pb_params_raw(p, "node") && pb_arena_node_check((int)pb_param_u64(p, pb_mem_params, "node"), err))
+		return -1;
+	if (ops->check && ops->check(p, err))
+		return -1;
 	if (pb_param_u64(p, pb_mem_params, "pcp_high") < pb_param_u64(p, pb_mem_params, "pcp_batch"))
 		return pb_err_set(err, "pcp_high=%s: must be at least pcp_batch",
 				  pb_params_raw(p, "pcp_high") ?: "378");

@@ -44,6 +44,12 @@ struct pb_alloc_ops {
 	const char *absent;	/* non-NULL: not built here, and why (listed, cannot be created) */
 	/* non-NULL: its atomics run inside a library pagebench cannot count, and where */
 	const char *uncounted_atomics;
+	/*
+	 * Optional: checks what single-key validation cannot (one key against another, or
+	 * against the memory); runs before anything is created, so a bad combination is input
+	 * error, not a run failure. -1 + @err naming the key.
+	 */
+	int (*check)(const struct pb_params *p, struct pb_err *err);
 	/* Sets up a->priv from validated @p; -1 + @err on failure (nothing left allocated). */
 	int (*create)(struct pb_alloc *a, const struct pb_params *p, struct pb_err *err);
 	/*

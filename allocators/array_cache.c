@@ -147,15 +147,23 @@ static uint64_t ac_in_flight(struct array_cache *ac)
 	return ac->hold_cnt - ac_released(ac);
 }
 
+static int ac_check(const struct pb_params *p, struct pb_err *err)
+{
+	unsigned size = (unsigned)pb_param_u64(p, ac_params, "size");
+	unsigned batch = (unsigned)pb_param_u64(p, ac_params, "batch");
+
+	if (batch > size)
+		return pb_err_set(err, "batch=%u: must not exceed size=%u (a refill has to fit the array)",
+				  batch, size);
+	return 0;
+}
+
 static int ac_create(struct pb_alloc *a, const struct pb_params *p, struct pb_err *err)
 {
 	unsigned size = (unsigned)pb_param_u64(p, ac_params, "size");
 	unsigned batch = (unsigned)pb_param_u64(p, ac_params, "batch");
 	struct array_cache *ac;
 
-	if (batch > size)
-		return pb_err_set(err, "batch=%u: must not exceed size=%u (a refill has to fit the array)",
-				  batch, size);
 	ac = aligned_alloc(PB_CACHELINE, sizeof(*ac));
 	if (!ac)
 		return pb_err_set(err, "array_cache: out of memory");
@@ -214,6 +222,7 @@ const struct pb_alloc_ops pb_alloc_array_cache = {
 	.desc = "Starovoitov 2016: per-RX-queue array of (dma, page), zero atomics, remote frees release",
 	.params = ac_params,
 	.one_context = false,	/* remote frees never touch the array */
+	.check = ac_check,
 	.create = ac_create,
 	.destroy = ac_destroy,
 	.alloc = ac_alloc,

@@ -202,6 +202,19 @@ static int dpdk_populate(struct pb_alloc *a, struct dpdk_peer *d, unsigned n, st
 	return 0;
 }
 
+/* The pool must fit the instance's memory: say so before anything is created. */
+static int dpdk_check(const struct pb_params *p, struct pb_err *err)
+{
+	uint64_t n = pb_param_u64(p, dpdk_params, "objects");
+	uint64_t mem = pb_param_u64(p, pb_mem_params, "mem");
+
+	if (n * PB_PAGE_SIZE > mem)
+		return pb_err_set(err, "objects=%llu: %llu MiB of pages, more than mem=%s",
+				  (unsigned long long)n, (unsigned long long)((n * PB_PAGE_SIZE) >> 20),
+				  pb_param_str(p, pb_mem_params, "mem"));
+	return 0;
+}
+
 static int dpdk_create(struct pb_alloc *a, const struct pb_params *p, struct pb_err *err)
 {
 	unsigned n = (unsigned)pb_param_u64(p, dpdk_params, "objects");
@@ -267,6 +280,7 @@ const struct pb_alloc_ops pb_alloc_dpdk_mempool = {
 	.name = "dpdk_mempool",
 	.desc = "DPDK rte_mempool (ring_mp_mc) with a per-lcore cache, objects in our arena",
 	.params = dpdk_params,
+	.check = dpdk_check,
 	.no_page_refs = true,
 	.uncounted_atomics = "rte_mempool's ring compare-and-swaps happen inside DPDK",
 	.create = dpdk_create,

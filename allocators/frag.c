@@ -277,15 +277,13 @@ static uint64_t frag_pages_out(struct pb_alloc *a, struct frag_cache *fc)
 	return n;
 }
 
-static int frag_create(struct pb_alloc *a, const struct pb_params *p, struct pb_err *err)
+static int frag_check(const struct pb_params *p, struct pb_err *err)
 {
 	unsigned order = (unsigned)pb_param_u64(p, frag_params, "order");
 	uint64_t frag = pb_param_u64(p, frag_params, "frag");
 	uint64_t stride = pb_param_u64(p, frag_params, "stride");
 	uint64_t size = PB_PAGE_SIZE << order;
 	const char *key = "stride";
-	struct frag_cache *fc;
-	unsigned min_order = 0;
 
 	if (!stride) {
 		stride = (frag + PB_CACHELINE - 1) & ~(uint64_t)(PB_CACHELINE - 1);
@@ -298,6 +296,19 @@ static int frag_create(struct pb_alloc *a, const struct pb_params *p, struct pb_
 	if (stride > size)
 		return pb_err_set(err, "%s=%s: larger than an order-%u page (%llu bytes)", key,
 				  pb_param_str(p, frag_params, key), order, (unsigned long long)size);
+	return 0;
+}
+
+static int frag_create(struct pb_alloc *a, const struct pb_params *p, struct pb_err *err)
+{
+	unsigned order = (unsigned)pb_param_u64(p, frag_params, "order");
+	uint64_t frag = pb_param_u64(p, frag_params, "frag");
+	uint64_t stride = pb_param_u64(p, frag_params, "stride");
+	struct frag_cache *fc;
+	unsigned min_order = 0;
+
+	if (!stride)
+		stride = (frag + PB_CACHELINE - 1) & ~(uint64_t)(PB_CACHELINE - 1);
 	while ((PB_PAGE_SIZE << min_order) < stride)
 		min_order++;
 
@@ -361,6 +372,7 @@ const struct pb_alloc_ops pb_alloc_frag = {
 	.desc = "high-order page split into fragments (mlx4 2016 / page_frag_cache), bias refcounting",
 	.params = frag_params,
 	.one_context = false,	/* frees touch only the page refcount and the zone */
+	.check = frag_check,
 	.create = frag_create,
 	.destroy = frag_destroy,
 	.alloc = frag_alloc_page,

@@ -42,6 +42,21 @@ static int bind_to_node(void *addr, size_t len, int node, struct pb_err *err)
 	return rc;
 }
 
+int pb_arena_node_check(int node, struct pb_err *err)
+{
+	hwloc_topology_t topo;
+	int nodes;
+
+	if (hwloc_topology_init(&topo) || hwloc_topology_load(topo))
+		return pb_err_set(err, "node=%d: hwloc cannot read the topology", node);
+	nodes = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_NUMANODE);
+	hwloc_topology_destroy(topo);
+	if (node >= (nodes > 0 ? nodes : 1))
+		return pb_err_set(err, "node=%d: no such NUMA node (this machine has %d)", node,
+				  nodes > 0 ? nodes : 1);
+	return 0;
+}
+
 int pb_arena_init(struct pb_arena *ar, size_t npages, int node, bool hugepage, struct pb_err *err)
 {
 	size_t len = npages << PB_PAGE_SHIFT;

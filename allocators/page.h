@@ -55,6 +55,8 @@ struct pb_err;
  * Returns 0, or -1 with the reason in @err.
  */
 int pb_arena_init(struct pb_arena *ar, size_t npages, int node, bool hugepage, struct pb_err *err);
+/* 0 when NUMA node @node exists here; -1 + @err naming node= otherwise. */
+int pb_arena_node_check(int node, struct pb_err *err);
 /* Unmaps the arena and its descriptors. */
 void pb_arena_fini(struct pb_arena *ar);
 

@@ -333,6 +333,17 @@ static uint64_t pp_in_flight(struct ptr_ring_pool *pp)
 	return pp->hold_cnt - (uint64_t)pb_atomic64_read(&pp->release_cnt);
 }
 
+static int pp_check(const struct pb_params *p, struct pb_err *err)
+{
+	uint64_t frag = pb_param_u64(p, pp_params, "frag");
+	uint64_t page = PB_PAGE_SIZE << pb_param_u64(p, pp_params, "order");
+
+	if (((frag + PB_CACHELINE - 1) & ~(uint64_t)(PB_CACHELINE - 1)) > page)
+		return pb_err_set(err, "frag=%s: larger than a pool page (%llu bytes)",
+				  pb_param_str(p, pp_params, "frag"), (unsigned long long)page);
+	return 0;
+}
+
 static int pp_create(struct pb_alloc *a, const struct pb_params *p, struct pb_err *err)
 {
 	struct ptr_ring_pool *pp = aligned_alloc(PB_CACHELINE, sizeof(*pp));
@@ -349,12 +360,6 @@ static int pp_create(struct pb_alloc *a, const struct pb_params *p, struct pb_er
 	pp->order = (unsigned)pb_param_u64(p, pp_params, "order");
 	pp->frag_size = (uint32_t)pb_param_u64(p, pp_params, "frag");
 	pp->frag_size = (pp->frag_size + PB_CACHELINE - 1) & ~(uint32_t)(PB_CACHELINE - 1);
-	if (pp->frag_size > (PB_PAGE_SIZE << pp->order)) {
-		pb_ptr_ring_cleanup(&pp->ring, NULL, NULL);
-		free(pp);
-		return pb_err_set(err, "frag=%s: larger than a pool page (%lu bytes)",
-				  pb_params_raw(p, "frag"), PB_PAGE_SIZE << pb_param_u64(p, pp_params, "order"));
-	}
 	pp->nid = a->mem.arena.node;
 	a->order = pp->order;
 	a->priv = pp;
@@ -413,6 +418,7 @@ const struct pb_alloc_ops pb_alloc_ptr_ring_pool = {
 	.name = "ptr_ring_pool",
 	.desc = "Linux page_pool: 128-entry direct-recycle cache + ptr_ring for remote returns",
 	.params = pp_params,
+	.check = pp_check,
 	.create = pp_create,
 	.destroy = pp_destroy,
 	.alloc = pp_alloc,

@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "cli.h"
 #include "callgrind.h"
@@ -269,6 +270,30 @@ static int run_plan(struct pb_plan *plan, struct pb_context *ctx, struct pb_resu
 	return PB_EXIT_OK;
 }
 
+/* The results file can be written where asked: checked before an hour of measuring. */
+static int json_target_check(const char *path, struct pb_err *err)
+{
+	char dir[1024];
+	char *slash;
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	if (stat(dir, &st) || !S_ISDIR(st.st_mode))
+		return pb_err_set(err, "--json %s: no directory '%s'", path, dir);
+	if (access(dir, W_OK))
+		return pb_err_set(err, "--json %s: cannot write in '%s': %s", path, dir, strerror(errno));
+	if (!stat(path, &st) && S_ISDIR(st.st_mode))
+		return pb_err_set(err, "--json %s: is a directory", path);
+	return 0;
+}
+
 static bool wants_instructions(const struct pb_plan *plan, const struct pb_config *cfg)
 {
 	if (plan->metric_instructions)
@@ -296,6 +321,23 @@ int pb_cli_run(int argc, char **argv, int full_argc, char **full_argv)
 		return rc > 0 ? PB_EXIT_OK : PB_EXIT_USAGE;
 	if (config && pb_config_load(config, &cfg, &err))
 		return pb_cli_usage_error("run: %s", err.msg);
+	/* All that can be refused is refused before the first job runs. */
+	for (unsigned i = 0; i < cfg.njobs; i++) {
+		struct pb_job *j = &cfg.jobs[i];
+
+		snprintf(j->plan.events, sizeof(j->plan.events), "%s", j->events[0] ? j->events : "default");
+		if (!strcmp(j->plan.events, "none"))
+			j->plan.events[0] = '\0';
+		j->plan.metric_instructions = !strcmp(j->metric, "instructions");
+		if (pb_plan_preflight(&j->plan, &err)) {
+			pb_config_free(&cfg);
+			return pb_cli_usage_error("run: %s:%d: [%s]: %s", config, j->line, j->name, err.msg);
+		}
+	}
+	if (!config && pb_plan_preflight(&plan, &err))
+		return pb_cli_usage_error("run: %s", err.msg);
+	if (json && json_target_check(json, &err))
+		return pb_cli_usage_error("run: %s", err.msg);
 	if (wants_instructions(&plan, &cfg) && !pb_callgrind_active() && !pb_pmu_counts_instructions()) {
 		pb_config_free(&cfg);
 		return pb_cli_run_callgrind(full_argv, json);
@@ -308,8 +350,6 @@ int pb_cli_run(int argc, char **argv, int full_argc, char **full_argv)
 		for (unsigned i = 0; i < cfg.njobs && !rc; i++) {
 			struct pb_job *j = &cfg.jobs[i];
 
-			snprintf(j->plan.events, sizeof(j->plan.events), "%s", j->events);
-			j->plan.metric_instructions = !strcmp(j->metric, "instructions");
 			rc = run_plan(&j->plan, &ctx, &all, &nall);
 		}
 		pb_config_free(&cfg);

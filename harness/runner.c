@@ -359,6 +359,22 @@ static double loop_overhead(const struct runner *rt)
 	return wr.track[0].nbatches ? fmax(0, pb_median(per, wr.track[0].nbatches)) : 0;
 }
 
+int pb_plan_preflight(const struct pb_plan *plan, struct pb_err *err)
+{
+	struct pb_placement pl;
+	struct pb_pmu_spec spec;
+
+	if (pb_plan_check(plan, err))
+		return -1;
+	if (plan->events[0] && pb_pmu_spec_parse(strcmp(plan->events, "default") ? plan->events :
+						 pb_pmu_default_events(), &spec, err))
+		return -1;
+	if (pb_placement_init(&pl, plan->wl->nthreads, plan->cpus, err))
+		return -1;
+	pb_placement_fini(&pl);
+	return 0;
+}
+
 int pb_run(const struct pb_plan *plan, struct pb_context *ctx, struct pb_result **out, size_t *n,
 	   struct pb_err *err)
 {

@@ -55,6 +55,11 @@ int pb_run(const struct pb_plan *plan, struct pb_context *ctx, struct pb_result 
  * cycles or (@instructions) by median instructions per op; 0 where there is no figure.
  */
 void pb_set_ratios(struct pb_result *r, size_t n, bool instructions);
+/*
+ * Everything about @plan that can be wrong on this machine before it runs: the plan
+ * itself, the PMU event names, and whether its CPUs exist. -1 + @err.
+ */
+int pb_plan_preflight(const struct pb_plan *plan, struct pb_err *err);
 /* Frees records returned by pb_run. */
 void pb_results_free(struct pb_result *r, size_t n);
 
