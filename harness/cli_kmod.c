@@ -82,6 +82,8 @@ struct km_log {
 	unsigned open_line;
 	size_t run_first;		/* first record of the current block */
 	unsigned failures;		/* errors + failed checks */
+	uint64_t reported;		/* what 'PBK end/unloaded failures=N' lines say */
+	unsigned reported_line;
 	char first_failure[300];
 };
 
@@ -488,8 +490,31 @@ static int on_error(struct km_log *L, unsigned line, struct km_tok *t, int n)
 }
 
 /* Closes a block: every record must have all its repetitions and its stats. */
+/*
+ * 'failures=N' on 'PBK end' and 'PBK unloaded': the module's own count. A log that shows
+ * fewer failure lines than that lost some (printk ring overrun): it must not pass.
+ */
+static int on_reported(struct km_log *L, unsigned line, struct km_tok *t, int n)
+{
+	uint64_t v;
+
+	for (int i = 0; i < n; i++) {
+		if (strcmp(t[i].key, "failures"))
+			continue;
+		if (!parse_u64(t[i].val, &v))
+			return km_err(L, line, "failures=%s: not a non-negative integer", t[i].val);
+		if (v > L->reported) {
+			L->reported = v;
+			L->reported_line = line;
+		}
+	}
+	return 0;
+}
+
 static int on_end(struct km_log *L, unsigned line, struct km_tok *t, int n)
 {
+	if (on_reported(L, line, t, n))
+		return -1;
 	for (size_t i = L->run_first; i < L->nrecs; i++) {
 		const struct km_rec *r = &L->recs[i];
 
@@ -539,8 +564,9 @@ static int parse_line(struct km_log *L, unsigned line, char *s)
 	if (!strcmp(tag, "check") || !strcmp(tag, "error") || !strcmp(tag, "unloaded")) {
 		if (!L->run)
 			return km_err(L, line, "'PBK %s' before any 'PBK begin'", tag);
-		return !strcmp(tag, "check") ? on_check(L, line, t, n) :
-		       !strcmp(tag, "error") ? on_error(L, line, t, n) : 0;
+		if (!strcmp(tag, "unloaded"))
+			return on_reported(L, line, t, n);
+		return !strcmp(tag, "check") ? on_check(L, line, t, n) : on_error(L, line, t, n);
 	}
 	if (!L->open)
 		return km_err(L, line, "'PBK %s' outside a run (no 'PBK begin' before it)", tag);
@@ -889,6 +915,11 @@ static int kmod_parse(int argc, char **argv)
 	if (L.failures) {
 		fprintf(stderr, "pagebench: kmod parse: %s: the module reported %u failure%s (first: %s)\n",
 			L.path, L.failures, L.failures == 1 ? "" : "s", L.first_failure);
+		rc = PB_EXIT_FAIL;
+	} else if (L.reported) {
+		fprintf(stderr, "pagebench: kmod parse: %s:%u: the module counted %llu failure%s but the log "
+			"shows none of them (lost kernel log lines?)\n", L.path, L.reported_line,
+			(unsigned long long)L.reported, L.reported == 1 ? "" : "s");
 		rc = PB_EXIT_FAIL;
 	}
 	pb_results_free(res, nres);

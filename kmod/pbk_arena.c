@@ -10,6 +10,14 @@
 #include "page_alloc.h"
 #include "params.h"
 
+int pb_arena_node_check(int node, struct pb_err *err)
+{
+	if (node < 0 || node >= MAX_NUMNODES || !node_state(node, N_MEMORY))
+		return pb_err_set(err, "node=%d: no such NUMA node with memory (%d here)", node,
+				  num_node_state(N_MEMORY));
+	return 0;
+}
+
 int pb_arena_init(struct pb_arena *ar, size_t npages, int node, bool hugepage, struct pb_err *err)
 {
 	size_t len = npages << PB_PAGE_SHIFT;

@@ -88,6 +88,10 @@ check "parse: a log without PBK lines is refused" parse_refused empty "empty.log
 check "parse: failed checks give exit 1 (file still written)" sh -c "
 	sed 's/name=free_pages_load ok=1/name=free_pages_load ok=0/' '$DATA/good.log' > '$T/failed.log'
 	'$PB' kmod parse '$T/failed.log' --json '$T/failed.json' > /dev/null 2>&1; [ \$? = 1 ] && [ -s '$T/failed.json' ]"
+check "parse: a failure count with its lines lost gives exit 1 and says so" sh -c "
+	sed 's/PBK end failures=0/PBK end failures=2/' '$DATA/good.log' > '$T/lost.log'
+	'$PB' kmod parse '$T/lost.log' > /dev/null 2> '$T/lost.err'; [ \$? = 1 ] &&
+	grep -q 'lost.log:20: the module counted 2 failures but the log shows none' '$T/lost.err'"
 
 # --- 2. guest A: bad parameters, pages in flight across page_pool_destroy ------------
 
@@ -182,9 +186,9 @@ compare_self() {
 	awk 'NR > 1 && /^geometric/ { exit } NR > 1 && NF { print $NF }' "$T/cmp.out" |
 		sort -u > "$T/verdicts"
 	[ -s "$T/verdicts" ] || { echo "no verdicts"; return 1; }
-	! grep -vxE 'same|unstable' "$T/verdicts"
+	! grep -vxE 'same|unstable|baseline' "$T/verdicts"
 }
-check "guest B: the JSON passes pagebench compare against itself (exit 0, same|unstable)" \
+check "guest B: the JSON passes pagebench compare against itself (exit 0, same|unstable; baselines shown as such)" \
 	compare_self "$json"
 
 # --- 4. guest C: two NUMA nodes ------------------------------------------------------
