@@ -37,7 +37,7 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 
 objs = $(patsubst %.c,$(1)/%.o,$(2))
 
-.PHONY: all bench test test-unit test-asan clean help
+.PHONY: all bench test test-unit test-asan test-reports clean help
 all: $(B)/pagebench
 
 $(B)/%.o: %.c $(HDRS)
@@ -73,20 +73,27 @@ REPS     ?=
 SET      ?=
 CONFIG   ?= configs/quick.ini
 RESULTS  ?= results
-BENCH_JSON = $(RESULTS)/bench-$(shell date +%Y%m%d-%H%M%S).json
+# Debian's python3, which has matplotlib and scipy (a pyenv python3 earlier in PATH may not).
+PYTHON   ?= /usr/bin/python3
+BENCH_STAMP := $(shell date +%Y%m%d-%H%M%S)
+BENCH_JSON = $(RESULTS)/bench-$(BENCH_STAMP).json
 bench: $(B)/pagebench
 	@mkdir -p $(RESULTS)
 	$(if $(ALLOC)$(WORKLOAD)$(SET)$(REPS),$(B)/pagebench run --alloc $(or $(ALLOC),all) \
 		--workload $(or $(WORKLOAD),alloc-free) $(foreach s,$(SET),--set $(s)) \
 		$(if $(REPS),--reps $(REPS)) --json $(BENCH_JSON),$(B)/pagebench run $(CONFIG) --json $(BENCH_JSON))
+	@$(PYTHON) reports/report.py $(BENCH_JSON) -o $(RESULTS)/bench-$(BENCH_STAMP).html
 
-test: test-unit test-asan
+test: test-unit test-asan test-reports
 test-unit: $(B)/unit-tests $(B)/pagebench
 	PB_BIN=$(CURDIR)/$(B)/pagebench $(B)/unit-tests --jobs=1
 test-asan: $(BA)/unit-tests $(BA)/pagebench
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	PB_SKIP_VALGRIND=1 PB_BIN=$(CURDIR)/$(BA)/pagebench $(BA)/unit-tests --jobs=1
+
+test-reports:
+	$(PYTHON) tests/test_report.py
 
 clean:
 	rm -rf $(B) $(BA)
