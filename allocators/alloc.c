@@ -18,7 +18,7 @@ const struct pb_alloc_ops *const pb_alloc_registry[] = {
 const struct pb_param_spec pb_mem_params[] = {
 	{ "mem", PB_PARAM_UINT, 4u << 20, 64ull << 30, NULL, "128M",
 	  "bytes of page memory per backend instance (k/M/G suffixes)" },
-	{ "node", PB_PARAM_UINT, 0, 255, NULL, "0",
+	{ "node", PB_PARAM_UINT, 0, 255, NULL, NULL,
 	  "NUMA node the arena is bound to through hwloc (unset: first touch by the measured CPU)" },
 	{ "hugepage", PB_PARAM_BOOL, 0, 1, NULL, "off", "back the arena with transparent huge pages" },
 	{ "pcp_batch", PB_PARAM_UINT, 1, 4096, NULL, "63", "pages per per-CPU list refill/drain" },

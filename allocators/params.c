@@ -164,6 +164,10 @@ uint64_t pb_param_u64(const struct pb_params *p, const struct pb_param_spec *spe
 	v = p ? pb_params_raw(p, key) : NULL;
 	if (!v)
 		v = s->def;
+	if (!v) {
+		fprintf(stderr, "pagebench: internal error: '%s' has no default and was not set\n", key);
+		abort();
+	}
 	if (pb_param_parse(s, v, &x, &err)) {
 		fprintf(stderr, "pagebench: internal error: unchecked parameter: %s\n", err.msg);
 		abort();

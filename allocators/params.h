@@ -36,7 +36,7 @@ struct pb_param_spec {
 	enum pb_param_type type;
 	uint64_t min, max;	/* PB_PARAM_UINT bounds, inclusive */
 	const char *choices;	/* PB_PARAM_ENUM: "a|b|c" */
-	const char *def;	/* default value, in the same syntax the user would write */
+	const char *def;	/* default value as the user would write it; NULL: unset means "not given" */
 	const char *help;
 	/* PB_PARAM_CUSTOM: 0 if @value is valid, else -1 + @err naming key and value. */
 	int (*check)(const char *value, struct pb_err *err);

@@ -8,7 +8,7 @@
 static void print_params(const struct pb_param_spec *s)
 {
 	for (; s && s->key; s++)
-		printf("    %-14s default %-6s %s\n", s->key, s->def, s->help);
+		printf("    %-14s default %-6s %s\n", s->key, s->def ? s->def : "unset", s->help);
 }
 
 int pb_cli_list(int argc, char **argv)

@@ -72,21 +72,31 @@ static void print_counters(FILE *f, const struct pb_context *ctx, const struct p
 void pb_table_print(FILE *f, const struct pb_context *ctx, const struct pb_result *r, size_t n)
 {
 	char params[256];
+	int pw = 20;
 
-	fprintf(f, "%-14s %-18s %-20s %-6s %9s %9s %6s %9s %8s %8s %7s %7s\n", "backend", "workload",
-		"params", "track", "ns/op", "cyc/op", "CV%", "p99 cyc", "atom/op", "pa/op", "map/op",
+	/* The params column as wide as its longest entry, so the columns after it stay aligned. */
+	for (size_t i = 0; i < n; i++) {
+		int len = (int)strlen(pb_params_format(&r[i].params, params, sizeof(params)));
+
+		if (len > pw)
+			pw = len < 60 ? len : 60;
+	}
+	fprintf(f, "%-14s %-18s %-*s %-6s %9s %9s %6s %9s %8s %8s %7s %7s\n", "backend", "workload",
+		pw, "params", "track", "ns/op", "cyc/op", "CV%", "p99 cyc", "atom/op", "pa/op", "map/op",
 		"ratio");
 	for (size_t i = 0; i < n; i++) {
 		const struct pb_result *x = &r[i];
 		bool base = !strcmp(x->kind, "baseline");
-
-		pb_params_format(&x->params, params, sizeof(params));
 		char cv[16];
 
-		/* '!' marks a row whose spread is above the unstable threshold. */
-		snprintf(cv, sizeof(cv), "%.1f%s", x->cycles.cv * 100, x->unstable ? "!" : "");
-		fprintf(f, "%-14s %-18s %-20s %-6s %9.2f %9.1f %6s %9.1f ",
-			base ? "(baseline)" : x->alloc, x->workload, params[0] ? params : "-",
+		pb_params_format(&x->params, params, sizeof(params));
+		/* '!' marks a row whose spread is above the unstable threshold; one sample has none. */
+		if (x->repetitions < 2)
+			snprintf(cv, sizeof(cv), "-");
+		else
+			snprintf(cv, sizeof(cv), "%.1f%s", x->cycles.cv * 100, x->unstable ? "!" : "");
+		fprintf(f, "%-14s %-18s %-*.*s %-6s %9.2f %9.1f %6s %9.1f ",
+			base ? "(baseline)" : x->alloc, x->workload, pw, pw, params[0] ? params : "-",
 			x->track[0] ? x->track : "-", x->ns.median, x->cycles.median, cv, x->cycles.p99);
 		/* "-" where nothing was counted: a 0 there would be a claim. */
 		if (x->atomics_uncounted)
