@@ -754,4 +754,15 @@ Test(cli, compare_bad_inputs)
 	RUN_INTO(r, "compare", other);
 	cr_assert_eq(r.status, 2);
 	run_free(&r);
+
+	/* Baselines alone say how the machine moved, nothing about a backend: not a comparison. */
+	f = fopen(other, "w");
+	cr_assert_not_null(f);
+	fputs("{\"context\": {}, \"benchmarks\": [{\"name\": \"for-loop\", \"kind\": \"baseline\","
+	      " \"cycles_per_op\": {\"median\": 1}, \"samples\": [{\"cycles_per_op\": 1}]}]}\n", f);
+	fclose(f);
+	RUN_INTO(r, "compare", other, other);
+	cr_assert_eq(r.status, 2, "%s", r.out);
+	cr_assert_not_null(strstr(r.err, "no backend benchmark in common"), "%s", r.err);
+	run_free(&r);
 }
