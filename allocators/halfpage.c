@@ -110,8 +110,8 @@ static pb_noinline void hp_page_freed(struct halfpage *hp, struct pb_page *pg, i
 	hp->pcpu[pb_cpu_id()].freed++;
 }
 
-/* A fresh page for an empty slot (i40e_alloc_mapped_page). */
-static pb_noinline bool hp_new_page(struct halfpage *hp, struct hp_slot *s)
+/* A page from the page allocator, mapped for the device; NULL (counted) when there is none. */
+static struct pb_page *hp_get_mapped_page(struct halfpage *hp)
 {
 	struct pb_page *pg = pb_alloc_pages(hp->zone, 0);
 
@@ -122,6 +122,19 @@ static pb_noinline bool hp_new_page(struct halfpage *hp, struct hp_slot *s)
 		goto empty;
 	}
 	hp->obtained++;
+	return pg;
+empty:
+	hp->empty++;
+	return NULL;
+}
+
+/* A fresh page for an empty slot (i40e_alloc_mapped_page). */
+static pb_noinline bool hp_new_page(struct halfpage *hp, struct hp_slot *s)
+{
+	struct pb_page *pg = hp_get_mapped_page(hp);
+
+	if (pb_unlikely(!pg))
+		return false;
 	hp->c.alloc++;
 	if (hp->variant == HP_BIAS) {
 		/* Pay for the next ~65k handed-out references now, in one atomic. */
@@ -131,9 +144,6 @@ static pb_noinline bool hp_new_page(struct halfpage *hp, struct hp_slot *s)
 	s->page = pg;
 	s->page_offset = 0;
 	return true;
-empty:
-	hp->empty++;
-	return false;
 }
 
 /* The charge is used up but for the driver's own reference: buy another batch. */
@@ -249,20 +259,11 @@ static void hp_free_buf(struct pb_alloc *a, const struct pb_buf *b, bool direct)
 static struct pb_page *hp_alloc(struct pb_alloc *a)
 {
 	struct halfpage *hp = hp_of(a);
-	struct pb_page *pg = pb_alloc_pages(hp->zone, 0);
+	struct pb_page *pg = hp_get_mapped_page(hp);
 
-	if (pb_unlikely(!pg))
-		goto empty;
-	if (pb_unlikely(pb_dma_map(hp->dma, pg, 0))) {
-		pb_free_pages(hp->zone, pg, 0);
-		goto empty;
-	}
-	hp->obtained++;
-	hp->whole++;
+	if (pg)
+		hp->whole++;
 	return pg;
-empty:
-	hp->empty++;
-	return NULL;
 }
 
 static void hp_free(struct pb_alloc *a, struct pb_page *pg, bool direct)

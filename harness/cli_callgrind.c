@@ -87,21 +87,6 @@ static int run_child(char **argv, const char *dir, const char *json)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-static json_t *find_record(json_t *doc, const char *job, const char *name)
-{
-	json_t *b;
-	size_t i;
-
-	json_array_foreach(json_object_get(doc, "benchmarks"), i, b) {
-		const char *bj = json_string_value(json_object_get(b, "job"));
-
-		if (!strcmp(json_string_value(json_object_get(b, "name")), name) &&
-		    !strcmp(bj ? bj : "", job))
-			return b;
-	}
-	return NULL;
-}
-
 /* Folds labelled counts "pb|JOB|NAME|REP" into each record's counters.instructions. */
 static int fold_counts(json_t *doc, const struct pb_callgrind_count *c, size_t n, struct pb_err *err)
 {
@@ -124,7 +109,7 @@ static int fold_counts(json_t *doc, const struct pb_callgrind_count *c, size_t n
 		*name++ = '\0';
 		*rep++ = '\0';
 		(void)save;
-		rec = find_record(doc, job, name);
+		rec = pb_results_find(doc, name, job);
 		if (!rec)
 			return pb_err_set(err, "callgrind counted '%s', which the results do not have", name);
 		reps = (double)json_integer_value(json_object_get(rec, "repetitions"));

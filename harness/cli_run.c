@@ -82,25 +82,6 @@ static int parse_allocs(struct pb_plan *plan, const char *list)
 	return 0;
 }
 
-static int parse_cpus(struct pb_plan *plan, const char *v)
-{
-	char *end;
-	long a, b = -1;
-
-	errno = 0;
-	a = strtol(v, &end, 10);
-	if (*end == ',') {
-		if (end[1] < '0' || end[1] > '9')
-			return pb_cli_usage_error("run: --cpus %s: expected CPU numbers 'A' or 'A,B'", v);
-		b = strtol(end + 1, &end, 10);
-	}
-	if (*v < '0' || *v > '9' || *end || errno || a < 0 || a > 4095 || (b < -1 || b > 4095))
-		return pb_cli_usage_error("run: --cpus %s: expected CPU numbers 'A' or 'A,B'", v);
-	plan->cpus[0] = (int)a;
-	plan->cpus[1] = (int)b;
-	return 0;
-}
-
 /*
  * Parses argv into @plan and @json, or into @config when a config file is named; returns -1
  * after a usage error was printed, 1 for --help.
@@ -161,8 +142,8 @@ static int parse(int argc, char **argv, struct pb_plan *plan, const char **json,
 			plan->nbatches = (unsigned)x;
 			break;
 		case O_CPUS:
-			if (parse_cpus(plan, optarg))
-				return -1;
+			if (pb_plan_parse_cpus(plan, optarg, &err))
+				return pb_cli_usage_error("run: --cpus %s", err.msg), -1;
 			break;
 		case O_NOBASE: plan->baselines = false; break;
 		case O_EVENTS:

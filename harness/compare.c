@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "compare.h"
+#include "results_json.h"
 #include "mann_whitney.h"
 #include "summary.h"
 
@@ -58,21 +59,6 @@ static double *metric_samples(json_t *b, const char *file, size_t idx, bool inst
 		return pb_err_set(err, "%s: benchmarks[%zu]: no samples", file, idx), NULL;
 	}
 	return v;
-}
-
-static json_t *find_bench(json_t *doc, const char *name, const char *job)
-{
-	json_t *b;
-	size_t i;
-
-	json_array_foreach(json_object_get(doc, "benchmarks"), i, b) {
-		const char *bj = json_string_value(json_object_get(b, "job"));
-
-		if (!strcmp(json_string_value(json_object_get(b, "name")), name) &&
-		    !strcmp(bj ? bj : "", job ? job : ""))
-			return b;
-	}
-	return NULL;
 }
 
 static double spread(const double *v, size_t n)
@@ -142,7 +128,7 @@ int pb_compare(json_t *old_doc, const char *oldname, json_t *new_doc, const char
 		const char *name = json_string_value(json_object_get(ob, "name"));
 		const char *job = json_string_value(json_object_get(ob, "job"));
 		const char *kind = json_string_value(json_object_get(ob, "kind"));
-		json_t *nb = find_bench(new_doc, name, job);
+		json_t *nb = pb_results_find(new_doc, name, job);
 		struct pb_compare_row *r = &out->rows[out->nrows];
 		struct pending *pd = &pend[out->nrows];
 

@@ -300,21 +300,7 @@ static int set_batches(struct pb_job *job, const char *v, struct pb_err *err)
 
 static int set_cpus(struct pb_job *job, const char *v, struct pb_err *err)
 {
-	char *end;
-	long a, b = -1;
-
-	errno = 0;
-	a = strtol(v, &end, 10);
-	if (*end == ',') {
-		if (end[1] < '0' || end[1] > '9')
-			return pb_err_set(err, "'%.64s': expected CPU numbers 'A' or 'A,B'", v);
-		b = strtol(end + 1, &end, 10);
-	}
-	if (*v < '0' || *v > '9' || *end || errno || a < 0 || a > 4095 || b < -1 || b > 4095)
-		return pb_err_set(err, "'%.64s': expected CPU numbers 'A' or 'A,B'", v);
-	job->plan.cpus[0] = (int)a;
-	job->plan.cpus[1] = (int)b;
-	return 0;
+	return pb_plan_parse_cpus(&job->plan, v, err);
 }
 
 static int set_baselines(struct pb_job *job, const char *v, struct pb_err *err)

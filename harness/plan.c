@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Plan defaults and validation: everything about a plan that can be wrong before it runs. */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "runner.h"
 
@@ -55,5 +57,24 @@ int pb_plan_check(const struct pb_plan *plan, struct pb_err *err)
 		return pb_err_set(err, "--workload %s is a baseline: it takes no --alloc", plan->wl->name);
 	if (!plan->wl->baseline && !plan->nallocs)
 		return pb_err_set(err, "--workload %s needs at least one --alloc", plan->wl->name);
+	return 0;
+}
+
+int pb_plan_parse_cpus(struct pb_plan *plan, const char *v, struct pb_err *err)
+{
+	char *end;
+	long a, b = -1;
+
+	errno = 0;
+	a = strtol(v, &end, 10);
+	if (*end == ',') {
+		if (end[1] < '0' || end[1] > '9')
+			return pb_err_set(err, "'%.64s': expected CPU numbers 'A' or 'A,B'", v);
+		b = strtol(end + 1, &end, 10);
+	}
+	if (*v < '0' || *v > '9' || *end || errno || a < 0 || a > 4095 || b < -1 || b > 4095)
+		return pb_err_set(err, "'%.64s': expected CPU numbers 'A' or 'A,B'", v);
+	plan->cpus[0] = (int)a;
+	plan->cpus[1] = (int)b;
 	return 0;
 }

@@ -534,3 +534,18 @@ int pb_results_read(const char *path, json_t **out, struct pb_err *err)
 	*out = root;
 	return 0;
 }
+
+json_t *pb_results_find(json_t *doc, const char *name, const char *job)
+{
+	json_t *b;
+	size_t i;
+
+	json_array_foreach(json_object_get(doc, "benchmarks"), i, b) {
+		const char *bj = json_string_value(json_object_get(b, "job"));
+		const char *bn = json_string_value(json_object_get(b, "name"));
+
+		if (bn && !strcmp(bn, name) && !strcmp(bj ? bj : "", job ? job : ""))
+			return b;
+	}
+	return NULL;
+}

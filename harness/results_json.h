@@ -26,6 +26,8 @@ int pb_results_write(const char *path, const struct pb_context *c, const struct 
  */
 /* Writes an already built result document @root to @path atomically, as pb_results_write. */
 int pb_results_write_json(const char *path, json_t *root, struct pb_err *err);
+/* The benchmark named @name of config job @job ("" or NULL: none) in @doc, or NULL. */
+json_t *pb_results_find(json_t *doc, const char *name, const char *job);
 int pb_results_read(const char *path, json_t **out, struct pb_err *err);
 
 #endif

@@ -38,6 +38,8 @@ struct pb_plan {
  * unstable above 5% CV, batches grown to at least 20 us, the default PMU events.
  */
 void pb_plan_init(struct pb_plan *plan);
+/* Parses "A" or "A,B" (OS CPU numbers) into plan->cpus; -1 + @err quoting @v otherwise. */
+int pb_plan_parse_cpus(struct pb_plan *plan, const char *v, struct pb_err *err);
 /*
  * Checks that every --set key is taken by the workload, the memory model or at least one
  * chosen backend, and that every value is valid for each taker. -1 + @err otherwise.
