@@ -88,6 +88,7 @@ struct pb_alloc {
 	const struct pb_alloc_ops *ops;
 	struct pb_mem mem;
 	unsigned order;		/* page order of alloc() (from order=, where the backend takes it) */
+	bool pieces;		/* create() sets it when alloc_buf hands out pieces of pages */
 	void *priv;
 };
 

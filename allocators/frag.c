@@ -322,6 +322,7 @@ static int frag_create(struct pb_alloc *a, const struct pb_params *p, struct pb_
 	fc->min_order = min_order;
 	fc->fallback = pb_param_u64(p, frag_params, "fallback");
 	a->order = order;
+	a->pieces = true;
 	a->priv = fc;
 	return 0;
 }

@@ -299,6 +299,7 @@ static int hp_create(struct pb_alloc *a, const struct pb_params *p, struct pb_er
 	hp->zone = a->mem.zone;
 	hp->dma = a->mem.dma;
 	a->order = 0;
+	a->pieces = true;
 	a->priv = hp;
 	return 0;
 }

@@ -5,7 +5,7 @@
  * Two places a page can come back to: a small array cache that only the owning RX (NAPI)
  * context touches, so recycling there needs no atomic at all; and a ptr_ring that any
  * context may produce into under its producer lock. Allocation takes from the cache, then
- * refills the cache from the ring in one consumer-lock round trip, then bulk-allocates from
+ * refills the cache from the ring (only the owner consumes, so no consumer lock), then bulk-allocates from
  * the page allocator. A page is recycled only while the pool holds the sole reference; any
  * other page is released (and the page allocator gets it when the last user drops it).
  * In-flight pages are hold - release, the way page_pool counts them, so hold is touched
@@ -95,14 +95,16 @@ static bool pp_init_page(struct ptr_ring_pool *pp, struct pb_page *pg)
 	return true;
 }
 
-/* Empty the ring into the cache under the consumer lock (page_pool_refill_alloc_cache). */
+/*
+ * Empty the ring into the cache (page_pool_refill_alloc_cache). Only the owning context ever
+ * consumes, so since Linux 5.15 this takes no consumer lock: producers alone serialise.
+ */
 static pb_noinline struct pb_page *pp_refill_from_ring(struct ptr_ring_pool *pp)
 {
 	struct pb_page *pg;
 
 	if (__pb_ptr_ring_empty(&pp->ring))
 		return NULL;
-	pb_spin_lock(&pp->ring.consumer_lock);
 	do {
 		pg = __pb_ptr_ring_consume(&pp->ring);
 		if (!pg)
@@ -114,7 +116,6 @@ static pb_noinline struct pb_page *pp_refill_from_ring(struct ptr_ring_pool *pp)
 		}
 		pp->alloc.cache[pp->alloc.count++] = pg;
 	} while (pp->alloc.count < PP_ALLOC_CACHE_REFILL);
-	pb_spin_unlock(&pp->ring.consumer_lock);
 
 	if (!pp->alloc.count)
 		return NULL;
@@ -202,7 +203,10 @@ static void pp_free(struct pb_alloc *a, struct pb_page *pg, bool direct)
 	pp_return_page(pp, pg, st);
 }
 
-/* page_pool_put_page_bulk: one producer-lock round trip for the whole batch. */
+/*
+ * page_pool_put_page_bulk: one producer-lock round trip for the whole batch. Like the
+ * kernel's, the bulk path never recycles into the direct cache, whoever calls it.
+ */
 static void pp_free_bulk(struct pb_alloc *a, struct pb_page **pages, unsigned n, bool direct)
 {
 	struct ptr_ring_pool *pp = pp_of(a);
@@ -213,7 +217,7 @@ static void pp_free_bulk(struct pb_alloc *a, struct pb_page **pages, unsigned n,
 		struct pb_page *pg = pages[i];
 
 		PB_BUG_ON(pg->pp != pp, "ptr_ring_pool: page returned to a pool that does not own it");
-		pg = pp_put_prepare(pp, pg, direct, st);
+		pg = pp_put_prepare(pp, pg, false, st);
 		if (pg)
 			pages[keep++] = pg;
 	}
@@ -265,8 +269,10 @@ static bool pp_alloc_frag(struct pb_alloc *a, struct pb_buf *b)
 
 	if (pg && pp->frag_offset + size > max) {
 		pg = pp_drain_frag(pp, pg);
-		if (pg)
+		if (pg) {
+			pp->alloc_stats.alloc_fast++;	/* reused in place: the kernel counts it fast */
 			goto frag_reset;
+		}
 	}
 	if (!pg || pp->frag_offset + size > max) {
 		pg = pp_alloc(a);
@@ -311,16 +317,24 @@ static void pp_free_buf(struct pb_alloc *a, const struct pb_buf *b, bool direct)
 	pp_free(a, b->page, direct);
 }
 
-void pb_ptr_ring_pool_update_nid(struct pb_alloc *a, unsigned nid)
+int pb_ptr_ring_pool_update_nid(struct pb_alloc *a, unsigned nid, struct pb_err *err)
 {
 	struct ptr_ring_pool *pp = a->priv;
 
 	if (pp->nid == nid)
-		return;
+		return 0;
+	/*
+	 * The kernel's pool would get node-@nid pages from alloc_pages_node(); this instance's
+	 * memory is one node, so a pool pointed elsewhere could never recycle again.
+	 */
+	if (nid != a->mem.arena.node)
+		return pb_err_set(err, "node=%u: this instance has no memory there (its arena is on node %u)",
+				  nid, a->mem.arena.node);
 	pp->nid = nid;
 	/* Cached pages belong to the old node: let them go (page_pool_update_nid). */
 	while (pp->alloc.count)
 		pp_return_page(pp, pp->alloc.cache[--pp->alloc.count], &pp->alloc_stats);
+	return 0;
 }
 
 unsigned pb_ptr_ring_pool_nid(struct pb_alloc *a)
@@ -360,6 +374,7 @@ static int pp_create(struct pb_alloc *a, const struct pb_params *p, struct pb_er
 	pp->order = (unsigned)pb_param_u64(p, pp_params, "order");
 	pp->frag_size = (uint32_t)pb_param_u64(p, pp_params, "frag");
 	pp->frag_size = (pp->frag_size + PB_CACHELINE - 1) & ~(uint32_t)(PB_CACHELINE - 1);
+	a->pieces = pp->frag_size != 0;
 	pp->nid = a->mem.arena.node;
 	a->order = pp->order;
 	a->priv = pp;

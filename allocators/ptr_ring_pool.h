@@ -8,8 +8,9 @@
 /*
  * page_pool_update_nid: the RX queue moved to CPUs of node @nid; cached pages of the old
  * node are released, and later refills keep only pages of @nid. Owning context only.
+ * -1 + @err when the instance has no memory on @nid (its arena is one node).
  */
-void pb_ptr_ring_pool_update_nid(struct pb_alloc *a, unsigned nid);
+int pb_ptr_ring_pool_update_nid(struct pb_alloc *a, unsigned nid, struct pb_err *err);
 /* The node the pool currently prefers. */
 unsigned pb_ptr_ring_pool_nid(struct pb_alloc *a);
 

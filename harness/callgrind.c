@@ -32,7 +32,7 @@ static int read_dump(const char *path, struct pb_callgrind_count *c, bool *label
 {
 	static const char trig[] = "desc: Trigger: Client Request: ";
 	FILE *f = fopen(path, "r");
-	char line[512];
+	char line[2048];
 	bool have_ir = false;
 
 	*labelled = false;
@@ -41,7 +41,11 @@ static int read_dump(const char *path, struct pb_callgrind_count *c, bool *label
 	while (fgets(line, sizeof(line), f)) {
 		if (!strncmp(line, trig, sizeof(trig) - 1)) {
 			line[strcspn(line, "\n")] = '\0';
-			snprintf(c->label, sizeof(c->label), "%.95s", line + sizeof(trig) - 1);
+			if (strlen(line + sizeof(trig) - 1) >= sizeof(c->label)) {
+				fclose(f);
+				return pb_err_set(err, "%s: a dump label longer than pagebench writes", path);
+			}
+			snprintf(c->label, sizeof(c->label), "%s", line + sizeof(trig) - 1);
 			*labelled = true;
 		} else if (!strncmp(line, "summary: ", 9) || (!have_ir && !strncmp(line, "totals: ", 8))) {
 			char *end;

@@ -21,7 +21,7 @@ void pb_callgrind_begin(void);
 void pb_callgrind_end(const char *label);
 
 struct pb_callgrind_count {
-	char label[96];
+	char label[64];
 	uint64_t ir;		/* instructions executed while collection was on */
 };
 

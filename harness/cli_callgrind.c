@@ -87,63 +87,88 @@ static int run_child(char **argv, const char *dir, const char *json)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-/* Folds labelled counts "pb|JOB|NAME|REP" into each record's counters.instructions. */
+/* The record the runner gave callgrind key @key, or NULL. */
+static json_t *find_key(json_t *doc, const char *key)
+{
+	json_t *b;
+	size_t i;
+
+	json_array_foreach(json_object_get(doc, "benchmarks"), i, b) {
+		const char *k = json_string_value(json_object_get(b, "callgrind_key"));
+
+		if (k && !strcmp(k, key))
+			return b;
+	}
+	return NULL;
+}
+
+/*
+ * Folds labelled counts "pb|KEY|REP" into each record's counters.instructions, then checks
+ * that every record got exactly one count per repetition: a lost or doubled dump is an error,
+ * never a silently shorter sample.
+ */
 static int fold_counts(json_t *doc, const struct pb_callgrind_count *c, size_t n, struct pb_err *err)
 {
 	json_t *b;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		char label[sizeof(c[i].label)], *job, *name, *rep, *save = NULL;
+		char label[sizeof(c[i].label)], *key, *rep, *end;
 		json_t *rec, *ev, *samples;
+		unsigned long r;
 		double ops, reps;
 
 		snprintf(label, sizeof(label), "%s", c[i].label);
 		if (strncmp(label, "pb|", 3))
 			continue;
-		job = label + 3;
-		name = strchr(job, '|');
-		rep = name ? strrchr(name + 1, '|') : NULL;
-		if (!name || !rep)
+		key = label + 3;
+		rep = strchr(key, '|');
+		if (!rep)
 			return pb_err_set(err, "callgrind dump with a malformed label '%s'", c[i].label);
-		*name++ = '\0';
 		*rep++ = '\0';
-		(void)save;
-		rec = pb_results_find(doc, name, job);
-		if (!rec)
-			return pb_err_set(err, "callgrind counted '%s', which the results do not have", name);
+		r = strtoul(rep, &end, 10);
+		rec = find_key(doc, key);
+		if (*end || !rec)
+			return pb_err_set(err, "callgrind dump '%s' matches no record of the results", c[i].label);
 		reps = (double)json_integer_value(json_object_get(rec, "repetitions"));
-		ops = (double)json_integer_value(json_object_get(rec, "ops_measured")) / (reps ? reps : 1);
+		if (r >= (unsigned long)reps)
+			return pb_err_set(err, "callgrind dump '%s': repetition out of range", c[i].label);
+		ops = (double)json_integer_value(json_object_get(rec, "ops_measured")) / reps;
 		if (!json_object_get(rec, "counters"))
 			json_object_set_new(rec, "counters", json_object());
 		ev = json_object_get(json_object_get(rec, "counters"), "instructions");
-		if (!ev || !json_is_true(json_object_get(ev, "available"))) {
+		if (!ev || !json_is_string(json_object_get(ev, "source"))) {
 			ev = json_pack("{s:b, s:s, s:[]}", "available", 1, "source", "callgrind",
 				       "samples_per_op");
 			json_object_set_new(json_object_get(rec, "counters"), "instructions", ev);
 		}
 		samples = json_object_get(ev, "samples_per_op");
-		while (json_array_size(samples) <= (size_t)atoi(rep))
+		while (json_array_size(samples) < (size_t)reps)
 			json_array_append_new(samples, json_null());
-		json_array_set_new(samples, (size_t)atoi(rep), json_real(ops ? (double)c[i].ir / ops : 0));
+		if (!json_is_null(json_array_get(samples, r)))
+			return pb_err_set(err, "callgrind dump '%s' seen twice", c[i].label);
+		json_array_set_new(samples, r, json_real(ops ? (double)c[i].ir / ops : 0));
 	}
 	/* Totals and per-op medians, once every repetition is in. */
 	json_array_foreach(json_object_get(doc, "benchmarks"), i, b) {
 		json_t *ev = json_object_get(json_object_get(b, "counters"), "instructions");
 		json_t *samples = json_object_get(ev, "samples_per_op"), *v;
+		size_t k, m = 0, reps = (size_t)json_integer_value(json_object_get(b, "repetitions"));
 		double vals[1024], total = 0;
-		size_t k, m = 0;
 
-		if (!ev || !json_is_string(json_object_get(ev, "source")))
+		if (!json_object_get(b, "callgrind_key"))
 			continue;
 		json_array_foreach(samples, k, v)
 			if (json_is_number(v) && m < 1024)
 				vals[m++] = json_number_value(v);
+		if (m != reps)
+			return pb_err_set(err, "%s: %zu of %zu repetitions counted by callgrind",
+					  json_string_value(json_object_get(b, "name")), m, reps);
 		for (k = 0; k < m; k++)
 			total += vals[k];
-		json_object_set_new(ev, "per_op", json_real(m ? pb_median(vals, m) : 0));
+		json_object_set_new(ev, "per_op", json_real(pb_median(vals, m)));
 		json_object_set_new(ev, "total", json_real(total * (double)json_integer_value(
-			json_object_get(b, "ops_measured")) / (double)(m ? m : 1)));
+			json_object_get(b, "ops_measured")) / (double)m));
 		json_object_set_new(ev, "running_ratio", json_real(1.0));
 	}
 	return 0;
@@ -227,8 +252,8 @@ static void print_table(json_t *doc)
 			printf(" %8s\n", "-");
 	}
 	printf("instructions counted by valgrind's callgrind (this machine's PMU cannot count them), "
-	       "gross of the harness loop (the null backend shows it); two-thread workloads count "
-	       "both threads on the alloc track; the file's timings were taken under valgrind\n");
+	       "gross of the harness loop (the null backend shows it); the file's timings were taken "
+	       "under valgrind and mean nothing\n");
 }
 
 int pb_cli_run_callgrind(char **argv, const char *json)

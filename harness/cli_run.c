@@ -303,6 +303,16 @@ int pb_cli_run(int argc, char **argv, int full_argc, char **full_argv)
 	if (config && pb_config_load(config, &cfg, &err))
 		return pb_cli_usage_error("run: %s", err.msg);
 	/* All that can be refused is refused before the first job runs. */
+	for (unsigned i = 1; i < cfg.njobs; i++) {
+		/* One file, one metric: counting under callgrind makes every timing in it void. */
+		if (strcmp(cfg.jobs[i].metric, cfg.jobs[0].metric)) {
+			pb_cli_usage_error("run: %s:%d: [%s]: metric=%s, but [%s] has metric=%s: one config file, one metric",
+					   config, cfg.jobs[i].line, cfg.jobs[i].name, cfg.jobs[i].metric,
+					   cfg.jobs[0].name, cfg.jobs[0].metric);
+			pb_config_free(&cfg);
+			return PB_EXIT_USAGE;
+		}
+	}
 	for (unsigned i = 0; i < cfg.njobs; i++) {
 		struct pb_job *j = &cfg.jobs[i];
 

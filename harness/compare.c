@@ -23,40 +23,41 @@ const char *pb_verdict_name(enum pb_verdict v)
 	return names[v];
 }
 
-/* The per-repetition samples of the chosen metric, or NULL with the reason in @err. */
-static double *metric_samples(json_t *b, const char *file, size_t idx, bool instructions,
-			      size_t *n, struct pb_err *err)
+/*
+ * The per-repetition samples of the chosen metric that are numbers (a null, a sample that
+ * could not be measured, is dropped and counted in *@dropped). NULL when the record has no
+ * such samples at all: the caller skips it.
+ */
+static double *metric_samples(json_t *b, bool instructions, size_t *n, size_t *dropped)
 {
-	json_t *arr;
+	json_t *arr, *x;
 	double *v;
 	size_t i;
 
+	*n = 0;
 	if (instructions) {
 		json_t *ev = json_object_get(json_object_get(b, "counters"), "instructions");
 
 		if (!ev || !json_is_true(json_object_get(ev, "available")))
-			return pb_err_set(err, "%s: benchmarks[%zu] (%s): no instructions counter "
-					  "(run with --events instructions or --metric instructions)",
-					  file, idx, json_string_value(json_object_get(b, "name"))), NULL;
+			return NULL;
 		arr = json_object_get(ev, "samples_per_op");
-		*n = json_array_size(arr);
-		v = malloc((*n ? *n : 1) * sizeof(*v));
-		if (!v)
-			abort();
-		for (i = 0; i < *n; i++)
-			v[i] = json_number_value(json_array_get(arr, i));
 	} else {
 		arr = json_object_get(b, "samples");
-		*n = json_array_size(arr);
-		v = malloc((*n ? *n : 1) * sizeof(*v));
-		if (!v)
-			abort();
-		for (i = 0; i < *n; i++)
-			v[i] = json_number_value(json_object_get(json_array_get(arr, i), "cycles_per_op"));
+	}
+	v = malloc((json_array_size(arr) + 1) * sizeof(*v));
+	if (!v)
+		abort();
+	json_array_foreach(arr, i, x) {
+		json_t *num = instructions ? x : json_object_get(x, "cycles_per_op");
+
+		if (json_is_number(num))
+			v[(*n)++] = json_number_value(num);
+		else
+			(*dropped)++;
 	}
 	if (!*n) {
 		free(v);
-		return pb_err_set(err, "%s: benchmarks[%zu]: no samples", file, idx), NULL;
+		return NULL;
 	}
 	return v;
 }
@@ -117,6 +118,11 @@ int pb_compare(json_t *old_doc, const char *oldname, json_t *new_doc, const char
 	if (!o->instructions && (under_valgrind(old_doc) || under_valgrind(new_doc)))
 		return pb_err_set(err, "%s: its timings were taken under valgrind: compare it with --metric instructions",
 				  under_valgrind(old_doc) ? oldname : newname);
+	/* Callgrind's counts and a PMU's are not the same instrument. */
+	if (o->instructions && under_valgrind(old_doc) != under_valgrind(new_doc))
+		return pb_err_set(err, "%s counted instructions with %s, %s with %s: not comparable", oldname,
+				  under_valgrind(old_doc) ? "callgrind" : "the PMU", newname,
+				  under_valgrind(new_doc) ? "callgrind" : "the PMU");
 	out->rows = calloc(json_array_size(benches) + 1, sizeof(*out->rows));
 	pend = calloc(json_array_size(benches) + 1, sizeof(*pend));
 	if (!out->rows || !pend) {
@@ -136,12 +142,16 @@ int pb_compare(json_t *old_doc, const char *oldname, json_t *new_doc, const char
 			out->only_old++;
 			continue;
 		}
-		pd->ov = metric_samples(ob, oldname, i, o->instructions, &pd->on, err);
-		if (!pd->ov)
-			goto fail;
-		pd->nv = metric_samples(nb, newname, i, o->instructions, &pd->nn, err);
-		if (!pd->nv)
-			goto fail;
+		pd->ov = metric_samples(ob, o->instructions, &pd->on, &out->dropped);
+		pd->nv = metric_samples(nb, o->instructions, &pd->nn, &out->dropped);
+		if (!pd->ov || !pd->nv) {
+			/* Nothing of this metric on a side (e.g. a track without counts): skip it. */
+			free(pd->ov);
+			free(pd->nv);
+			pd->ov = pd->nv = NULL;
+			out->skipped++;
+			continue;
+		}
 		snprintf(r->name, sizeof(r->name), "%s%s%s", job ? job : "", job ? ":" : "", name);
 		r->baseline = kind && !strcmp(kind, "baseline");
 		r->old_median = pb_median(pd->ov, pd->on);
@@ -191,7 +201,10 @@ int pb_compare(json_t *old_doc, const char *oldname, json_t *new_doc, const char
 			   oldname, newname);
 		goto fail;
 	}
-	out->only_new = json_array_size(json_object_get(new_doc, "benchmarks")) - out->nrows;
+	out->only_new = json_array_size(json_object_get(new_doc, "benchmarks")) - out->nrows -
+			out->skipped;
+	if ((ssize_t)out->only_new < 0)
+		out->only_new = 0;	/* duplicate names in the old file */
 	out->geomean_ratio = exp(log_sum / (double)nback);
 	for (i = 0; i < out->nrows; i++) {
 		free(pend[i].ov);
@@ -238,6 +251,11 @@ void pb_compare_print(FILE *f, const struct pb_compare *c, const struct pb_compa
 			"drift; baselines never gate)\n", (c->drift - 1) * 100);
 	if (c->few_samples)
 		fprintf(f, "warning: fewer than 9 repetitions on a side: the U test has little power\n");
+	if (c->skipped)
+		fprintf(f, "note: %zu benchmarks skipped: no %s samples on a side\n", c->skipped,
+			o->instructions ? "instruction" : "timing");
+	if (c->dropped)
+		fprintf(f, "note: %zu samples that could not be measured (null) were left out\n", c->dropped);
 	if (c->only_old || c->only_new)
 		fprintf(f, "note: %zu benchmarks only in the old file, %zu only in the new one\n",
 			c->only_old, c->only_new);

@@ -39,6 +39,8 @@ struct pb_compare {
 	struct pb_compare_row *rows;
 	size_t nrows;
 	size_t only_old, only_new;	/* benchmarks without a partner */
+	size_t skipped;			/* matched, but without samples of the metric on a side */
+	size_t dropped;			/* null samples left out */
 	double geomean_ratio;		/* geometric mean of new/old medians over backend rows, net */
 	double drift;			/* time metric: geometric mean new/old of the baselines, else 1 */
 	bool few_samples;		/* some row has fewer than 9 samples on a side */

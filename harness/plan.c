@@ -53,6 +53,10 @@ int pb_plan_check(const struct pb_plan *plan, struct pb_err *err)
 			return pb_err_set(err, "--alloc %s: not available in this build: %s",
 					  plan->allocs[i]->name, plan->allocs[i]->absent);
 	}
+	/* A count of a thread spinning on the other CPU measures the scheduler, not an allocator. */
+	if (plan->metric_instructions && plan->wl->concurrent)
+		return pb_err_set(err, "--metric instructions: workload %s spins on the other CPU, so its instruction counts measure waiting; use --metric time",
+				  plan->wl->name);
 	if (plan->wl->baseline && plan->nallocs)
 		return pb_err_set(err, "--workload %s is a baseline: it takes no --alloc", plan->wl->name);
 	if (!plan->wl->baseline && !plan->nallocs)

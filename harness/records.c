@@ -9,21 +9,32 @@
 /* The parameters this instance took, and its record names: "workload/backend[/k=v,..][/track]". */
 void pb_instance_name(const struct pb_plan *plan, struct instance *in)
 {
+	/* Table order, not command-line order, and numbers as numbers: the same experiment gets
+	 * the same name however it was spelled, so compare pairs a config run with a CLI run. */
+	const struct pb_param_spec *tables[3] = {
+		in->ops ? in->ops->params : NULL, in->wl->params, pb_mem_params,
+	};
 	struct pb_params named = { 0 };
 	char pbuf[256];
 
 	in->own.n = 0;
-	for (unsigned i = 0; in->ops && i < plan->params.n; i++) {
-		const char *key = plan->params.kv[i].key;
-		const struct pb_param_spec *sp = pb_param_find(in->ops->params, key);
+	for (unsigned k = 0; in->ops && k < 3; k++) {
+		for (const struct pb_param_spec *sp = tables[k]; sp && sp->key; sp++) {
+			const char *raw = pb_params_raw(&plan->params, sp->key);
+			struct pb_param *kv;
+			uint64_t x;
 
-		if (!sp)
-			sp = pb_param_find(pb_mem_params, key) ?: pb_param_find(in->wl->params, key);
-		if (!sp)
-			continue;
-		in->own.kv[in->own.n++] = plan->params.kv[i];
-		if (!sp->not_in_name)
-			named.kv[named.n++] = plan->params.kv[i];
+			if (!raw || pb_params_raw(&in->own, sp->key))
+				continue;
+			kv = &in->own.kv[in->own.n++];
+			snprintf(kv->key, sizeof(kv->key), "%s", sp->key);
+			if (sp->type == PB_PARAM_UINT && !pb_param_parse(sp, raw, &x, NULL))
+				snprintf(kv->value, sizeof(kv->value), "%llu", (unsigned long long)x);
+			else
+				snprintf(kv->value, sizeof(kv->value), "%s", raw);
+			if (!sp->not_in_name)
+				named.kv[named.n++] = *kv;
+		}
 	}
 	pb_params_format(&named, pbuf, sizeof(pbuf));
 	for (unsigned t = 0; t < in->wl->nthreads; t++) {
@@ -89,11 +100,17 @@ void pb_instance_records(const struct runner *rt, const struct pb_context *ctx,
 		snprintf(r->name, sizeof(r->name), "%s", in->name[t]);
 		r->params = in->own;
 		r->atomics_uncounted = in->ops && in->ops->uncounted_atomics;
-		if (r->atomics_uncounted)
-			snprintf(in->warning, sizeof(in->warning), "atomics not counted: %s",
-				 in->ops->uncounted_atomics);
+		if (r->atomics_uncounted && !strstr(in->warning, "atomics not counted")) {
+			size_t len = strlen(in->warning);
+
+			/* Added to, not instead of, what the run already had to say. */
+			snprintf(in->warning + len, sizeof(in->warning) - len, "%satomics not counted: %s",
+				 len ? "; " : "", in->ops->uncounted_atomics);
+		}
 		make_events(rt, acc, r);
 		snprintf(r->job, sizeof(r->job), "%s", plan->job);
+		if (t == 0)
+			snprintf(r->cg_key, sizeof(r->cg_key), "%s", in->cg_key);
 		snprintf(r->warning, sizeof(r->warning), "%s", in->warning);
 		r->repetitions = plan->reps;
 		r->ops = in->wr.ops;

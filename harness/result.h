@@ -59,7 +59,8 @@ struct pb_result {
 	bool pa_calls_uncounted;	/* page-allocator calls are not known for this record */
 	unsigned nevents;
 	struct pb_event_result ev[PB_MAX_EVENTS];
-	char warning[160];		/* e.g. a timed batch too short to trust; "" when none */
+	char warning[320];		/* e.g. a timed batch too short to trust; "" when none */
+	char cg_key[24];		/* under callgrind: the key of its dump labels; "" otherwise */
 };
 
 /* Facts about the machine and the invocation, written beside every result set. */

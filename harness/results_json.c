@@ -285,6 +285,8 @@ static json_t *benchmark_json(const struct pb_result *r, int *bad)
 		put(o, "ratio", jreal(r->ratio), bad);
 	if (r->job[0])
 		put(o, "job", json_string(r->job), bad);
+	if (r->cg_key[0])
+		put(o, "callgrind_key", json_string(r->cg_key), bad);
 	put(o, "unstable", json_boolean(r->unstable), bad);
 	put(o, "atomics_counted", json_boolean(!r->atomics_uncounted), bad);
 	if (r->nevents)

@@ -43,9 +43,10 @@ struct instance {
 	struct pb_stats warm;		/* counters after warm-up, subtracted at the end */
 	struct track_acc acc[PB_MAX_TRACKS];
 	uint64_t leaked;
-	char warning[160];
+	char warning[320];
 	char name[PB_MAX_TRACKS][512];	/* the record names, known before the run */
 	struct pb_params own;		/* the --set parameters this instance took */
+	char cg_key[24];		/* under callgrind: the short key its dumps are labelled with */
 };
 
 struct runner {
@@ -60,6 +61,7 @@ struct runner {
 	struct pb_pmu_spec spec;	/* parsed once, opened per measured thread */
 	bool callgrind;			/* running under callgrind: label each repetition */
 	bool rdpmc;			/* the measured thread read its counters with rdpmc */
+	unsigned run_seq, ninst;	/* callgrind keys: this run's number, instances so far */
 };
 
 /* Sets @in's parameters (those it took) and the names of its records, before it runs. */

@@ -142,7 +142,8 @@ def render(paths, docs):
              "<style>body{font-family:sans-serif;max-width:1200px;margin:2em auto}"
              "table{border-collapse:collapse;margin:0.5em 0}td,th{border:1px solid #ccc;padding:2px 6px;"
              "text-align:right}th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}"
-             ".ctx td{text-align:left}.unstable{background:#fdd}</style></head><body>",
+             ".ctx td{text-align:left}.unstable{background:#fdd}.warn{background:#ffe9a8;padding:4px}"
+             "</style></head><body>",
              "<h1>pagebench report</h1>",
              "<p>Medians over repetitions (TSC cycles; timer and loop overhead subtracted). Rows whose "
              "CV exceeds the run's unstable threshold are shaded. Compare rows within one table: "
@@ -150,6 +151,11 @@ def render(paths, docs):
     for path, doc in zip(paths, docs):
         groups, baselines = group(doc)
         parts.append(context_block(path, doc["context"]))
+        if doc["context"].get("instructions_source"):
+            parts.append("<p class='warn'><b>This run was counted under valgrind's "
+                         f"{html.escape(str(doc['context']['instructions_source']))}: its times are "
+                         "emulation and mean nothing; read the instructions per op and the ratios "
+                         "(by instructions).</b></p>")
         for (job, workload), rows in groups.items():
             title = f"[{job}] " if job else ""
             parts.append(f"<h3>{html.escape(title + workload)}</h3>")

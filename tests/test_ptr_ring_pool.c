@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "allocator.h"
+#include "ptr_ring_pool.h"
 #include "page_alloc.h"
 #include "params.h"
 #include "support_backend.h"
@@ -648,7 +649,8 @@ Test(ptr_ring_pool, bulk_free_non_direct_one_lock_round_trip)
 	tb_destroy_clean(a);
 }
 
-Test(ptr_ring_pool, bulk_free_direct_fills_cache_then_ring)
+/* page_pool_put_page_bulk has no direct variant: even the owner's bulk free goes to the ring. */
+Test(ptr_ring_pool, bulk_free_direct_still_goes_through_ring)
 {
 	struct pb_alloc *a = POOL("mem=8M");
 	struct pb_page *v[3 * REFILL];
@@ -658,16 +660,15 @@ Test(ptr_ring_pool, bulk_free_direct_fills_cache_then_ring)
 	tb_alloc_n(a, v, 3 * REFILL);
 	at0 = pb_tls_atomics;
 	pb_alloc_free_bulk(a, v, 20, true);
-	cr_assert_eq(pb_tls_atomics - at0, 0, "direct recycling must need no locked operation");
+	cr_assert_eq(pb_tls_atomics - at0, 1, "one producer-lock round trip for the batch");
 	s = tb_stats(a);
-	cr_assert_eq(s.recycle_cached, 20);
-	cr_assert_eq(s.recycle_ring, 0);
+	cr_assert_eq(s.recycle_cached, 0);
+	cr_assert_eq(s.recycle_ring, 20);
 
-	/* 108 more fit the cache; the other 12 overflow into the ring. */
 	pb_alloc_free_bulk(a, v + 20, 120, true);
 	s = tb_stats(a);
-	cr_assert_eq(s.recycle_cached, CACHE_SIZE);
-	cr_assert_eq(s.recycle_ring, 12);
+	cr_assert_eq(s.recycle_cached, 0);
+	cr_assert_eq(s.recycle_ring, 140);
 	cr_assert_eq(s.released, 0);
 	tb_free_n(a, v + 140, 3 * REFILL - 140, true);
 	tb_assert_in_flight_consistent(a);
@@ -801,4 +802,36 @@ Test(ptr_ring_pool, remote_frees_while_owner_allocates, .timeout = 60)
 	tb_destroy_clean(a);
 	free(out);
 	free(got);
+}
+
+/* A returned page of another node is not kept at refill time: page_pool releases it. */
+Test(ptr_ring_pool, refill_releases_pages_of_another_node)
+{
+	struct pb_alloc *a = POOL("mem=8M");
+	struct pb_page *v[REFILL];
+	struct pb_stats s;
+
+	tb_alloc_n(a, v, REFILL);		/* the cache is empty now */
+	v[0]->node = 1;				/* as if the page had come from node 1 */
+	tb_free_n(a, v, REFILL, false);		/* all through the ring, v[0] first */
+	v[0] = pb_alloc_page(a);
+	s = tb_stats(a);
+	cr_assert_eq(s.released, 1, "the node-1 page must be released at refill");
+	cr_assert_eq(s.alloc_refill, 0, "the refill stops at the foreign page, as page_pool's does");
+	cr_assert_neq(v[0]->node, 1);
+	pb_alloc_free(a, v[0], true);
+	tb_assert_in_flight_consistent(a);
+	tb_destroy_clean(a);
+}
+
+Test(ptr_ring_pool, update_nid_refuses_a_node_without_memory)
+{
+	struct pb_alloc *a = POOL("mem=8M");
+	struct pb_err err = { { 0 } };
+
+	cr_assert_eq(pb_ptr_ring_pool_update_nid(a, a->mem.arena.node, &err), 0);
+	cr_assert_eq(pb_ptr_ring_pool_update_nid(a, a->mem.arena.node + 1, &err), -1);
+	cr_assert_not_null(strstr(err.msg, "no memory there"), "%s", err.msg);
+	cr_assert_eq(pb_ptr_ring_pool_nid(a), a->mem.arena.node, "a refused move changes nothing");
+	tb_destroy_clean(a);
 }

@@ -76,7 +76,7 @@ static bool buf_body(struct pb_wl_run *r, uint64_t rounds)
 static void bulk_run(struct pb_wl_run *r, unsigned t)
 {
 	struct bulk *b = r->state;
-	bool buffers = r->alloc->ops->alloc_buf && !r->alloc->ops->alloc_bulk;
+	bool buffers = r->alloc->pieces;
 
 	pb_wl_time_batches(r, t, b->n, buffers ? buf_body : bulk_body);
 }
