@@ -879,6 +879,7 @@ static int kmod_parse(int argc, char **argv)
 	struct pb_context ctx;
 	struct pb_err err;
 	size_t nres = 0;
+	bool uncounted;
 	int rc;
 
 	for (int i = 1; i < argc; i++) {
@@ -905,8 +906,9 @@ static int kmod_parse(int argc, char **argv)
 		free_log(&L);
 		return PB_EXIT_USAGE;
 	}
+	uncounted = mark_uncounted(&L, res, nres);
 	pb_table_print(stdout, &ctx, res, nres);
-	if (mark_uncounted(&L, res, nres))
+	if (uncounted)
 		puts("note: atom/op of the k_* rows is \"-\": real kernel code is not instrumented");
 	if (json && pb_results_write(json, &ctx, res, nres, &err)) {
 		fprintf(stderr, "pagebench: %s\n", err.msg);

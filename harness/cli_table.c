@@ -105,6 +105,8 @@ void pb_table_print(FILE *f, const struct pb_context *ctx, const struct pb_resul
 			fprintf(f, "%8.2f ", per_op(x->atomics, x->stats_ops));
 		if (base)
 			fprintf(f, "%8s %7s %7s\n", "-", "-", "-");
+		else if (x->stats_elsewhere)	/* the instance's counters are on its first row */
+			fprintf(f, "%8s %7s %7.2f\n", "-", "-", x->ratio);
 		else if (x->pa_calls_uncounted)
 			fprintf(f, "%8s %7.3f %7.2f\n", "-", per_op(x->stats.dma_map, x->stats_ops), x->ratio);
 		else

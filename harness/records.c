@@ -7,6 +7,17 @@
 #include "runner_internal.h"
 
 /* The parameters this instance took, and its record names: "workload/backend[/k=v,..][/track]". */
+/* A count in one spelling whatever the user typed: 67108864 and 64M are both "64M". */
+static void format_count(char *buf, size_t len, uint64_t x)
+{
+	if (x && !(x % (1ull << 30)))
+		snprintf(buf, len, "%lluG", (unsigned long long)(x >> 30));
+	else if (x && !(x % (1ull << 20)))
+		snprintf(buf, len, "%lluM", (unsigned long long)(x >> 20));
+	else
+		snprintf(buf, len, "%llu", (unsigned long long)x);
+}
+
 void pb_instance_name(const struct pb_plan *plan, struct instance *in)
 {
 	/* Table order, not command-line order, and numbers as numbers: the same experiment gets
@@ -29,7 +40,7 @@ void pb_instance_name(const struct pb_plan *plan, struct instance *in)
 			kv = &in->own.kv[in->own.n++];
 			snprintf(kv->key, sizeof(kv->key), "%s", sp->key);
 			if (sp->type == PB_PARAM_UINT && !pb_param_parse(sp, raw, &x, NULL))
-				snprintf(kv->value, sizeof(kv->value), "%llu", (unsigned long long)x);
+				format_count(kv->value, sizeof(kv->value), x);
 			else
 				snprintf(kv->value, sizeof(kv->value), "%s", raw);
 			if (!sp->not_in_name)
@@ -141,8 +152,10 @@ void pb_instance_records(const struct runner *rt, const struct pb_context *ctx,
 		r->ns.mad *= ns_per_cycle;
 		r->ns.ci_lo *= ns_per_cycle;
 		r->ns.ci_hi *= ns_per_cycle;
-		if (stats)
+		/* Counters belong to the instance, not a thread: one record carries them. */
+		if (stats && t == 0)
 			r->stats = *stats;
+		r->stats_elsewhere = stats && t > 0;
 		r->stats_ops = acc->ops;
 		r->atomics = acc->atomics;
 		r->leaked = in->leaked;

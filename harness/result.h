@@ -57,6 +57,7 @@ struct pb_result {
 	bool unstable;			/* cycles CV above the plan's threshold */
 	bool atomics_uncounted;		/* atomics happen where they cannot be counted (libraries, kernel) */
 	bool pa_calls_uncounted;	/* page-allocator calls are not known for this record */
+	bool stats_elsewhere;		/* the instance's counters are on its first track's record */
 	unsigned nevents;
 	struct pb_event_result ev[PB_MAX_EVENTS];
 	char warning[320];		/* e.g. a timed batch too short to trust; "" when none */

@@ -212,11 +212,11 @@ static json_t *per_op_json(const struct pb_result *r, int *bad)
 	}
 	/* null, not 0, for what was not counted: a 0 would be a claim. */
 	put(o, "atomics", r->atomics_uncounted ? json_null() : jreal(per_op(r->atomics, ops)), bad);
-	put(o, "page_allocator_calls", r->pa_calls_uncounted ? json_null() :
+	put(o, "page_allocator_calls", r->pa_calls_uncounted || r->stats_elsewhere ? json_null() :
 	    jreal(per_op(s->pa_alloc_calls + s->pa_free_calls, ops)), bad);
-	put(o, "page_allocator_pages",
+	put(o, "page_allocator_pages", r->stats_elsewhere ? json_null() :
 	    jreal(per_op(s->pa_alloc_pages + s->pa_free_pages, ops)), bad);
-	put(o, "dma_maps", jreal(per_op(s->dma_map, ops)), bad);
+	put(o, "dma_maps", r->stats_elsewhere ? json_null() : jreal(per_op(s->dma_map, ops)), bad);
 	return o;
 }
 
@@ -278,6 +278,8 @@ static json_t *benchmark_json(const struct pb_result *r, int *bad)
 	put(o, "samples", samples_json(r, bad), bad);
 	put(o, "batch_samples_cycles_per_op", batches_json(r, bad), bad);
 	put(o, "backend_stats", stats_json(&r->stats, bad), bad);
+	if (r->stats_elsewhere)
+		put(o, "backend_stats_on", json_string("the instance's first track"), bad);
 	put(o, "per_op", per_op_json(r, bad), bad);
 	put(o, "atomics", juint(r->atomics), bad);
 	put(o, "leaked_pages", juint(r->leaked), bad);

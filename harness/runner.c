@@ -73,15 +73,20 @@ static void measure_thread(struct runner *rt, struct instance *in, unsigned t, u
 	}
 }
 
-/* The second measured thread of a repetition. */
+/*
+ * The second measured thread: started once per run and pinned once, then handed one
+ * repetition at a time. A thread per repetition would be a new thread to every library
+ * with per-thread state (DPDK registers each as an lcore it never gives back).
+ */
 struct helper {
 	struct runner *rt;
-	struct instance *in;
+	pthread_t tid;
+	pthread_barrier_t start, done;
+	struct instance *in;		/* the repetition to run; NULL: exit */
 	unsigned rep;
 	bool record;
-	pthread_barrier_t *bar;
 	struct pb_err err;
-	int rc;
+	int rc;				/* pinning failed */
 	struct thread_out out;
 };
 
@@ -90,10 +95,44 @@ static void *helper_main(void *arg)
 	struct helper *h = arg;
 
 	h->rc = pb_placement_pin(&h->rt->pl, 1, &h->err);
-	pthread_barrier_wait(h->bar);
-	if (!h->rc)
-		measure_thread(h->rt, h->in, 1, h->rep, h->record, &h->out);
+	for (;;) {
+		pthread_barrier_wait(&h->start);
+		if (!h->in)
+			break;
+		if (!h->rc)
+			measure_thread(h->rt, h->in, 1, h->rep, h->record, &h->out);
+		pthread_barrier_wait(&h->done);
+	}
 	return NULL;
+}
+
+static int helper_start(struct runner *rt, struct helper *h, struct pb_err *err)
+{
+	memset(h, 0, sizeof(*h));
+	h->rt = rt;
+	pthread_barrier_init(&h->start, NULL, 2);
+	pthread_barrier_init(&h->done, NULL, 2);
+	if (pthread_create(&h->tid, NULL, helper_main, h)) {
+		pthread_barrier_destroy(&h->start);
+		pthread_barrier_destroy(&h->done);
+		return pb_err_set(err, "cannot start the second measured thread");
+	}
+	rt->helper = h;
+	return 0;
+}
+
+static void helper_stop(struct runner *rt)
+{
+	struct helper *h = rt->helper;
+
+	if (!h)
+		return;
+	h->in = NULL;
+	pthread_barrier_wait(&h->start);
+	pthread_join(h->tid, NULL);
+	pthread_barrier_destroy(&h->start);
+	pthread_barrier_destroy(&h->done);
+	rt->helper = NULL;
 }
 
 static const char *inst_name(const struct instance *in)
@@ -115,28 +154,21 @@ static int run_rep(struct runner *rt, struct instance *in, unsigned rep, bool re
 {
 	const struct pb_workload *wl = in->wl;
 	struct thread_out out[PB_MAX_TRACKS];
-	struct helper h = { .rt = rt, .in = in, .rep = rep, .record = record };
-	pthread_barrier_t bar;
-	pthread_t tid;
+	struct helper *h = rt->helper;
 
 	in->wr.failed = NULL;
 	if (wl->nthreads == 2) {
-		pthread_barrier_init(&bar, NULL, 2);
-		h.bar = &bar;
-		if (pthread_create(&tid, NULL, helper_main, &h)) {
-			pthread_barrier_destroy(&bar);
-			return pb_err_set(err, "cannot start the second measured thread");
-		}
-		pthread_barrier_wait(&bar);
+		if (h->rc)
+			return pb_err_set(err, "%s", h->err.msg);
+		h->in = in;
+		h->rep = rep;
+		h->record = record;
+		pthread_barrier_wait(&h->start);	/* both threads start together */
 	}
-	if (!h.rc)
-		measure_thread(rt, in, 0, rep, record, &out[0]);
+	measure_thread(rt, in, 0, rep, record, &out[0]);
 	if (wl->nthreads == 2) {
-		pthread_join(tid, NULL);
-		pthread_barrier_destroy(&bar);
-		if (h.rc)
-			return pb_err_set(err, "%s", h.err.msg);
-		out[1] = h.out;
+		pthread_barrier_wait(&h->done);
+		out[1] = h->out;
 	}
 	if (in->wr.failed)
 		return pb_err_set(err, "%s on %s: %s", wl->name, inst_name(in), in->wr.failed);
@@ -354,13 +386,15 @@ static const char *const baseline_names[] = { "for-loop", "atomic-inc", "spin-lo
 /* Median cycles of one empty loop iteration, measured as the for-loop baseline measures it. */
 static double loop_overhead(const struct runner *rt)
 {
+	enum { BATCHES = 101 };
 	const struct pb_workload *wl = pb_workload_find("for-loop");
-	uint64_t cyc[21], ops[21];
-	double per[21];
-	struct pb_wl_run wr = { .ops = 200000, .nbatches = 21 };
+	uint64_t cyc[BATCHES], ops[BATCHES];
+	double per[BATCHES];
+	struct pb_wl_run wr = { .ops = 4000000, .nbatches = BATCHES };
 
 	wr.track[0].batch_cycles = cyc;
 	wr.track[0].batch_ops = ops;
+	wl->run(&wr, 0);	/* warm-up: the first pass pays for cold caches and frequency */
 	wl->run(&wr, 0);
 	for (unsigned b = 0; b < wr.track[0].nbatches; b++)
 		per[b] = ((double)cyc[b] - rt->overhead) / (double)ops[b];
@@ -390,6 +424,7 @@ int pb_run(const struct pb_plan *plan, struct pb_context *ctx, struct pb_result 
 	   struct pb_err *err)
 {
 	struct runner rt = { .plan = plan };
+	struct helper helper;
 	struct instance ins[PB_MAX_ALLOCS + 3];
 	unsigned nins = 0, nb = 0;
 	struct pb_result *res;
@@ -418,6 +453,11 @@ int pb_run(const struct pb_plan *plan, struct pb_context *ctx, struct pb_result 
 	}
 	rt.callgrind = pb_callgrind_active();
 	rt.run_seq = run_seq++;
+	if (!plan->events[0]) {
+		/* One context serves a config's jobs: a job without counters must not inherit any. */
+		ctx->pmu_events[0] = '\0';
+		ctx->pmu_why[0] = '\0';
+	}
 	if (pb_placement_init(&rt.pl, plan->wl->nthreads, plan->cpus, err))
 		return -2;
 	/* Everything from here on, including arena first-touch, happens on the measured CPU. */
@@ -431,6 +471,8 @@ int pb_run(const struct pb_plan *plan, struct pb_context *ctx, struct pb_result 
 	rt.rng.s = plan->seed;
 	ctx->seed = plan->seed;
 	rt.start_ns = pb_now_ns();
+	if (plan->wl->nthreads == 2 && helper_start(&rt, &helper, err))
+		goto out_pl;
 	rt.total = (plan->nallocs + (plan->wl->baseline ? 1 : 0) +
 		    (plan->baselines && !plan->wl->baseline ? 3 : 0)) * (plan->reps + 1);
 	ctx->n_measured_cpus = plan->wl->nthreads;
@@ -475,6 +517,7 @@ out_ins:
 	}
 	pb_results_free(res, nres);
 out_pl:
+	helper_stop(&rt);
 	pb_placement_fini(&rt.pl);
 	return rc;
 }

@@ -62,6 +62,7 @@ struct runner {
 	bool callgrind;			/* running under callgrind: label each repetition */
 	bool rdpmc;			/* the measured thread read its counters with rdpmc */
 	unsigned run_seq, ninst;	/* callgrind keys: this run's number, instances so far */
+	struct helper *helper;		/* the second measured thread, for two-thread workloads */
 };
 
 /* Sets @in's parameters (those it took) and the names of its records, before it runs. */
