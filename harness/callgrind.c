@@ -45,7 +45,7 @@ static int read_dump(const char *path, struct pb_callgrind_count *c, bool *label
 				fclose(f);
 				return pb_err_set(err, "%s: a dump label longer than pagebench writes", path);
 			}
-			snprintf(c->label, sizeof(c->label), "%s", line + sizeof(trig) - 1);
+			memcpy(c->label, line + sizeof(trig) - 1, strlen(line + sizeof(trig) - 1) + 1);
 			*labelled = true;
 		} else if (!strncmp(line, "summary: ", 9) || (!have_ir && !strncmp(line, "totals: ", 8))) {
 			char *end;

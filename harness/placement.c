@@ -23,8 +23,12 @@ int pb_placement_init(struct pb_placement *pl, unsigned n, const int *want, stru
 	memset(pl, 0, sizeof(*pl));
 	if (n > 2)
 		return pb_err_set(err, "at most 2 measured threads are supported");
-	if (hwloc_topology_init(&pl->topo) || hwloc_topology_load(pl->topo))
+	if (hwloc_topology_init(&pl->topo))
 		return pb_err_set(err, "hwloc cannot read the CPU topology");
+	if (hwloc_topology_load(pl->topo)) {
+		pb_placement_fini(pl);
+		return pb_err_set(err, "hwloc cannot read the CPU topology");
+	}
 	allowed = hwloc_bitmap_alloc();
 	tmp = hwloc_bitmap_alloc();
 	if (!allowed || !tmp) {
