@@ -359,6 +359,28 @@ int pb_results_write(const char *path, const struct pb_context *c, const struct 
 	return rc;
 }
 
+/* Makes the rename itself durable: a crash right after must not lose the new file. */
+static void sync_parent(const char *path)
+{
+	char dir[4096];
+	char *slash;
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	fd = open(dir, O_RDONLY | O_DIRECTORY);
+	if (fd >= 0) {
+		fsync(fd);	/* best effort: the file itself is already synced */
+		close(fd);
+	}
+}
+
 int pb_results_write_json(const char *path, json_t *root, struct pb_err *err)
 {
 	static const char suffix[] = ".tmp.XXXXXX";
@@ -402,6 +424,7 @@ int pb_results_write_json(const char *path, json_t *root, struct pb_err *err)
 		e = errno;
 		goto fail;
 	}
+	sync_parent(path);
 	free(tmp);
 	free(text);
 	return 0;
