@@ -2,12 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Runs pagebench_kmod for real: builds it against Debian's kernel headers, packs a busybox
 # initramfs whose /init loads the module (once per --load), prints the kernel log to the
-# serial console, unloads it and powers off; boots Debian's own kernel under qemu (TCG),
+# serial console, unloads it and powers off; boots Debian's own kernel under qemu (KVM when a
+# probe shows it works, else TCG),
 # checks the serial log, and converts the results to JSON beside the userspace ones.
 # The last line on stdout is the JSON file (or, with --no-json, the serial log).
 #
 # usage: kmod/run-qemu.sh [--numa] [--load PARAMS]... [--load-fail PARAMS]... [--timeout S]
-#                         [--accel tcg|kvm] [--log FILE] [--json FILE | --no-json]
+#                         [--accel auto|tcg|kvm] [--log FILE] [--json FILE | --no-json]
 #                         [--ko FILE] [--no-build] [param=value...]
 # Trailing param=value words are one --load. Figures measured under TCG are emulation:
 # they show that the code works, not what it costs on hardware.
@@ -19,7 +20,7 @@ KO=${KMOD_KO:-}
 RESULTS=${RESULTS:-$ROOT/results}
 KDIR=${KDIR:-}
 NUMA=0
-ACCEL=tcg
+ACCEL=auto
 TIMEOUT=240
 BUILD=1
 JSON=
@@ -42,20 +43,20 @@ while [ $# -gt 0 ]; do
 	--load) [ $# -ge 2 ] || die "--load needs PARAMS"; add_load ok "$2"; shift ;;
 	--load-fail) [ $# -ge 2 ] || die "--load-fail needs PARAMS"; add_load fail "$2"; shift ;;
 	--timeout) [ $# -ge 2 ] || die "--timeout needs seconds"; TIMEOUT=$2; shift ;;
-	--accel) [ $# -ge 2 ] || die "--accel needs tcg or kvm"; ACCEL=$2; shift ;;
+	--accel) [ $# -ge 2 ] || die "--accel needs auto, tcg or kvm"; ACCEL=$2; shift ;;
 	--log) [ $# -ge 2 ] || die "--log needs a file"; LOG=$2; shift ;;
 	--json) [ $# -ge 2 ] || die "--json needs a file"; JSON=$2; shift ;;
 	--no-json) NOJSON=1 ;;
 	--ko) [ $# -ge 2 ] || die "--ko needs a file"; KO=$2; BUILD=0; shift ;;
 	--no-build) BUILD=0 ;;
-	--help|-h) sed -n '3,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--help|-h) sed -n '3,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	--) ;;
 	*=*) PARAMS="$PARAMS $1" ;;
 	*) die "unknown argument '$1' (try --help)" ;;
 	esac
 	shift
 done
-case $ACCEL in tcg|kvm) ;; *) die "--accel $ACCEL: must be tcg or kvm" ;; esac
+case $ACCEL in auto|tcg|kvm) ;; *) die "--accel $ACCEL: must be auto, tcg or kvm" ;; esac
 case $TIMEOUT in ''|*[!0-9]*) die "--timeout $TIMEOUT: must be whole seconds" ;; esac
 [ -n "$PARAMS" ] && add_load ok "$PARAMS"
 [ -n "$LOADS" ] || add_load ok ""
@@ -150,6 +151,29 @@ fi
 # init_on_alloc=0: Debian zeroes every allocated page by default, which would be measured.
 # oops=panic + panic=-1 + -no-reboot: a crash ends the run at once instead of at the timeout.
 APPEND="console=ttyS0 quiet panic=-1 oops=panic init_on_alloc=0 log_buf_len=4M"
+
+# KVM when it works, TCG otherwise. "Works" is proved, not assumed: a KVM boot of the same
+# kernel without an initramfs must reach its root-mount panic within a few seconds (on some
+# hosts /dev/kvm exists but crawls or aborts). The verdict is kept per kernel in
+# $PB_ACCEL_CACHE (default build/kmod/accel-<release>), so the probe runs once.
+if [ "$ACCEL" = auto ]; then
+	CACHE=${PB_ACCEL_CACHE:-$ROOT/build/kmod/accel-$REL}
+	if [ -r "$CACHE" ]; then
+		ACCEL=$(cat "$CACHE")
+	else
+		ACCEL=tcg
+		if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+			set +e
+			timeout 8 qemu-system-x86_64 -accel kvm -cpu host -m 256M -smp 1 -nic none \
+				-display none -vga none -serial "file:$WORK/probe" -monitor none -no-reboot \
+				-kernel "$VMLINUZ" -append "console=ttyS0 panic=-1" </dev/null >/dev/null 2>&1
+			set -e
+			grep -q 'Kernel panic' "$WORK/probe" 2>/dev/null && ACCEL=kvm
+		fi
+		mkdir -p "$(dirname "$CACHE")" && echo "$ACCEL" > "$CACHE" || true
+		say "KVM probe: using $ACCEL (cached in $CACHE)"
+	fi
+fi
 say "booting $VMLINUZ ($ACCEL$( [ "$NUMA" = 1 ] && echo ', two NUMA nodes'), timeout ${TIMEOUT}s); serial log: $LOG"
 t0=$(date +%s)
 set +e
