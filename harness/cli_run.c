@@ -255,17 +255,9 @@ static int run_plan(struct pb_plan *plan, struct pb_context *ctx, struct pb_resu
 static int json_target_check(const char *path, struct pb_err *err)
 {
 	char dir[1024];
-	char *slash;
 	struct stat st;
 
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (!slash)
-		snprintf(dir, sizeof(dir), ".");
-	else if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
+	pb_parent_dir(path, dir, sizeof(dir));
 	if (stat(dir, &st) || !S_ISDIR(st.st_mode))
 		return pb_err_set(err, "--json %s: no directory '%s'", path, dir);
 	if (access(dir, W_OK))

@@ -359,21 +359,27 @@ int pb_results_write(const char *path, const struct pb_context *c, const struct 
 	return rc;
 }
 
-/* Makes the rename itself durable: a crash right after must not lose the new file. */
-static void sync_parent(const char *path)
+void pb_parent_dir(const char *path, char *dir, size_t len)
 {
-	char dir[4096];
 	char *slash;
-	int fd;
 
-	snprintf(dir, sizeof(dir), "%s", path);
+	snprintf(dir, len, "%s", path);
 	slash = strrchr(dir, '/');
 	if (!slash)
-		snprintf(dir, sizeof(dir), ".");
+		snprintf(dir, len, ".");
 	else if (slash == dir)
 		dir[1] = '\0';
 	else
 		*slash = '\0';
+}
+
+/* Makes the rename itself durable: a crash right after must not lose the new file. */
+static void sync_parent(const char *path)
+{
+	char dir[4096];
+	int fd;
+
+	pb_parent_dir(path, dir, sizeof(dir));
 	fd = open(dir, O_RDONLY | O_DIRECTORY);
 	if (fd >= 0) {
 		fsync(fd);	/* best effort: the file itself is already synced */

@@ -24,6 +24,8 @@ int pb_results_write(const char *path, const struct pb_context *c, const struct 
  * Loads @path and checks the fields readers rely on; 0 and the root in *@out (caller
  * json_decref()s it), or -1, *@out = NULL and @err naming file, line:column or field.
  */
+/* The directory @path's file is in ("." for a bare name, "/" for the root) into @dir. */
+void pb_parent_dir(const char *path, char *dir, size_t len);
 /* Writes an already built result document @root to @path atomically, as pb_results_write. */
 int pb_results_write_json(const char *path, json_t *root, struct pb_err *err);
 /* The benchmark named @name of config job @job ("" or NULL: none) in @doc, or NULL. */

@@ -22,6 +22,8 @@ struct pb_alloc *tb_create_v(const char *backend, const char *const *kv)
 	/* Per-CPU state is indexed by this slot: a test starts as the owner on slot 0. */
 	pb_cpu_set_id(0);
 	cr_assert_not_null(ops, "%s is not registered", backend);
+	if (ops->absent)
+		cr_skip_test("%s is not in this build: %s", backend, ops->absent);
 	memset(&p, 0, sizeof(p));
 	for (; *kv; kv++)
 		cr_assert_eq(pb_params_add(&p, *kv, &err), 0, "%s: %s", *kv, err.msg);

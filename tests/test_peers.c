@@ -10,42 +10,9 @@
 #include <signal.h>
 #include <string.h>
 #include "allocator.h"
+#include "support_backend.h"
 
-static struct pb_alloc *peer(const char *name, const char *const *kv)
-{
-	const struct pb_alloc_ops *ops = pb_alloc_find(name);
-	struct pb_params p = { 0 };
-	struct pb_err err = { { 0 } };
-	struct pb_alloc *a;
-
-	pb_cpu_set_id(0);
-	cr_assert_not_null(ops, "%s is not registered", name);
-	if (ops->absent)
-		cr_skip_test("%s absent from this build: %s", name, ops->absent);
-	for (; *kv; kv++)
-		cr_assert_eq(pb_params_add(&p, *kv, &err), 0, "%s", err.msg);
-	a = pb_alloc_create(ops, &p, &err);
-	cr_assert_not_null(a, "create %s: %s", name, err.msg);
-	return a;
-}
-#define PEER(name, ...) peer(name, (const char *const[]){ __VA_ARGS__, NULL })
-
-static struct pb_stats stats(struct pb_alloc *a)
-{
-	struct pb_stats s;
-
-	pb_alloc_stats(a, &s);
-	return s;
-}
-
-static void destroy_clean(struct pb_alloc *a)
-{
-	uint64_t leaked = 99;
-
-	cr_assert_eq(pb_alloc_destroy(a, &leaked), 0, "pages reported in flight");
-	cr_assert_eq(leaked, 0, "%llu pages never returned to the page allocator",
-		     (unsigned long long)leaked);
-}
+#define PEER(name, ...) TB_CREATE(name, __VA_ARGS__)
 
 /* Allocates @n buffers and checks they are distinct pages of the arena with one reference. */
 static void check_distinct(struct pb_alloc *a, struct pb_page **pg, unsigned n)
@@ -77,12 +44,12 @@ static void peer_semantics(const char *name)
 	struct pb_stats s;
 
 	check_distinct(a, pg, 1000);
-	s = stats(a);
+	s = tb_stats(a);
 	cr_expect_eq(s.in_flight, 1000);
 	cr_expect_eq(s.dma_map, 1000, "a peer maps every buffer it hands out");
 	for (unsigned i = 0; i < 1000; i++)
 		pb_alloc_free(a, pg[i], true);
-	s = stats(a);
+	s = tb_stats(a);
 	cr_expect_eq(s.in_flight, 0);
 	cr_expect_eq(s.dma_unmap, 1000);
 	cr_expect_eq(pb_dma_nr_mapped(a->mem.dma), 0);
@@ -90,7 +57,7 @@ static void peer_semantics(const char *name)
 	check_distinct(a, pg, 1000);
 	for (unsigned i = 0; i < 1000; i++)
 		pb_alloc_free(a, pg[i], false);
-	destroy_clean(a);
+	tb_destroy_clean(a);
 }
 
 Test(peers, jemalloc_buffers_are_arena_pages) { peer_semantics("jemalloc"); }
@@ -143,7 +110,7 @@ Test(peers, dpdk_cache_is_lifo)
 	p2 = pb_alloc_page(a);
 	cr_expect_eq(p1, p2, "the lcore cache should return the last object freed");
 	pb_alloc_free(a, p2, true);
-	destroy_clean(a);
+	tb_destroy_clean(a);
 }
 
 Test(peers, dpdk_bulk_round_trip)
@@ -155,8 +122,8 @@ Test(peers, dpdk_bulk_round_trip)
 	for (int i = 0; i < 64; i++)
 		cr_assert_eq(pb_page_count(pg[i]), 1);
 	pb_alloc_free_bulk(a, pg, 64, true);
-	cr_expect_eq(stats(a).in_flight, 0);
-	destroy_clean(a);
+	cr_expect_eq(tb_stats(a).in_flight, 0);
+	tb_destroy_clean(a);
 }
 
 Test(peers, dpdk_pool_larger_than_memory_fails_cleanly)
@@ -186,7 +153,7 @@ Test(peers, dpdk_exhaustion_returns_null)
 	cr_expect_eq(n, 127, "exactly the pool's objects, got %u", n);
 	while (n--)
 		pb_alloc_free(a, pg[n], true);
-	destroy_clean(a);
+	tb_destroy_clean(a);
 }
 
 struct remote {
@@ -218,8 +185,8 @@ static void cross_thread(const char *name)
 		cr_assert_eq(pthread_create(&t, NULL, free_remote, &r), 0);
 		pthread_join(t, NULL);
 	}
-	cr_expect_eq(stats(a).in_flight, 0);
-	destroy_clean(a);
+	cr_expect_eq(tb_stats(a).in_flight, 0);
+	tb_destroy_clean(a);
 }
 
 Test(peers, jemalloc_remote_frees) { cross_thread("jemalloc"); }
