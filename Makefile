@@ -18,17 +18,28 @@ DPDK_LIBS := $(if $(HAVE_DPDK),$(shell pkg-config --libs libdpdk))
 
 GIT_REV := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 BASE_CFLAGS := -std=gnu11 -g -Wall -Wextra -Wshadow -Wno-unused-parameter -Wno-missing-field-initializers -pthread \
-	-Iallocators -Iworkloads -Iharness -DPB_GIT_REV='"$(GIT_REV)"' \
+	-DPB_GIT_REV='"$(GIT_REV)"' \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 OPT     ?= -O2
 CFLAGS  ?=
 LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(DPDK_LIBS) -lpfm -lm -pthread
 TEST_LIBS := $(shell pkg-config --libs criterion 2>/dev/null)
 
-LIB_SRCS := $(wildcard allocators/*.c workloads/*.c) $(filter-out harness/cli%.c,$(wildcard harness/*.c))
-CLI_SRCS := $(wildcard harness/cli*.c)
+# The layers, bottom up. A layer sees its own headers and those below it, never one above:
+# the include path enforces docs/architecture.md's "no layer includes a header from a layer
+# above" (tests/check-layers.sh checks the same from the sources).
+LAYERS := allocators/platform allocators/core allocators/backends workloads \
+	harness/results harness/engine harness/plan harness/cli
+layer_inc = $(foreach d,$(wordlist 1,$(1),$(LAYERS)),-I$(d))
+$(foreach i,1 2 3 4 5 6 7 8,$(eval INC_$(word $(i),$(LAYERS)) := $(call layer_inc,$(i))))
+# harness/results sits on the allocator substrate (params, counters), not on the workloads.
+INC_harness/results := -Iallocators/platform -Iallocators/core -Iharness/results
+INC_tests := $(call layer_inc,8) -Itests
+
+LIB_SRCS := $(foreach d,$(filter-out harness/cli,$(LAYERS)),$(wildcard $(d)/*.c))
+CLI_SRCS := $(wildcard harness/cli/*.c)
 TEST_SRCS := $(wildcard tests/test_*.c tests/support_*.c)
-HDRS := $(wildcard allocators/*.h allocators/*.def workloads/*.h harness/*.h)
+HDRS := $(foreach d,$(LAYERS),$(wildcard $(d)/*.h $(d)/*.def))
 
 # Two build trees: the measured build, and the same code under ASan+UBSan for the tests.
 B  := build
@@ -40,14 +51,16 @@ objs = $(patsubst %.c,$(1)/%.o,$(2))
 .PHONY: all bench test test-unit test-asan test-reports clean help
 all: $(B)/pagebench
 
+# The include path of the layer a source file is in (its directory).
+inc_of = $(INC_$(patsubst %/,%,$(dir $(1))))
 $(B)/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(OPT) $(CFLAGS) -c $< -o $@
+	$(CC) $(BASE_CFLAGS) $(call inc_of,$<) $(OPT) $(CFLAGS) -c $< -o $@
 $(BA)/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) -O1 $(SAN) $(CFLAGS) -c $< -o $@
+	$(CC) $(BASE_CFLAGS) $(call inc_of,$<) -O1 $(SAN) $(CFLAGS) -c $< -o $@
 # DPDK's headers want their own flags (rte_config.h, -march); only this file sees them.
-$(B)/allocators/dpdk_mempool.o $(BA)/allocators/dpdk_mempool.o: CFLAGS += $(DPDK_CFLAGS)
+$(B)/allocators/backends/dpdk_mempool.o $(BA)/allocators/backends/dpdk_mempool.o: CFLAGS += $(DPDK_CFLAGS)
 
 $(B)/libpagebench.a: $(call objs,$(B),$(LIB_SRCS))
 	ar rcs $@ $^

@@ -1,8 +1,36 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* TSC calibration and timer overhead measurement. */
+#include <cpuid.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include "timing.h"
+
+bool pb_tsc_have_rdtscp = true;
+
+/*
+ * Before main: every timed region after this uses the stop read the CPU supports. CPUID alone
+ * is not enough: valgrind's synthetic CPUID advertises rdtscp on a host without it and then
+ * faults on the instruction, so the kernel's view (/proc/cpuinfo flags) must agree too.
+ */
+static void __attribute__((constructor)) pb_tsc_probe(void)
+{
+	unsigned a, b, c, d;
+	char line[4096];
+	bool listed = true;
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "flags", 5))
+			continue;
+		listed = strstr(line, " rdtscp") != NULL;
+		break;
+	}
+	if (f)
+		fclose(f);
+	pb_tsc_have_rdtscp = listed && __get_cpuid(0x80000001, &a, &b, &c, &d) && (d & (1u << 27));
+}
 
 uint64_t pb_now_ns(void)
 {

@@ -7,6 +7,7 @@
 #ifndef PB_TIMING_H
 #define PB_TIMING_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* TSC at the start of a measured region: no earlier instruction is still in flight. */
@@ -18,12 +19,22 @@ static inline uint64_t pb_tsc_start(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
+/*
+ * Whether the CPU advertises rdtscp (CPUID 0x80000001 EDX bit 27), read once at start-up.
+ * Some KVM guests hide it, and valgrind refuses it there (SIGILL), so the stop read falls back
+ * to lfence; rdtsc; lfence, which also waits for every earlier instruction to complete.
+ */
+extern bool pb_tsc_have_rdtscp;
+
 /* TSC at the end of a measured region: every earlier instruction has completed. */
 static inline uint64_t pb_tsc_stop(void)
 {
 	uint32_t lo, hi;
 
-	__asm__ __volatile__("rdtscp\n\tlfence" : "=a"(lo), "=d"(hi) :: "rcx", "memory");
+	if (__builtin_expect(pb_tsc_have_rdtscp, 1))
+		__asm__ __volatile__("rdtscp\n\tlfence" : "=a"(lo), "=d"(hi) :: "rcx", "memory");
+	else
+		__asm__ __volatile__("lfence\n\trdtsc\n\tlfence" : "=a"(lo), "=d"(hi) :: "memory");
 	return ((uint64_t)hi << 32) | lo;
 }
 

@@ -1,19 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* The backend registry and the lifecycle every backend instance shares. */
+/* The lifecycle every backend instance shares, and the memory parameters every instance takes. */
 #include <stdlib.h>
 #include <string.h>
 #include "allocator.h"
-
-#define PB_BACKEND(sym) extern const struct pb_alloc_ops pb_alloc_##sym;
-#include "backends.def"
-#undef PB_BACKEND
-
-const struct pb_alloc_ops *const pb_alloc_registry[] = {
-#define PB_BACKEND(sym) &pb_alloc_##sym,
-#include "backends.def"
-#undef PB_BACKEND
-	NULL,
-};
 
 const struct pb_param_spec pb_mem_params[] = {
 	{ "mem", PB_PARAM_UINT, 4u << 20, 64ull << 30, NULL, "128M",
@@ -30,23 +19,6 @@ const struct pb_param_spec pb_mem_params[] = {
 	{ 0 },
 };
 
-unsigned pb_alloc_all(const struct pb_alloc_ops **out, unsigned max)
-{
-	unsigned n = 0;
-
-	for (const struct pb_alloc_ops *const *o = pb_alloc_registry; *o && n < max; o++)
-		if (!(*o)->absent)
-			out[n++] = *o;
-	return n;
-}
-
-const struct pb_alloc_ops *pb_alloc_find(const char *name)
-{
-	for (const struct pb_alloc_ops *const *o = pb_alloc_registry; *o; o++)
-		if (!strcmp((*o)->name, name))
-			return *o;
-	return NULL;
-}
 
 int pb_alloc_check_params(const struct pb_alloc_ops *ops, const struct pb_params *p, struct pb_err *err)
 {
