@@ -22,6 +22,7 @@ struct pb_plan {
 	unsigned nbatches;		/* timed batches per repetition (p99 comes from these) */
 	bool baselines;			/* also run for-loop, atomic-inc, spin-lock */
 	int cpus[2];			/* OS CPUs to pin to; -1 = choose */
+	bool allow_shared_cpus;		/* more threads than CPUs allowed (--allow-shared-cpus) */
 	uint64_t seed;			/* shuffles the run order of each repetition; seeds the bootstrap */
 	double cv_max;			/* a record whose cycles CV exceeds this is flagged unstable */
 	uint64_t min_batch_ns;		/* grow ops until a timed batch lasts this long (0: off) */
