@@ -48,7 +48,7 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 
 objs = $(patsubst %.c,$(1)/%.o,$(2))
 
-.PHONY: all bench test test-unit test-asan test-reports clean help
+.PHONY: all bench test test-layers test-unit test-asan test-reports clean help
 all: $(B)/pagebench
 
 # The include path of the layer a source file is in (its directory).
@@ -97,7 +97,9 @@ bench: $(B)/pagebench
 		$(if $(REPS),--reps $(REPS)) --json $(BENCH_JSON),$(B)/pagebench run $(CONFIG) --json $(BENCH_JSON))
 	@$(PYTHON) reports/report.py $(BENCH_JSON) -o $(RESULTS)/bench-$(BENCH_STAMP).html
 
-test: test-unit test-asan test-reports
+test: test-layers test-unit test-asan test-reports
+test-layers:
+	tests/check-layers.sh
 test-unit: $(B)/unit-tests $(B)/pagebench
 	PB_BIN=$(CURDIR)/$(B)/pagebench $(B)/unit-tests --jobs=1
 test-asan: $(BA)/unit-tests $(BA)/pagebench
