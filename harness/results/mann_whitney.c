@@ -21,7 +21,7 @@ static int cmp_tagged(const void *a, const void *b)
  * Number of arrangements of m x's and n y's with U = u, for all u, by the recurrence
  * c(m, n, u) = c(m - 1, n, u - n) + c(m, n - 1, u). Returns the probability mass array.
  */
-static double *exact_pmf(size_t m, size_t n)
+double *pb_mw_exact_pmf(size_t m, size_t n)
 {
 	size_t umax = m * n, i, j, u;
 	double *prev = calloc((m + 1) * (umax + 1), sizeof(double));
@@ -96,7 +96,7 @@ void pb_mann_whitney(const double *x, size_t nx, const double *y, size_t ny, int
 
 	out->exact = method == 1 || (method == 0 && !ties && (nx <= 8 || ny <= 8));
 	if (out->exact) {
-		double *pmf = exact_pmf(nx, ny), sf = 0;
+		double *pmf = pb_mw_exact_pmf(nx, ny), sf = 0;
 		size_t umax = nx * ny, ubig = (size_t)llround(u1 > u2 ? u1 : u2);
 
 		/* P(U >= max(U1, U2)), doubled: the distribution is symmetric. */

@@ -21,4 +21,10 @@ struct pb_mwu {
 void pb_mann_whitney(const double *x, size_t nx, const double *y, size_t ny, int method,
 		     struct pb_mwu *out);
 
+/*
+ * The exact null distribution of U for samples of @m and @n without ties: element u is
+ * P(U = u), u = 0..m*n. The caller frees it; aborts when memory runs out.
+ */
+double *pb_mw_exact_pmf(size_t m, size_t n);
+
 #endif
