@@ -69,4 +69,7 @@ uint64_t tb_xorshift(uint64_t *s);
  */
 bool tb_mix_allocates(uint64_t *rnd, unsigned step, unsigned phase, unsigned n, unsigned max);
 
+/* Criterion .init of a test that aborts on purpose: its BUG line is labelled as expected. */
+void pb_test_expect_bug(void);
+
 #endif

@@ -414,7 +414,7 @@ Test(array_cache, param_validation)
 	tb_destroy_clean(AC("mem=4M", "size=65536", "batch=65536"));
 }
 
-Test(array_cache, free_to_other_cache_aborts, .signal = SIGABRT)
+Test(array_cache, free_to_other_cache_aborts, .signal = SIGABRT, .init = pb_test_expect_bug)
 {
 	struct pb_alloc *a = AC("mem=4M");
 	struct pb_alloc *b = AC("mem=4M");
@@ -423,7 +423,7 @@ Test(array_cache, free_to_other_cache_aborts, .signal = SIGABRT)
 	pb_alloc_free(b, pg, true);
 }
 
-Test(array_cache, free_of_released_page_aborts, .signal = SIGABRT)
+Test(array_cache, free_of_released_page_aborts, .signal = SIGABRT, .init = pb_test_expect_bug)
 {
 	struct pb_alloc *a = AC("mem=4M");
 	struct pb_page *pg = pb_alloc_page(a);

@@ -214,7 +214,7 @@ Test(dma, iommu_addresses_distinct_and_aligned)
 	dfix_fini(&f);
 }
 
-Test(dma, pt_map_of_mapped_page_aborts, .signal = SIGABRT)
+Test(dma, pt_map_of_mapped_page_aborts, .signal = SIGABRT, .init = pb_test_expect_bug)
 {
 	struct dfix f;
 
@@ -223,7 +223,7 @@ Test(dma, pt_map_of_mapped_page_aborts, .signal = SIGABRT)
 	pb_dma_map(f.d, pb_pfn_to_page(&f.ar, 3), 0);
 }
 
-Test(dma, iommu_map_of_mapped_page_aborts, .signal = SIGABRT)
+Test(dma, iommu_map_of_mapped_page_aborts, .signal = SIGABRT, .init = pb_test_expect_bug)
 {
 	struct dfix f;
 
@@ -232,7 +232,7 @@ Test(dma, iommu_map_of_mapped_page_aborts, .signal = SIGABRT)
 	pb_dma_map(f.d, pb_pfn_to_page(&f.ar, 3), 0);
 }
 
-Test(dma, pt_unmap_of_unmapped_page_aborts, .signal = SIGABRT)
+Test(dma, pt_unmap_of_unmapped_page_aborts, .signal = SIGABRT, .init = pb_test_expect_bug)
 {
 	struct dfix f;
 
@@ -240,7 +240,7 @@ Test(dma, pt_unmap_of_unmapped_page_aborts, .signal = SIGABRT)
 	pb_dma_unmap(f.d, pb_pfn_to_page(&f.ar, 3), 0);
 }
 
-Test(dma, iommu_unmap_of_unmapped_page_aborts, .signal = SIGABRT)
+Test(dma, iommu_unmap_of_unmapped_page_aborts, .signal = SIGABRT, .init = pb_test_expect_bug)
 {
 	struct dfix f;
 
@@ -248,7 +248,7 @@ Test(dma, iommu_unmap_of_unmapped_page_aborts, .signal = SIGABRT)
 	pb_dma_unmap(f.d, pb_pfn_to_page(&f.ar, 3), 0);
 }
 
-Test(dma, iommu_double_unmap_aborts, .signal = SIGABRT)
+Test(dma, iommu_double_unmap_aborts, .signal = SIGABRT, .init = pb_test_expect_bug)
 {
 	struct dfix f;
 	struct pb_page *pg;

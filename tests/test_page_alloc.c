@@ -440,7 +440,7 @@ Test(page_alloc, free_clears_pool_state)
 	zfix_fini(&f);
 }
 
-Test(page_alloc, double_free_aborts, .signal = SIGABRT)
+Test(page_alloc, double_free_aborts, .signal = SIGABRT, .init = pb_test_expect_bug)
 {
 	struct zfix f;
 	struct pb_page *pg;
@@ -451,7 +451,7 @@ Test(page_alloc, double_free_aborts, .signal = SIGABRT)
 	pb_free_pages(f.z, pg, 0);
 }
 
-Test(page_alloc, double_free_unref_aborts, .signal = SIGABRT)
+Test(page_alloc, double_free_unref_aborts, .signal = SIGABRT, .init = pb_test_expect_bug)
 {
 	struct zfix f;
 	struct pb_page *pg;
@@ -462,7 +462,7 @@ Test(page_alloc, double_free_unref_aborts, .signal = SIGABRT)
 	pb_free_pages_unref(f.z, pg, 0);
 }
 
-Test(page_alloc, double_free_to_buddy_aborts, .signal = SIGABRT)
+Test(page_alloc, double_free_to_buddy_aborts, .signal = SIGABRT, .init = pb_test_expect_bug)
 {
 	struct zfix f;
 	struct pb_page *pg;
@@ -473,7 +473,7 @@ Test(page_alloc, double_free_to_buddy_aborts, .signal = SIGABRT)
 	pb_free_pages_unref(f.z, pg, 5);
 }
 
-Test(page_alloc, put_of_free_page_aborts, .signal = SIGABRT)
+Test(page_alloc, put_of_free_page_aborts, .signal = SIGABRT, .init = pb_test_expect_bug)
 {
 	struct zfix f;
 	struct pb_page *pg;
@@ -484,7 +484,7 @@ Test(page_alloc, put_of_free_page_aborts, .signal = SIGABRT)
 	pb_page_put(pg);
 }
 
-Test(page_alloc, free_of_mapped_page_aborts, .signal = SIGABRT)
+Test(page_alloc, free_of_mapped_page_aborts, .signal = SIGABRT, .init = pb_test_expect_bug)
 {
 	struct zfix f;
 	struct pb_page *pg;
@@ -495,7 +495,7 @@ Test(page_alloc, free_of_mapped_page_aborts, .signal = SIGABRT)
 	pb_free_pages(f.z, pg, 0);
 }
 
-Test(page_alloc, free_with_wrong_order_aborts, .signal = SIGABRT)
+Test(page_alloc, free_with_wrong_order_aborts, .signal = SIGABRT, .init = pb_test_expect_bug)
 {
 	struct zfix f;
 	struct pb_page *pg;

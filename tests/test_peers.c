@@ -82,7 +82,7 @@ Test(peers, jemalloc_destroy_waits_for_buffers) { in_flight_destroy("jemalloc");
 Test(peers, dpdk_destroy_waits_for_objects) { in_flight_destroy("dpdk_mempool"); }
 
 /* A general-purpose allocator has no page references: a shared buffer freed is a bug. */
-Test(peers, jemalloc_free_of_shared_buffer_aborts, .signal = SIGABRT)
+Test(peers, jemalloc_free_of_shared_buffer_aborts, .signal = SIGABRT, .init = pb_test_expect_bug)
 {
 	struct pb_alloc *a = PEER("jemalloc", "mem=64M");
 	struct pb_page *pg = pb_alloc_page(a);
@@ -91,7 +91,7 @@ Test(peers, jemalloc_free_of_shared_buffer_aborts, .signal = SIGABRT)
 	pb_alloc_free(a, pg, true);
 }
 
-Test(peers, dpdk_free_of_shared_object_aborts, .signal = SIGABRT)
+Test(peers, dpdk_free_of_shared_object_aborts, .signal = SIGABRT, .init = pb_test_expect_bug)
 {
 	struct pb_alloc *a = PEER("dpdk_mempool", "mem=64M");
 	struct pb_page *pg = pb_alloc_page(a);

@@ -579,7 +579,7 @@ Test(ptr_ring_pool, held_pages_carry_owner)
 	tb_destroy_clean(b);
 }
 
-Test(ptr_ring_pool, free_to_other_pool_aborts, .signal = SIGABRT)
+Test(ptr_ring_pool, free_to_other_pool_aborts, .signal = SIGABRT, .init = pb_test_expect_bug)
 {
 	struct pb_alloc *a = POOL("mem=4M");
 	struct pb_alloc *b = POOL("mem=4M");
@@ -588,7 +588,7 @@ Test(ptr_ring_pool, free_to_other_pool_aborts, .signal = SIGABRT)
 	pb_alloc_free(b, pg, true);
 }
 
-Test(ptr_ring_pool, non_direct_free_to_other_pool_aborts, .signal = SIGABRT)
+Test(ptr_ring_pool, non_direct_free_to_other_pool_aborts, .signal = SIGABRT, .init = pb_test_expect_bug)
 {
 	struct pb_alloc *a = POOL("mem=4M");
 	struct pb_alloc *b = POOL("mem=4M");
@@ -597,7 +597,7 @@ Test(ptr_ring_pool, non_direct_free_to_other_pool_aborts, .signal = SIGABRT)
 	pb_alloc_free(b, pg, false);
 }
 
-Test(ptr_ring_pool, bulk_free_to_other_pool_aborts, .signal = SIGABRT)
+Test(ptr_ring_pool, bulk_free_to_other_pool_aborts, .signal = SIGABRT, .init = pb_test_expect_bug)
 {
 	struct pb_alloc *a = POOL("mem=4M");
 	struct pb_alloc *b = POOL("mem=4M");
@@ -606,7 +606,7 @@ Test(ptr_ring_pool, bulk_free_to_other_pool_aborts, .signal = SIGABRT)
 	pb_alloc_free_bulk(b, v, 2, false);
 }
 
-Test(ptr_ring_pool, free_of_released_page_aborts, .signal = SIGABRT)
+Test(ptr_ring_pool, free_of_released_page_aborts, .signal = SIGABRT, .init = pb_test_expect_bug)
 {
 	struct pb_alloc *a = POOL("mem=4M");
 	struct pb_page *pg = pb_alloc_page(a);

@@ -422,7 +422,7 @@ Test(urcu_stack, param_validation)
 	tb_destroy_clean(US("mem=4M", "max_stack=1M"));
 }
 
-Test(urcu_stack, free_to_other_pool_aborts, .signal = SIGABRT)
+Test(urcu_stack, free_to_other_pool_aborts, .signal = SIGABRT, .init = pb_test_expect_bug)
 {
 	struct pb_alloc *a = US("mem=4M");
 	struct pb_alloc *b = US("mem=4M");

@@ -25,6 +25,8 @@
 #ifndef __KERNEL__
 /* Reports a broken invariant (bad page state, double free) on stderr and aborts, like BUG(). */
 void pb_bug(const char *file, int line, const char *what) __attribute__((noreturn, cold));
+/* Userspace: a prefix for pb_bug's line ("expected by the test: "), set by tests that abort on purpose. */
+extern const char *pb_bug_expected;
 #endif
 #define PB_BUG_ON(cond, what) do { if (pb_unlikely(cond)) pb_bug(__FILE__, __LINE__, (what)); } while (0)
 
