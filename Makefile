@@ -118,5 +118,5 @@ help:
 	@echo "make bench       run the default comparison (ALLOC= WORKLOAD= SET= REPS=)"
 	@echo "make test        unit + integration tests, plain and under ASan+UBSan"
 
-# The kernel-module variant (issue 5): targets kmod, kmod-test (part of make test), kmod-clean.
+# The kernel-module variant: targets kmod, kmod-test (part of make test), kmod-clean.
 -include kmod/kmod.mk
