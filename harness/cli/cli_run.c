@@ -26,13 +26,14 @@ static void print_help(FILE *f)
 		char lhs[48];
 
 		snprintf(lhs, sizeof(lhs), "--%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
-		nl = strchr(h, '\n');
-		fprintf(f, "  %-17s %.*s\n", lhs, nl ? (int)(nl - h) : (int)strlen(h), h);
-		while (nl) {
-			h = nl + 1;
-			nl = strchr(h, '\n');
-			fprintf(f, "%20s%.*s\n", "", nl ? (int)(nl - h) : (int)strlen(h), h);
-		}
+		/* Text in column 20; a name too long for the gap gets a line of its own. */
+		if (strlen(lhs) > 17)
+			fprintf(f, "  %s\n%20s", lhs, "");
+		else
+			fprintf(f, "  %-17s ", lhs);
+		for (nl = strchr(h, '\n'); nl; h = nl + 1, nl = strchr(h, '\n'))
+			fprintf(f, "%.*s\n%20s", (int)(nl - h), h, "");
+		fprintf(f, "%s\n", h);
 	}
 	fputs("  --json FILE       write the results (written atomically, only when the run succeeds)\n"
 	      "  --help            this text\n", f);

@@ -207,7 +207,8 @@ const struct pb_option pb_options[] = {
 	{ "batches", "batches", 0, NULL, "N", set_batches,
 	  "timed batches per repetition, the p99 samples (default 100)" },
 	{ "cpus", "cpus", 0, NULL, "LIST", set_cpus,
-	  "OS CPUs to pin the measured thread(s) to (default: first free cores)" },
+	  "OS CPUs to pin the measured threads to, e.g. 0,1 or rx=0,tx=1\n"
+	  "(default: first free cores)" },
 	{ "allow-shared-cpus", "allow_shared_cpus", 0, "on", NULL, set_allow_shared_cpus,
 	  "let threads share a CPU when there are more threads than CPUs\n"
 	  "(in a config file: allow_shared_cpus = on|off)" },

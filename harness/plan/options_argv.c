@@ -81,6 +81,10 @@ int pb_options_parse_argv(int argc, char **argv, struct pb_plan *plan, struct pb
 			/* getopt moved past the option that lacks its value: name it as written. */
 			return pb_err_set(err, "%s needs a value", argv[optind - 1]);
 		default:
+			/* A known option given a value it does not take ("--no-baselines=off"). */
+			for (const struct option *l = lo; optopt && l->name; l++)
+				if (l->val == optopt)
+					return pb_err_set(err, "--%s takes no value", l->name);
 			/* Inside a cluster (-zq) optind has not moved on: name the option itself. */
 			if (optopt)
 				return pb_err_set(err, "unknown option '-%c' (see pagebench run --help)",
