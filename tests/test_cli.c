@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "options.h"
 
 extern char **environ;
 
@@ -429,6 +430,14 @@ Test(cli, run_help)
 	cr_assert_not_null(strstr(r.out, "usage"), "no usage text: %s", r.out);
 	cr_assert_not_null(strstr(r.out, "--workload"));
 	cr_assert_not_null(strstr(r.out, "--json"));
+	/* The help is made from the option table: every option of it is there. */
+	for (const struct pb_option *o = pb_options; o->name; o++) {
+		char opt[64];
+
+		snprintf(opt, sizeof(opt), "  --%s ", o->name);
+		cr_expect(strstr(r.out, opt) || (opt[strlen(opt) - 1] = '\n', strstr(r.out, opt)),
+			  "--help does not list --%s:\n%s", o->name, r.out);
+	}
 	run_free(&r);
 }
 

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "config.h"
 
 static struct pb_config cfg;
@@ -140,8 +141,9 @@ Test(config, global_is_inherited)
 	cr_expect_not(j->plan.baselines);
 	cr_expect_str_eq(pb_params_raw(&j->plan.params, "order"), "2");
 	cr_expect_eq(j->plan.params.n, 1);
-	cr_expect_str_eq(j->events, "");
-	cr_expect_str_eq(j->metric, "time");
+	cr_expect_str_eq(j->plan.events, "default");
+	cr_expect_not(j->plan.metric_instructions);
+	cr_expect_not(j->plan.allow_shared_cpus);
 }
 
 Test(config, job_overrides_global)
@@ -169,13 +171,45 @@ Test(config, events_and_metric_kept)
 
 	load_ok("inherit.ini");
 	j = job("measured");
-	cr_expect_str_eq(j->events, "cycles,instructions");
-	cr_expect_str_eq(j->metric, "instructions");
+	cr_expect_str_eq(j->plan.events, "cycles,instructions");
+	cr_expect_not(j->plan.metric_instructions);
+	cr_expect(j->plan.allow_shared_cpus);
 	cr_expect(j->plan.baselines);
 	cr_expect_eq(j->plan.ops, 2048, "counts take the k suffix the parameters take");
 	cr_expect_eq(j->plan.seed, 42);
 	cr_expect_float_eq(j->plan.cv_max, 0.10, 1e-12);
 	cr_expect_eq(j->plan.min_batch_ns, 0);
+}
+
+Test(config, one_metric_for_every_job)
+{
+	load_ok("metric.ini");
+	cr_assert_eq(cfg.njobs, 2);
+	cr_expect(job("a")->plan.metric_instructions);
+	cr_expect(job("b")->plan.metric_instructions);
+}
+
+Test(config, two_metrics_in_one_file)
+{
+	load_fails("mixed_metric.ini", 9, "[counted]: metric=instructions, but [timed] has metric=time",
+		   "one metric", NULL);
+}
+
+Test(config, events_none_means_no_counters)
+{
+	char path[] = "/tmp/pb-events-XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f;
+	int rc;
+
+	cr_assert(fd >= 0);
+	f = fdopen(fd, "w");
+	fputs("[j]\nalloc = buddy\nworkload = alloc-free\nevents = none\n", f);
+	fclose(f);
+	rc = pb_config_load(path, &cfg, &err);
+	unlink(path);
+	cr_assert_eq(rc, 0, "%s", err.msg);
+	cr_expect_str_empty(cfg.jobs[0].plan.events);
 }
 
 Test(config, plan_carries_job_name_and_run_defaults)
@@ -211,7 +245,7 @@ Test(config, unknown_backend)
 
 Test(config, empty_list_item)
 {
-	load_fails("empty_list_item.ini", 4, "[j] alloc: empty backend name", NULL);
+	load_fails("empty_list_item.ini", 4, "[j] alloc: 'buddy,,null': empty backend name", NULL);
 }
 
 Test(config, unknown_workload)
@@ -299,7 +333,7 @@ Test(config, global_after_job)
 
 Test(config, bad_reps_in_global)
 {
-	load_fails("bad_reps.ini", 3, "[global] reps: ", "reps=0", NULL);
+	load_fails("bad_reps.ini", 3, "[global] reps: '0': ", "between 1 and 1000", NULL);
 }
 
 Test(config, bad_metric)

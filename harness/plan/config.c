@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "config.h"
+#include "options.h"
 
 struct entry {
 	char key[64];
@@ -214,179 +215,6 @@ static int on_key(void *user, const char *section, const char *key, const char *
 	return 1;
 }
 
-/* The job keys that are not parameters; each set() mirrors the `pagebench run` option. */
-
-static int set_alloc(struct pb_job *job, const char *v, struct pb_err *err)
-{
-	struct pb_plan *plan = &job->plan;
-	char buf[256], *tok, *next;
-
-	plan->nallocs = 0;
-	if (!strcmp(v, "all")) {
-		/* Everything built here: a backend absent from this build is not an error. */
-		plan->nallocs = pb_alloc_all(plan->allocs, PB_MAX_ALLOCS);
-		return 0;
-	}
-	snprintf(buf, sizeof(buf), "%s", v);
-	for (tok = buf; tok; tok = next) {
-		const struct pb_alloc_ops *o;
-		char *end;
-
-		next = strchr(tok, ',');
-		if (next)
-			*next++ = '\0';
-		/* "buddy, ptr_ring_pool" reads naturally in a file, unlike on a command line. */
-		while (isspace((unsigned char)*tok))
-			tok++;
-		end = tok + strlen(tok);
-		while (end > tok && isspace((unsigned char)end[-1]))
-			*--end = '\0';
-		if (!*tok)
-			return pb_err_set(err, "empty backend name in the list");
-		o = pb_alloc_find(tok);
-		if (!o)
-			return pb_err_set(err, "unknown backend '%.64s' (see pagebench list)", tok);
-		for (unsigned i = 0; i < plan->nallocs; i++)
-			if (plan->allocs[i] == o)
-				return pb_err_set(err, "'%s' given twice", tok);
-		if (plan->nallocs == PB_MAX_ALLOCS)
-			return pb_err_set(err, "more than %d backends", PB_MAX_ALLOCS);
-		plan->allocs[plan->nallocs++] = o;
-	}
-	return 0;
-}
-
-static int set_workload(struct pb_job *job, const char *v, struct pb_err *err)
-{
-	job->plan.wl = pb_workload_find(v);
-	if (!job->plan.wl)
-		return pb_err_set(err, "unknown workload '%.64s' (see pagebench list)", v);
-	return 0;
-}
-
-/* The same bounds as the options; pb_param_parse also takes k/m/g suffixes. */
-static int parse_count(const char *key, const char *v, uint64_t min, uint64_t max, uint64_t *out,
-		       struct pb_err *err)
-{
-	const struct pb_param_spec s = { .key = key, .type = PB_PARAM_UINT, .min = min, .max = max };
-
-	return pb_param_parse(&s, v, out, err);
-}
-
-static int set_reps(struct pb_job *job, const char *v, struct pb_err *err)
-{
-	uint64_t x;
-
-	if (parse_count("reps", v, 1, 1000, &x, err))
-		return -1;
-	job->plan.reps = (unsigned)x;
-	return 0;
-}
-
-static int set_ops(struct pb_job *job, const char *v, struct pb_err *err)
-{
-	return parse_count("ops", v, 1, 1ull << 40, &job->plan.ops, err);
-}
-
-static int set_batches(struct pb_job *job, const char *v, struct pb_err *err)
-{
-	uint64_t x;
-
-	if (parse_count("batches", v, 1, 100000, &x, err))
-		return -1;
-	job->plan.nbatches = (unsigned)x;
-	return 0;
-}
-
-static int set_cpus(struct pb_job *job, const char *v, struct pb_err *err)
-{
-	return pb_plan_parse_cpus(&job->plan, v, err);
-}
-
-static int set_baselines(struct pb_job *job, const char *v, struct pb_err *err)
-{
-	const struct pb_param_spec s = { .key = "baselines", .type = PB_PARAM_BOOL };
-	uint64_t x;
-
-	if (pb_param_parse(&s, v, &x, err))
-		return -1;
-	job->plan.baselines = x;
-	return 0;
-}
-
-static int set_seed(struct pb_job *job, const char *v, struct pb_err *err)
-{
-	return parse_count("seed", v, 0, UINT64_MAX, &job->plan.seed, err);
-}
-
-/* A percentage, as --unstable-cv takes it. */
-static int set_unstable_cv(struct pb_job *job, const char *v, struct pb_err *err)
-{
-	uint64_t x;
-
-	if (parse_count("unstable_cv", v, 0, 1000, &x, err))
-		return -1;
-	job->plan.cv_max = (double)x / 100;
-	return 0;
-}
-
-static int set_min_batch_us(struct pb_job *job, const char *v, struct pb_err *err)
-{
-	uint64_t x;
-
-	if (parse_count("min_batch_us", v, 0, 1000000, &x, err))
-		return -1;
-	job->plan.min_batch_ns = x * 1000;
-	return 0;
-}
-
-static int set_events(struct pb_job *job, const char *v, struct pb_err *err)
-{
-	if (strlen(v) >= sizeof(job->events))
-		return pb_err_set(err, "list too long");
-	strcpy(job->events, v);
-	return 0;
-}
-
-static int set_metric(struct pb_job *job, const char *v, struct pb_err *err)
-{
-	const struct pb_param_spec s = { .key = "metric", .type = PB_PARAM_ENUM,
-					 .choices = "time|instructions" };
-	uint64_t x;
-
-	if (pb_param_parse(&s, v, &x, err))
-		return -1;
-	snprintf(job->metric, sizeof(job->metric), "%s", v);
-	return 0;
-}
-
-static const struct job_key {
-	const char *key;
-	int (*set)(struct pb_job *job, const char *value, struct pb_err *err);
-} job_keys[] = {
-	{ "alloc", set_alloc },
-	{ "workload", set_workload },
-	{ "reps", set_reps },
-	{ "ops", set_ops },
-	{ "batches", set_batches },
-	{ "cpus", set_cpus },
-	{ "baselines", set_baselines },
-	{ "seed", set_seed },
-	{ "unstable_cv", set_unstable_cv },
-	{ "min_batch_us", set_min_batch_us },
-	{ "events", set_events },
-	{ "metric", set_metric },
-	{ NULL, NULL },
-};
-
-static const struct job_key *find_job_key(const char *key)
-{
-	for (const struct job_key *k = job_keys; k->key; k++)
-		if (!strcmp(k->key, key))
-			return k;
-	return NULL;
-}
-
 /*
  * @key=@value alone against everything in @plan that takes @key: the check pb_plan_check
  * does for all keys at once, done per key so the problem gets the key's line.
@@ -447,6 +275,8 @@ static int fail_key(struct loader *ld, const struct merged *m, const struct sect
 static int build_job(struct loader *ld, const struct section *global, const struct section *s,
 		     struct pb_job *job)
 {
+	/* Any key that is not an option is a parameter, as --set takes it. */
+	const struct pb_option *param = pb_option_by_name("set");
 	struct pb_plan *plan = &job->plan;
 	struct merged *m;
 	struct pb_err why;
@@ -457,7 +287,6 @@ static int build_job(struct loader *ld, const struct section *global, const stru
 	pb_plan_init(plan);
 	strcpy(job->name, s->name);
 	snprintf(plan->job, sizeof(plan->job), "%s", s->name);
-	strcpy(job->metric, "time");
 	job->line = s->line;
 	m = calloc((global ? global->n : 0) + s->n + 1, sizeof(*m));
 	if (!m)
@@ -466,9 +295,9 @@ static int build_job(struct loader *ld, const struct section *global, const stru
 
 	/* The job's shape first: whether a parameter is taken depends on backends and workload. */
 	for (unsigned i = 0; i < n; i++) {
-		const struct job_key *k = find_job_key(m[i].e->key);
+		const struct pb_option *o = pb_option_by_key(m[i].e->key);
 
-		if (k && k->set(job, m[i].e->value, &why)) {
+		if (o && o->set(plan, m[i].e->value, &why)) {
 			fail_key(ld, &m[i], s, &why);
 			goto out;
 		}
@@ -485,10 +314,10 @@ static int build_job(struct loader *ld, const struct section *global, const stru
 	for (unsigned i = 0; i < n; i++) {
 		char kv[sizeof(m[i].e->key) + sizeof(m[i].e->value) + 1];
 
-		if (find_job_key(m[i].e->key))
+		if (pb_option_by_key(m[i].e->key))
 			continue;
 		snprintf(kv, sizeof(kv), "%s=%s", m[i].e->key, m[i].e->value);
-		if (check_param(plan, kv, m[i].e->key, &why) || pb_params_add(&plan->params, kv, &why)) {
+		if (check_param(plan, kv, m[i].e->key, &why) || param->set(plan, kv, &why)) {
 			fail_key(ld, &m[i], s, &why);
 			goto out;
 		}
@@ -504,10 +333,16 @@ out:
 	return rc;
 }
 
+static const char *metric_name(const struct pb_plan *plan)
+{
+	return plan->metric_instructions ? "instructions" : "time";
+}
+
 static int build(struct loader *ld, struct pb_config *cfg)
 {
 	const struct section *global = NULL;
-	struct pb_job *jobs, scratch;
+	struct pb_plan scratch;
+	struct pb_job *jobs;
 	unsigned njobs = 0;
 
 	if (ld->nsects && !strcmp(ld->sects[0].name, "global"))
@@ -515,14 +350,13 @@ static int build(struct loader *ld, struct pb_config *cfg)
 	if (ld->nsects == (global ? 1u : 0u))
 		return pb_err_set(ld->err, "%s: no jobs (every section but [global] is a job)", ld->shown);
 	/* [global]'s own values once, so a bad one is reported even where no job would fail. */
-	memset(&scratch, 0, sizeof(scratch));
-	pb_plan_init(&scratch.plan);
+	pb_plan_init(&scratch);
 	for (unsigned i = 0; global && i < global->n; i++) {
-		const struct job_key *k = find_job_key(global->ents[i].key);
+		const struct pb_option *o = pb_option_by_key(global->ents[i].key);
 		struct pb_err why;
 
-		if (k && k->set(&scratch, global->ents[i].value, &why))
-			return fail(ld, global->ents[i].line, "[global] %s: %s", k->key, why.msg);
+		if (o && o->set(&scratch, global->ents[i].value, &why))
+			return fail(ld, global->ents[i].line, "[global] %s: %s", o->key, why.msg);
 	}
 	jobs = calloc(ld->nsects, sizeof(*jobs));
 	if (!jobs)
@@ -533,6 +367,16 @@ static int build(struct loader *ld, struct pb_config *cfg)
 			return -1;
 		}
 		njobs++;
+	}
+	/* One file, one metric: counting under callgrind makes every timing in it void. */
+	for (unsigned i = 1; i < njobs; i++) {
+		if (jobs[i].plan.metric_instructions != jobs[0].plan.metric_instructions) {
+			fail(ld, jobs[i].line, "[%s]: metric=%s, but [%s] has metric=%s: one config file, one metric",
+			     jobs[i].name, metric_name(&jobs[i].plan), jobs[0].name,
+			     metric_name(&jobs[0].plan));
+			free(jobs);
+			return -1;
+		}
 	}
 	cfg->jobs = jobs;
 	cfg->njobs = njobs;
@@ -578,6 +422,19 @@ out:
 		free(ld.sects[i].ents);
 	free(ld.sects);
 	return rc;
+}
+
+int pb_config_preflight(const struct pb_config *cfg, struct pb_err *err)
+{
+	struct pb_err why;
+
+	for (unsigned i = 0; i < cfg->njobs; i++) {
+		const struct pb_job *j = &cfg->jobs[i];
+
+		if (pb_plan_preflight(&j->plan, &why))
+			return pb_err_set(err, "%s:%d: [%s]: %s", cfg->path, j->line, j->name, why.msg);
+	}
+	return 0;
 }
 
 void pb_config_free(struct pb_config *cfg)

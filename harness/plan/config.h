@@ -11,10 +11,11 @@
  *	workload = alloc-free
  *	order = 3			; any key `--set` takes
  *
- * Keys, as the `pagebench run` options: alloc, workload, reps, ops, batches, cpus (A or A,B),
- * baselines (on/off), seed, unstable_cv (percent), min_batch_us; and events (PMU event
- * list, kept as written), metric (time|instructions). Any other key is a parameter of the
- * memory model, one of the job's backends or its workload, as --set takes it. Lines start
+ * The keys are the INI keys of the option table (options.h), each meaning what its
+ * `pagebench run` option means: alloc, workload, reps, ops, batches, cpus,
+ * allow_shared_cpus (on/off), baselines (on/off), events, metric, seed, unstable_cv,
+ * min_batch_us. Any other key is a parameter of the memory model, one of the job's
+ * backends or its workload, as --set takes it. All jobs of a file share one metric. Lines start
  * with a key, a [section], ';' or '#' (no indentation); a comment after a value starts with
  * ';'. Loading checks everything a run would check, so a file that loads will start.
  */
@@ -28,8 +29,6 @@
 struct pb_job {
 	char name[PB_JOB_NAME_LEN];	/* the section name */
 	struct pb_plan plan;		/* as `pagebench run` would build it; plan.job = name */
-	char events[256];		/* PMU events as written; "" when not set */
-	char metric[16];		/* "time" (default) or "instructions" */
 	int line;			/* line of the section header */
 };
 
@@ -45,6 +44,11 @@ struct pb_config {
  * whole) with @cfg empty.
  */
 int pb_config_load(const char *path, struct pb_config *cfg, struct pb_err *err);
+/*
+ * What pb_plan_preflight checks on this machine (PMU event names, CPUs), for every job of
+ * @cfg before any runs; -1 + @err "FILE:LINE: [job]: problem" for the first that fails.
+ */
+int pb_config_preflight(const struct pb_config *cfg, struct pb_err *err);
 /* Frees what pb_config_load put in @cfg and leaves it empty; safe on an empty @cfg. */
 void pb_config_free(struct pb_config *cfg);
 
