@@ -319,6 +319,7 @@ static void check_backend(json_t *b, const struct pb_result *r)
 	expect_str(b, "run_type", "aggregate");
 	expect_str(b, "aggregate_name", "pagebench");
 	expect_str(b, "time_unit", "cycles");
+	cr_expect_null(json_object_get(b, "real_time"), "the record is no timing to gbench's tools");
 	expect_str(b, "run_name", r->name);
 	expect_int(b, "iterations", 1 << 20);
 }
