@@ -4,9 +4,9 @@
 
     reports/report.py RESULTS.json [MORE.json ...] -o REPORT.html
 
-Per job and workload: a table of every backend (median ns and TSC cycles per op, spread,
-95% CI of the median, atomics / page-allocator calls / DMA maps per op, ratio to the first
-backend), a box plot of the per-repetition samples, the PMU counters when there are any,
+Per job and workload: how the job was measured (its own context), a table of every backend
+(median ns and TSC cycles per op, spread, 95% CI of the median, every rate counter, the ratio
+as the file stores it), the count and level counters, a box plot of the per-repetition samples, the PMU counters when there are any,
 the machine baselines, and the machine the figures were measured on. Plots are embedded,
 so the report is one file. Bad input is one line on stderr and exit status 2; the report is
 written atomically, never partially.
@@ -15,7 +15,6 @@ import argparse
 import base64
 import html
 import io
-import json
 import os
 import sys
 import tempfile
@@ -26,29 +25,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
 
 
-class BadInput(Exception):
-    """An input file that is not a pagebench result file; the message names it."""
-
-
-def load(path):
-    """The validated result document at @path (the fields this report reads)."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            doc = json.load(f)
-    except OSError as e:
-        raise BadInput(f"{path}: {e.strerror}") from None
-    except json.JSONDecodeError as e:
-        raise BadInput(f"{path}:{e.lineno}:{e.colno}: invalid JSON: {e.msg}") from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("context"), dict):
-        raise BadInput(f"{path}: missing object 'context'")
-    if not isinstance(doc.get("benchmarks"), list):
-        raise BadInput(f"{path}: missing array 'benchmarks'")
-    for i, b in enumerate(doc["benchmarks"]):
-        for key, kind in (("name", str), ("workload", str), ("cycles_per_op", dict),
-                          ("ns_per_op", dict), ("samples", list)):
-            if not isinstance(b.get(key), kind):
-                raise BadInput(f"{path}: benchmarks[{i}]: missing field '{key}'")
-    return doc
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from results_load import BadInput, load  # noqa: E402  (the reports/ folder is the path)
 
 
 def fmt(v, digits=2):
@@ -74,10 +52,11 @@ def plot_samples(rows):
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def group(doc):
-    """Backend rows grouped by (job, workload) in file order, and the baseline rows."""
+def group(rs):
+    """Backend rows grouped by (job, workload) in file order, one table each, and the baseline
+    rows. Ratios are never recomputed here: each row shows the one the file stores."""
     groups, baselines = {}, []
-    for b in doc["benchmarks"]:
+    for b in rs.records:
         if b.get("kind") == "baseline":
             baselines.append(b)
             continue
@@ -85,27 +64,62 @@ def group(doc):
     return groups, baselines
 
 
-def per_op(b, key):
-    v = (b.get("per_op") or {}).get(key)
-    return v if isinstance(v, (int, float)) else None
+def rate_columns(rows):
+    """Every rate counter any row has, in first-seen order: the table's counter columns."""
+    names = []
+    for b in rows:
+        for name, c in (b.get("counters") or {}).items():
+            if c.get("kind") == "rate" and name not in names:
+                names.append(name)
+    return names
+
+
+def counter_value(b, name):
+    c = (b.get("counters") or {}).get(name) or {}
+    v = c.get("value")
+    return v if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+
+
+def heading(name):
+    return name[:-len("_per_op")].replace("_", " ") + "/op" if name.endswith("_per_op") else name
 
 
 def backend_table(rows):
+    rates = rate_columns(rows)
     out = ["<table><tr><th>backend</th><th>params</th><th>track</th><th>ns/op</th><th>cycles/op</th>"
-           "<th>CV %</th><th>95% CI of median</th><th>p99</th><th>atomics/op</th><th>page alloc calls/op</th>"
-           "<th>DMA maps/op</th><th>ratio</th></tr>"]
+           "<th>CV %</th><th>95% CI of median</th><th>p99</th>"
+           + "".join(f"<th>{html.escape(heading(n))}</th>" for n in rates) + "<th>ratio</th></tr>"]
     for b in rows:
         c, n = b["cycles_per_op"], b["ns_per_op"]
         ci = c.get("median_ci95") or [None, None]
         params = ",".join(f"{k}={v}" for k, v in (b.get("params") or {}).items()) or "-"
         unstable = " class='unstable'" if b.get("unstable") else ""
+        cells = "".join(f"<td>{fmt(counter_value(b, r), 3)}</td>" for r in rates)
         out.append(
             f"<tr><td>{html.escape(str(b.get('alloc')))}</td><td>{html.escape(params)}</td>"
             f"<td>{html.escape(b.get('track', '-'))}</td><td>{fmt(n.get('median'))}</td>"
             f"<td>{fmt(c.get('median'), 1)}</td><td{unstable}>{fmt((c.get('cv') or 0) * 100, 1)}</td>"
             f"<td>{fmt(ci[0], 1)} – {fmt(ci[1], 1)}</td><td>{fmt(c.get('p99'), 1)}</td>"
-            f"<td>{fmt(per_op(b, 'atomics'))}</td><td>{fmt(per_op(b, 'page_allocator_calls'), 3)}</td>"
-            f"<td>{fmt(per_op(b, 'dma_maps'), 3)}</td><td>{fmt(b.get('ratio'))}</td></tr>")
+            f"{cells}<td>{fmt(b.get('ratio'))}</td></tr>")
+    out.append("</table>")
+    return "\n".join(out)
+
+
+def totals_table(rows):
+    """The count and level counters (totals over the measured repetitions, gauges)."""
+    names = []
+    for b in rows:
+        for name, c in (b.get("counters") or {}).items():
+            if c.get("kind") in ("count", "level") and name not in names:
+                names.append(name)
+    if not names:
+        return ""
+    out = ["<table><tr><th>backend</th><th>track</th>"
+           + "".join(f"<th>{html.escape(n)}</th>" for n in names) + "</tr>"]
+    for b in rows:
+        cells = "".join(f"<td>{fmt(counter_value(b, n), 0)}</td>" for n in names)
+        out.append(f"<tr><td>{html.escape(str(b.get('alloc')))}</td>"
+                   f"<td>{html.escape(b.get('track', '-'))}</td>{cells}</tr>")
     out.append("</table>")
     return "\n".join(out)
 
@@ -113,7 +127,7 @@ def backend_table(rows):
 def counter_table(rows):
     names = []
     for b in rows:
-        for name, ev in (b.get("counters") or {}).items():
+        for name, ev in (b.get("pmu_events") or {}).items():
             if ev.get("available") and name not in names:
                 names.append(name)
     if not names:
@@ -122,17 +136,34 @@ def counter_table(rows):
     for b in rows:
         cells = []
         for n in names:
-            ev = (b.get("counters") or {}).get(n) or {}
+            ev = (b.get("pmu_events") or {}).get(n) or {}
             cells.append(f"<td>{fmt(ev.get('per_op'))}</td>" if ev.get("available") else "<td>-</td>")
         out.append(f"<tr><td>{html.escape(str(b.get('alloc')))}</td>{''.join(cells)}</tr>")
     out.append("</table>")
     return "\n".join(out)
 
 
+def job_block(job):
+    """How one job was measured: its own TSC rate, overheads, threads, PMU, seed."""
+    threads = ", ".join(f"{t.get('role')}: CPU {t.get('cpu')}"
+                        + (f" (node {t['node']})" if t.get("node") is not None else "")
+                        for t in job.get("threads") or [])
+    pmu = job.get("pmu") or {}
+    rows = [("TSC Hz", job.get("tsc_hz")), ("threads", threads),
+            ("timer overhead cycles", job.get("timer_overhead_cycles")),
+            ("loop overhead cycles", job.get("loop_overhead_cycles")),
+            ("metric", job.get("metric")), ("seed", job.get("seed")),
+            ("PMU events", pmu.get("events")), ("PMU unavailable", pmu.get("unavailable"))]
+    if "emulated" in job:
+        rows.append(("emulated (TCG)", job["emulated"]))
+    body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v if v is not None else ''))}</td></tr>"
+                   for k, v in rows)
+    return f"<table class='ctx'>{body}</table>"
+
+
 def context_block(path, ctx):
-    keys = ("host_name", "cpu_model", "num_cpus", "tsc_hz", "tsc_flags", "kernel", "date",
-            "git_revision", "measured_cpus", "timer_overhead_cycles", "loop_overhead_cycles",
-            "caches", "metric", "pmu_events", "pmu_unavailable", "command_line")
+    keys = ("host_name", "cpu_model", "num_cpus", "tsc_flags", "kernel", "date",
+            "git_revision", "caches", "numa_nodes", "cpu_governor", "command_line")
     rows = "".join(f"<tr><th>{k}</th><td>{html.escape(str(ctx.get(k, '')))}</td></tr>" for k in keys)
     return f"<h2>Machine and run: {html.escape(os.path.basename(path))}</h2><table class='ctx'>{rows}</table>"
 
@@ -150,16 +181,18 @@ def render(paths, docs):
              "figures from different runs or machines compare as ratios.</p>"]
     for path, doc in zip(paths, docs):
         groups, baselines = group(doc)
-        parts.append(context_block(path, doc["context"]))
-        if doc["context"].get("instructions_source"):
+        parts.append(context_block(path, doc.machine))
+        if doc.machine.get("instructions_source"):
             parts.append("<p class='warn'><b>This run was counted under valgrind's "
-                         f"{html.escape(str(doc['context']['instructions_source']))}: its times are "
+                         f"{html.escape(str(doc.machine['instructions_source']))}: its times are "
                          "emulation and mean nothing; read the instructions per op and the ratios "
                          "(by instructions).</b></p>")
         for (job, workload), rows in groups.items():
             title = f"[{job}] " if job else ""
             parts.append(f"<h3>{html.escape(title + workload)}</h3>")
+            parts.append(job_block(doc.job(job)))
             parts.append(backend_table(rows))
+            parts.append(totals_table(rows))
             parts.append(counter_table(rows))
             parts.append(f"<img alt='per-repetition cycles per op' src='data:image/png;base64,{plot_samples(rows)}'>")
         if baselines:

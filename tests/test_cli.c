@@ -503,8 +503,10 @@ Test(cli, small_real_run)
 	cr_assert_not_null(root, "%s: %s (line %d)", json_path(), jerr.text, jerr.line);
 	ctx = json_object_get(root, "context");
 	cr_assert(json_is_object(ctx), "no context object");
-	hz = json_object_get(ctx, "tsc_hz");
-	cr_assert(json_is_number(hz), "context.tsc_hz is not a number");
+	/* The TSC rate is measured per job: the one job's context has it. */
+	cr_assert_eq(json_array_size(json_object_get(root, "jobs")), 1, "one job context");
+	hz = json_object_get(json_array_get(json_object_get(root, "jobs"), 0), "tsc_hz");
+	cr_assert(json_is_number(hz), "jobs[0].tsc_hz is not a number");
 	cr_assert_gt(json_number_value(hz), 0);
 	benches = json_object_get(root, "benchmarks");
 	cr_assert(json_is_array(benches), "no benchmarks array");
@@ -515,6 +517,8 @@ Test(cli, small_real_run)
 		json_array_foreach(benches, i, b) {
 			const char *kind = json_string_value(json_object_get(b, "kind"));
 
+			if (json_is_true(json_object_get(b, "gbench_row")))
+				continue;	/* Google Benchmark's view of the records */
 			cr_assert_not_null(kind, "benchmark %zu has no kind", i);
 			nbackend += !strcmp(kind, "backend");
 		}
@@ -547,19 +551,22 @@ Test(cli, small_real_run)
 		cr_assert_eq(json_array_size(samples), 3, "%s: %zu samples", backends[i],
 			     json_array_size(samples));
 		cr_assert_eq(json_integer_value(json_object_get(b, "repetitions")), 3);
-		st = json_object_get(b, "backend_stats");
-		cr_assert(json_is_object(st), "%s: no backend_stats", backends[i]);
-		cr_assert(json_is_integer(json_object_get(st, "in_flight")), "%s: no in_flight", backends[i]);
-		cr_assert(json_is_integer(json_object_get(st, "pa_alloc_calls")));
-		cr_assert_eq(json_integer_value(json_object_get(b, "leaked_pages")), 0);
+		st = json_object_get(b, "counters");
+		cr_assert(json_is_object(st), "%s: no counters", backends[i]);
+		cr_assert_str_eq(json_string_value(json_object_get(json_object_get(st, "in_flight"), "kind")),
+				 "level", "%s: in_flight is a level", backends[i]);
+		cr_assert(json_is_integer(json_object_get(json_object_get(st, "pa_alloc_calls"), "value")));
+		cr_assert_eq(json_integer_value(json_object_get(json_object_get(st, "leaked_pages"), "value")), 0);
 	}
 	/* buddy goes to the page allocator for every page; ptr_ring_pool recycles in steady state. */
 	{
-		json_t *bs = json_object_get(find_bench(benches, "buddy"), "backend_stats");
-		json_t *ps = json_object_get(find_bench(benches, "ptr_ring_pool"), "backend_stats");
+		json_t *bs = json_object_get(find_bench(benches, "buddy"), "counters");
+		json_t *ps = json_object_get(find_bench(benches, "ptr_ring_pool"), "counters");
 
-		cr_assert_geq(json_integer_value(json_object_get(bs, "pa_alloc_calls")), 3 * 20000);
-		cr_assert_geq(json_integer_value(json_object_get(ps, "alloc_fast")), 3 * 20000 - 64);
+		cr_assert_geq(json_integer_value(json_object_get(json_object_get(bs, "pa_alloc_calls"), "value")),
+			      3 * 20000);
+		cr_assert_geq(json_integer_value(json_object_get(json_object_get(ps, "alloc_fast"), "value")),
+			      3 * 20000 - 64);
 	}
 	json_decref(root);
 	live_json = NULL;
@@ -617,7 +624,7 @@ Test(cli, config_runs_every_job_into_one_file)
 	static struct cli_run r;
 	json_error_t e;
 	json_t *b;
-	size_t i, with_job = 0;
+	size_t i, with_job = 0, records = 0;
 	char cfg[256];
 	FILE *f;
 
@@ -634,11 +641,19 @@ Test(cli, config_runs_every_job_into_one_file)
 	cr_assert_not_null(strstr(r.out, "[second]"));
 	live_json = json_load_file(json_path(), 0, &e);
 	cr_assert_not_null(live_json, "%s", e.text);
-	json_array_foreach(json_object_get(live_json, "benchmarks"), i, b)
+	json_array_foreach(json_object_get(live_json, "benchmarks"), i, b) {
+		if (json_is_true(json_object_get(b, "gbench_row")))
+			continue;
+		records++;
 		with_job += json_string_value(json_object_get(b, "job")) != NULL;
-	cr_assert_eq(with_job, json_array_size(json_object_get(live_json, "benchmarks")),
-		     "every record names its job");
+	}
+	cr_assert_eq(with_job, records, "every record names its job");
 	cr_assert_geq(with_job, 5, "first job: buddy + 3 baselines, second: buddy");
+	/* One context per job, each naming its own job. */
+	b = json_object_get(live_json, "jobs");
+	cr_assert_eq(json_array_size(b), 2);
+	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(b, 0), "job")), "first");
+	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(b, 1), "job")), "second");
 }
 
 Test(cli, unknown_event_is_a_usage_error)
@@ -668,7 +683,7 @@ Test(cli, no_pmu_fallback_records_the_reason)
 	live_json = json_load_file(json_path(), 0, &e);
 	cr_assert_not_null(live_json, "%s", e.text);
 	ev = json_object_get(json_object_get(json_array_get(json_object_get(live_json, "benchmarks"), 0),
-					     "counters"), "instructions");
+					     "pmu_events"), "instructions");
 	cr_assert(json_is_false(json_object_get(ev, "available")));
 	cr_assert_not_null(strstr(json_string_value(json_object_get(ev, "why")), "paranoid"));
 }

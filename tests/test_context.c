@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* pb_context_collect: fills what it owns, leaves the runner's fields alone, never overflows. */
+/* pb_machine_collect: fills the machine facts, never overflows; pb_cpu_node reads sysfs. */
 #include <criterion/criterion.h>
 #include <regex.h>
 #include <string.h>
+#include <unistd.h>
 #include "context.h"
 
 static int matches(const char *re, const char *s)
@@ -19,10 +20,10 @@ static int matches(const char *re, const char *s)
 Test(context, collects_machine_facts)
 {
 	char *argv[] = { "pagebench", "run", "--reps", "5", NULL };
-	struct pb_context c;
+	struct pb_machine c;
 
 	memset(&c, 0, sizeof(c));
-	pb_context_collect(&c, 4, argv);
+	pb_machine_collect(&c, 4, argv);
 	cr_expect_gt(strlen(c.host), 0);
 	cr_expect_gt(c.num_cpus, 0);
 	cr_expect(matches("^[A-Za-z]+ [0-9]", c.kernel), "kernel '%s'", c.kernel);
@@ -38,34 +39,37 @@ Test(context, collects_machine_facts)
 	cr_expect(c.load_avg[0] >= 0.0);
 }
 
-/* The runner may set these before or after: collecting must not clobber them. */
-Test(context, leaves_runner_fields_alone)
+/* Collecting starts from nothing: no field of an earlier collection survives. */
+Test(context, clears_what_it_cannot_find)
 {
-	struct pb_context c;
+	struct pb_machine c;
 
-	memset(&c, 0, sizeof(c));
-	c.tsc_hz = 3.0e9;
-	c.measured_cpus[0] = 7;
-	c.n_measured_cpus = 1;
-	c.timer_overhead_cycles = 21.0;
-	pb_context_collect(&c, 0, NULL);
-	cr_expect_eq(c.tsc_hz, 3.0e9);
-	cr_expect_eq(c.measured_cpus[0], 7);
-	cr_expect_eq(c.n_measured_cpus, 1);
-	cr_expect_eq(c.timer_overhead_cycles, 21.0);
+	memset(&c, 'x', sizeof(c));
+	c.command_line[sizeof(c.command_line) - 1] = '\0';
+	pb_machine_collect(&c, 0, NULL);
 	cr_expect_str_eq(c.command_line, "");
+	cr_expect_str_eq(c.instructions_source, "");
+}
+
+/* Every online CPU is on some node where sysfs shows nodes; nonsense CPUs on none. */
+Test(context, cpu_node)
+{
+	cr_expect_eq(pb_cpu_node(-1), -1);
+	cr_expect_eq(pb_cpu_node(1 << 20), -1);
+	if (!access("/sys/devices/system/cpu/cpu0/node0", F_OK))
+		cr_expect_eq(pb_cpu_node(0), 0);
 }
 
 Test(context, long_command_line_is_truncated_and_marked)
 {
 	static char arg[600];
 	char *argv[] = { "pagebench", arg, arg, arg, NULL };
-	struct pb_context c;
+	struct pb_machine c;
 	size_t n;
 
 	memset(arg, 'x', sizeof(arg) - 1);
 	memset(&c, 0, sizeof(c));
-	pb_context_collect(&c, 4, argv);
+	pb_machine_collect(&c, 4, argv);
 	n = strlen(c.command_line);
 	cr_assert_eq(n, sizeof(c.command_line) - 1);
 	cr_expect_str_eq(c.command_line + n - 3, "...");

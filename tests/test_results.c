@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include "context.h"
 #include "params.h"
+#include "record.h"
 #include "results_json.h"
 #include "stats.h"
 
@@ -98,16 +99,15 @@ static void fill_backend(struct pb_result *r)
 	r->nbatch = 5;
 	r->cycles = (struct pb_summary){ 100.0, 99.25, 101.5, 100.25, 246.0, 1.14, 0.0114 };
 	r->ns = (struct pb_summary){ 34.6, 34.3, 35.1, 34.666, 35.09, 0.4, 0.0115 };
+	pb_counter_set(r, "atomics_per_op", PB_CTR_RATE, true, 2.0);
+	pb_counter_set(r, "page_allocator_calls_per_op", PB_CTR_RATE, false, 0);
+	pb_counter_set(r, "dma_maps_per_op", PB_CTR_RATE, true, 5.0 / 4000);
 	for (f = pb_stats_fields; f->name; f++)
-		*(uint64_t *)((char *)&r->stats + f->offset) = v++;
-	r->stats.pa_alloc_calls = 10;
-	r->stats.pa_free_calls = 30;
-	r->stats.pa_alloc_pages = 640;
-	r->stats.pa_free_pages = 960;
-	r->stats.dma_map = 5;
-	r->stats_ops = 4000;
-	r->atomics = 8000;
-	r->leaked = 3;
+		pb_counter_set(r, f->name, strcmp(f->name, "in_flight") ? PB_CTR_COUNT : PB_CTR_LEVEL,
+			       true, (double)v++);
+	pb_counter_set(r, "leaked_pages", PB_CTR_COUNT, true, 3);
+	r->ops_measured = 4000;
+	r->threads = 2;
 	r->ratio = 1.25;
 }
 
@@ -123,23 +123,54 @@ static void fill_baseline(struct pb_result *r)
 	r->rep_cycles = rep_cycles;
 	r->rep_ns = rep_ns;
 	r->cycles.median = 42.0;
-	/* Counts without ops to divide by: per-op figures must be 0, not inf/NaN. */
-	r->atomics = 50;
-	r->stats.dma_map = 7;
-	r->stats.pa_alloc_calls = 9;
+	pb_counter_set(r, "atomics_per_op", PB_CTR_RATE, true, 0.0);
 }
 
-static void fill_context(struct pb_context *c)
+static struct pb_job_context job;
+
+/* A set of @n records @r with the machine collected here and one job context. */
+static void fill_set(struct pb_result_set *s, struct pb_result *r, size_t n)
 {
 	char *argv[] = { "pagebench", "run", "--alloc", "page_pool", NULL };
 
-	memset(c, 0, sizeof(*c));
-	pb_context_collect(c, 4, argv);
-	c->tsc_hz = 2.5e9;
-	c->measured_cpus[0] = 2;
-	c->measured_cpus[1] = 5;
-	c->n_measured_cpus = 2;
-	c->timer_overhead_cycles = 23.5;
+	memset(s, 0, sizeof(*s));
+	pb_machine_collect(&s->machine, 4, argv);
+	memset(&job, 0, sizeof(job));
+	job.tsc_hz = 2.5e9;
+	job.nthreads = 2;
+	job.threads[0] = (struct pb_thread_place){ "alloc", 2, 0 };
+	job.threads[1] = (struct pb_thread_place){ "free", 5, -1 };
+	job.timer_overhead_cycles = 23.5;
+	job.seed = 7;
+	job.unstable_cv = 0.05;
+	snprintf(job.metric, sizeof(job.metric), "time");
+	s->jobs = &job;
+	s->njobs = 1;
+	s->recs = r;
+	s->nrecs = n;
+}
+
+/* The raw document at @path (the test looks at the file itself, not at the reader's view). */
+static json_t *load_raw(const char *path)
+{
+	json_error_t e;
+	json_t *root = json_load_file(path, 0, &e);
+
+	cr_assert_not_null(root, "%s: %s", path, e.text);
+	return root;
+}
+
+/* Only the pagebench records of @benches (the reader's view), in order. */
+static json_t *record(json_t *benches, size_t k)
+{
+	json_t *b;
+	size_t i;
+
+	json_array_foreach(benches, i, b)
+		if (!json_is_true(json_object_get(b, "gbench_row")) && !k--)
+			return b;
+	cr_assert_fail("no record %zu", k);
+	return NULL;
 }
 
 static json_t *get(json_t *o, const char *key)
@@ -188,14 +219,13 @@ static void expect_summary(json_t *o, const struct pb_summary *s)
 	expect_real(o, "cv", s->cv);
 }
 
-static void check_context(json_t *j, const struct pb_context *c)
+static void check_context(json_t *j, const struct pb_machine *c)
 {
 	json_t *a;
 
 	expect_str(j, "host_name", c->host);
 	expect_str(j, "cpu_model", c->cpu_model);
 	expect_int(j, "num_cpus", c->num_cpus);
-	expect_real(j, "tsc_hz", 2.5e9);
 	expect_str(j, "tsc_flags", c->tsc_flags);
 	expect_str(j, "kernel", c->kernel);
 	expect_str(j, "date", c->date);
@@ -206,19 +236,37 @@ static void check_context(json_t *j, const struct pb_context *c)
 	cr_assert_eq(json_array_size(a), 3);
 	cr_expect_eq(json_number_value(json_array_get(a, 1)), c->load_avg[1]);
 	expect_int(j, "numa_nodes", c->numa_nodes);
-	a = get(j, "measured_cpus");
-	cr_assert_eq(json_array_size(a), 2);
-	cr_expect_eq(json_integer_value(json_array_get(a, 0)), 2);
-	cr_expect_eq(json_integer_value(json_array_get(a, 1)), 5);
-	expect_real(j, "timer_overhead_cycles", 23.5);
 	expect_str(j, "caches", c->cache_desc);
-	expect_int(j, "schema_version", 1);
+	expect_int(j, "schema_version", 2);
 	expect_str(j, "library", "pagebench");
+	cr_expect_null(json_object_get(j, "tsc_hz"), "the TSC rate is a job's, not the machine's");
+}
+
+static void check_job(json_t *j)
+{
+	json_t *a;
+
+	expect_str(j, "job", "");
+	expect_real(j, "tsc_hz", 2.5e9);
+	expect_real(j, "timer_overhead_cycles", 23.5);
+	expect_int(j, "seed", 7);
+	expect_real(j, "unstable_cv", 0.05);
+	expect_str(j, "metric", "time");
+	a = get(j, "threads");
+	cr_assert_eq(json_array_size(a), 2);
+	expect_str(json_array_get(a, 0), "role", "alloc");
+	expect_int(json_array_get(a, 0), "cpu", 2);
+	expect_int(json_array_get(a, 0), "node", 0);
+	expect_str(json_array_get(a, 1), "role", "free");
+	expect_int(json_array_get(a, 1), "cpu", 5);
+	cr_expect(json_is_null(get(json_array_get(a, 1), "node")), "an unknown node is null");
+	cr_expect(json_is_false(get(j, "shared_cpus")));
+	cr_expect(json_is_object(get(j, "pmu")));
+	cr_expect_null(json_object_get(j, "emulated"), "emulated is for kernel-module jobs");
 }
 
 static void check_backend(json_t *b, const struct pb_result *r)
 {
-	const struct pb_stats_field *f;
 	json_t *o, *s;
 	unsigned i;
 
@@ -249,19 +297,31 @@ static void check_backend(json_t *b, const struct pb_result *r)
 	for (i = 0; i < 5; i++)
 		cr_expect_eq(json_number_value(json_array_get(o, i)), batch_cycles[i]);
 
-	o = get(b, "backend_stats");
-	for (f = pb_stats_fields; f->name; f++)
-		expect_int(o, f->name, (long long)pb_stats_get(&r->stats, f));
-	cr_expect_eq(json_object_size(o), (size_t)(f - pb_stats_fields), "extra stats keys");
+	o = get(b, "counters");
+	cr_expect_eq(json_object_size(o), r->nctr, "one entry per counter");
+	for (i = 0; i < r->nctr; i++) {
+		json_t *c = get(o, r->ctr[i].name);
 
-	o = get(b, "per_op");
-	expect_real(o, "atomics", 2.0);
-	expect_real(o, "page_allocator_calls", 0.01);	/* (10 + 30) / 4000 */
-	expect_real(o, "page_allocator_pages", 0.4);	/* (640 + 960) / 4000 */
-	expect_real(o, "dma_maps", 5.0 / 4000);
-	expect_int(b, "atomics", 8000);
-	expect_int(b, "leaked_pages", 3);
+		expect_str(c, "kind", pb_counter_kind_name(r->ctr[i].kind));
+		if (!r->ctr[i].counted)
+			cr_expect(json_is_null(get(c, "value")), "%s: not counted is null", r->ctr[i].name);
+		else if (r->ctr[i].kind == PB_CTR_RATE)
+			expect_real(c, "value", r->ctr[i].value);
+		else
+			expect_int(c, "value", (long long)r->ctr[i].value);
+	}
+	expect_str(get(o, "in_flight"), "kind", "level");
+	cr_expect(json_is_null(get(get(o, "page_allocator_calls_per_op"), "value")));
+	expect_int(get(o, "leaked_pages"), "value", 3);
 	expect_real(b, "ratio", 1.25);
+	expect_int(b, "threads", 2);
+	/* Google Benchmark's fields of the record itself: an aggregate its tools leave alone. */
+	expect_str(b, "run_type", "aggregate");
+	expect_str(b, "aggregate_name", "pagebench");
+	expect_str(b, "time_unit", "cycles");
+	cr_expect_null(json_object_get(b, "real_time"), "the record is no timing to gbench's tools");
+	expect_str(b, "run_name", r->name);
+	expect_int(b, "iterations", 1 << 20);
 }
 
 static void check_baseline(json_t *b)
@@ -275,60 +335,114 @@ static void check_baseline(json_t *b)
 	cr_expect_null(json_object_get(b, "ratio"), "zero ratio must be omitted");
 	cr_expect_eq(json_object_size(get(b, "params")), 0);
 	cr_expect_eq(json_array_size(get(b, "batch_samples_cycles_per_op")), 0);
-	o = get(b, "per_op");
-	expect_real(o, "atomics", 0.0);		/* stats_ops == 0: no division */
-	expect_real(o, "page_allocator_calls", 0.0);
-	expect_real(o, "page_allocator_pages", 0.0);
-	expect_real(o, "dma_maps", 0.0);
+	o = get(b, "counters");
+	expect_real(get(o, "atomics_per_op"), "value", 0.0);
+	cr_expect_null(json_object_get(o, "page_allocator_calls_per_op"),
+		       "a baseline has no allocator counters at all");
+}
+
+/* Per repetition one "iteration" row, then mean/median/stddev/cv, all in ns. */
+static void check_gbench_rows(json_t *benches, size_t first, const struct pb_result *r)
+{
+	static const char *const agg[] = { "mean", "median", "stddev", "cv" };
+	char name[600];
+
+	for (unsigned i = 0; i < r->repetitions; i++) {
+		json_t *g = json_array_get(benches, first + i);
+
+		cr_assert(json_is_true(get(g, "gbench_row")));
+		expect_str(g, "name", r->name);
+		expect_str(g, "run_name", r->name);
+		expect_str(g, "run_type", "iteration");
+		expect_int(g, "repetitions", r->repetitions);
+		expect_int(g, "repetition_index", i);
+		expect_int(g, "threads", r->threads);
+		expect_int(g, "iterations", (long long)r->ops);
+		expect_real(g, "real_time", r->rep_ns[i]);
+		expect_real(g, "cpu_time", r->rep_ns[i]);
+		expect_str(g, "time_unit", "ns");
+	}
+	for (unsigned k = 0; k < 4; k++) {
+		json_t *g = json_array_get(benches, first + r->repetitions + k);
+
+		snprintf(name, sizeof(name), "%s_%s", r->name, agg[k]);
+		expect_str(g, "name", name);
+		expect_str(g, "run_name", r->name);
+		expect_str(g, "run_type", "aggregate");
+		expect_str(g, "aggregate_name", agg[k]);
+		expect_str(g, "time_unit", "ns");
+	}
+	expect_real(json_array_get(benches, first + r->repetitions + 1), "real_time", r->ns.median);
 }
 
 TestSuite(results_json, .init = make_dir, .fini = drop_dir);
 
 Test(results_json, round_trip)
 {
-	struct pb_context c;
+	struct pb_result_set s, back;
 	struct pb_result r[2];
 	struct pb_err err = { "" };
 	char path[4200];
 	json_t *root, *benches;
 
-	fill_context(&c);
 	fill_backend(&r[0]);
 	fill_baseline(&r[1]);
+	fill_set(&s, r, 2);
 	snprintf(path, sizeof(path), "%s/results.json", dir);
-	cr_assert_eq(pb_results_write(path, &c, r, 2, &err), 0, "write: %s", err.msg);
-	cr_assert_eq(pb_results_read(path, &root, &err), 0, "read: %s", err.msg);
-	cr_assert_not_null(root);
-
-	check_context(get(root, "context"), &c);
+	cr_assert_eq(pb_results_write(path, &s, &err), 0, "write: %s", err.msg);
+	root = load_raw(path);
+	check_context(get(root, "context"), &s.machine);
+	cr_assert_eq(json_array_size(get(root, "jobs")), 1);
+	check_job(json_array_get(get(root, "jobs"), 0));
 	benches = get(root, "benchmarks");
-	cr_assert_eq(json_array_size(benches), 2);
+	/* Each record, then its 3 iteration rows and 4 aggregates. */
+	cr_assert_eq(json_array_size(benches), 2 + 2 * (3 + 4));
 	check_backend(json_array_get(benches, 0), &r[0]);
-	check_baseline(json_array_get(benches, 1));
+	check_gbench_rows(benches, 1, &r[0]);
+	check_baseline(json_array_get(benches, 8));
 	json_decref(root);
+
+	/* The reader sees the records alone, with their counters as written. */
+	cr_assert_eq(pb_results_load(path, &back, &err), 0, "read: %s", err.msg);
+	cr_assert_eq(back.schema_version, 2);
+	cr_assert_eq(back.nrecs, 2);
+	cr_assert_eq(back.njobs, 1);
+	cr_expect_eq(back.jobs[0].tsc_hz, 2.5e9);
+	cr_expect_eq(back.jobs[0].threads[1].cpu, 5);
+	cr_expect_str_eq(back.recs[0].name, r[0].name);
+	cr_expect_eq(back.recs[0].nctr, r[0].nctr);
+	for (unsigned i = 0; i < r[0].nctr; i++) {
+		cr_expect_str_eq(back.recs[0].ctr[i].name, r[0].ctr[i].name);
+		cr_expect_eq(back.recs[0].ctr[i].counted, r[0].ctr[i].counted);
+		cr_expect_eq(back.recs[0].ctr[i].value, r[0].ctr[i].value);
+	}
+	for (unsigned i = 0; i < 3; i++)
+		cr_expect_eq(back.recs[0].rep_cycles[i], rep_cycles[i]);
+	cr_expect_eq(back.recs[0].ratio, 1.25);
+	cr_expect_str_eq(back.recs[1].kind, "baseline");
+	pb_result_set_free(&back);
 	cr_expect_eq(count_entries(dir), 1, "a temp file was left beside the result");
 }
 
 /* A rerun to the same path replaces the file whole; the old content must be gone. */
 Test(results_json, replaces_existing_file)
 {
-	struct pb_context c;
+	struct pb_result_set s, back;
 	struct pb_result r;
 	struct pb_err err = { "" };
 	char path[4200];
 	FILE *f;
-	json_t *root;
 
 	snprintf(path, sizeof(path), "%s/results.json", dir);
 	f = fopen(path, "w");
 	cr_assert_not_null(f);
 	fputs("old contents, not JSON", f);
 	fclose(f);
-	fill_context(&c);
 	fill_baseline(&r);
-	cr_assert_eq(pb_results_write(path, &c, &r, 1, &err), 0, "write: %s", err.msg);
-	cr_assert_eq(pb_results_read(path, &root, &err), 0, "read: %s", err.msg);
-	json_decref(root);
+	fill_set(&s, &r, 1);
+	cr_assert_eq(pb_results_write(path, &s, &err), 0, "write: %s", err.msg);
+	cr_assert_eq(pb_results_load(path, &back, &err), 0, "read: %s", err.msg);
+	pb_result_set_free(&back);
 	cr_expect_eq(count_entries(dir), 1);
 }
 
@@ -336,22 +450,22 @@ Test(results_json, replaces_existing_file)
 Test(results_json, nonfinite_written_as_null)
 {
 	double batches[3] = { 1.0, NAN, INFINITY };
-	struct pb_context c;
+	struct pb_result_set s;
 	struct pb_result r;
 	struct pb_err err = { "" };
 	char path[4200];
 	json_t *root, *b, *a;
 
-	fill_context(&c);
 	fill_backend(&r);
+	fill_set(&s, &r, 1);
 	r.batch_cycles = batches;
 	r.nbatch = 3;
 	r.ns.cv = NAN;
 	r.ratio = -INFINITY;
 	snprintf(path, sizeof(path), "%s/r.json", dir);
-	cr_assert_eq(pb_results_write(path, &c, &r, 1, &err), 0, "write: %s", err.msg);
-	cr_assert_eq(pb_results_read(path, &root, &err), 0, "read: %s", err.msg);
-	b = json_array_get(get(root, "benchmarks"), 0);
+	cr_assert_eq(pb_results_write(path, &s, &err), 0, "write: %s", err.msg);
+	root = load_raw(path);
+	b = record(get(root, "benchmarks"), 0);
 	a = get(b, "batch_samples_cycles_per_op");
 	cr_expect_eq(json_number_value(json_array_get(a, 0)), 1.0);
 	cr_expect(json_is_null(json_array_get(a, 1)));
@@ -363,14 +477,14 @@ Test(results_json, nonfinite_written_as_null)
 
 static void write_must_fail(const char *path)
 {
-	struct pb_context c;
+	struct pb_result_set s;
 	struct pb_result r;
 	struct pb_err err = { "" };
 	char want[4300];
 
-	fill_context(&c);
 	fill_backend(&r);
-	cr_assert_eq(pb_results_write(path, &c, &r, 1, &err), -1, "write to %s succeeded", path);
+	fill_set(&s, &r, 1);
+	cr_assert_eq(pb_results_write(path, &s, &err), -1, "write to %s succeeded", path);
 	snprintf(want, sizeof(want), "cannot write results to '%s': ", path);
 	cr_expect(strstr(err.msg, want) == err.msg, "message: %s", err.msg);
 	cr_expect_null(strchr(err.msg, '\n'), "message must be one line: %s", err.msg);
@@ -434,10 +548,10 @@ static void write_text(const char *path, const char *text)
 static void read_must_fail(const char *path, const char *want)
 {
 	struct pb_err err = { "" };
-	json_t *root = (json_t *)1;
+	struct pb_result_set s;
 
-	cr_assert_eq(pb_results_read(path, &root, &err), -1, "read of %s succeeded", path);
-	cr_expect_null(root, "*out must be NULL on failure");
+	cr_assert_eq(pb_results_load(path, &s, &err), -1, "read of %s succeeded", path);
+	cr_expect(!s.recs && !s.nrecs && !s.jobs, "the set must be empty on failure");
 	cr_expect_not_null(strstr(err.msg, want), "message '%s' lacks '%s'", err.msg, want);
 	cr_expect_null(strchr(err.msg, '\n'), "message must be one line: %s", err.msg);
 }
@@ -501,12 +615,15 @@ Test(results_json, valid_document_reads_back)
 {
 	char path[4200];
 	struct pb_err err = { "" };
-	json_t *root;
+	struct pb_result_set s;
 
 	snprintf(path, sizeof(path), "%s/ok.json", dir);
 	write_mutated(path, 3, 0, NULL);
-	cr_assert_eq(pb_results_read(path, &root, &err), 0, "%s", err.msg);
-	json_decref(root);
+	cr_assert_eq(pb_results_load(path, &s, &err), 0, "%s", err.msg);
+	cr_expect_eq(s.nrecs, 3);
+	cr_expect_eq(s.schema_version, 1);
+	cr_expect_eq(s.njobs, 1, "a schema-1 file's context describes its one job");
+	pb_result_set_free(&s);
 }
 
 Test(results_json, missing_field_is_named)
@@ -544,7 +661,7 @@ Test(results_json, missing_top_level_objects_are_named)
 	json_decref(j);
 	read_must_fail(path, "field 'benchmarks' is not an array");
 
-	j = json_pack("{s:{s:i}, s:[]}", "context", "schema_version", 2, "benchmarks");
+	j = json_pack("{s:{s:i}, s:[]}", "context", "schema_version", 3, "benchmarks");
 	cr_assert_eq(json_dump_file(j, path, 0), 0);
 	json_decref(j);
 	read_must_fail(path, "schema_version");

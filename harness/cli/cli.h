@@ -27,7 +27,11 @@ bool pb_pmu_counts_instructions(void);
 int pb_cli_kmod(int argc, char **argv);
 /* Prints one-line error "pagebench: <msg>" to stderr and returns PB_EXIT_USAGE. */
 int pb_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Prints the result table (one row per record, baselines last) and the machine line. */
-void pb_table_print(FILE *f, const struct pb_context *ctx, const struct pb_result *r, size_t n);
+/*
+ * Prints the result table of one job's records @r[0..n) (one row per record, baselines
+ * last), its counter columns from the records' counter maps, and the machine line of @m/@job.
+ */
+void pb_table_print(FILE *f, const struct pb_machine *m, const struct pb_job_context *job,
+		    const struct pb_result *r, size_t n);
 
 #endif

@@ -3,7 +3,7 @@
  * `pagebench run --metric instructions` on a machine whose PMU cannot count instructions:
  * the same command runs again under valgrind's callgrind, each measured repetition dumps
  * its instruction count with a label, and this parent folds the counts into the child's
- * result file as an "instructions" counter, re-ranks by it and prints the table.
+ * result set (callgrind_fold.c), prints the table and writes the file.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,10 +14,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "callgrind.h"
+#include "callgrind_fold.h"
+#include "record.h"
 #include "cli.h"
 #include "pmu.h"
 #include "results_json.h"
-#include "summary.h"
 
 #define CHILD_JSON_ENV "PB_CALLGRIND_CHILD_JSON"
 
@@ -87,180 +88,34 @@ static int run_child(char **argv, const char *dir, const char *json)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-/* The record the runner gave callgrind key @key, or NULL. */
-static json_t *find_key(json_t *doc, const char *key)
+/* The table of each job, as `pagebench run` prints it, and what its figures mean. */
+static void print_tables(const struct pb_result_set *s)
 {
-	json_t *b;
-	size_t i;
+	for (size_t j = 0; j < s->njobs; j++) {
+		size_t first = s->nrecs, n = 0;
 
-	json_array_foreach(json_object_get(doc, "benchmarks"), i, b) {
-		const char *k = json_string_value(json_object_get(b, "callgrind_key"));
-
-		if (k && !strcmp(k, key))
-			return b;
-	}
-	return NULL;
-}
-
-/*
- * Folds labelled counts "pb|KEY|REP" into each record's counters.instructions, then checks
- * that every record got exactly one count per repetition: a lost or doubled dump is an error,
- * never a silently shorter sample.
- */
-static int fold_counts(json_t *doc, const struct pb_callgrind_count *c, size_t n, struct pb_err *err)
-{
-	json_t *b;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		char label[sizeof(c[i].label)], *key, *rep, *end;
-		json_t *rec, *ev, *samples;
-		unsigned long r;
-		double ops, reps;
-
-		snprintf(label, sizeof(label), "%s", c[i].label);
-		if (strncmp(label, "pb|", 3))
-			continue;
-		key = label + 3;
-		rep = strchr(key, '|');
-		if (!rep)
-			return pb_err_set(err, "callgrind dump with a malformed label '%s'", c[i].label);
-		*rep++ = '\0';
-		r = strtoul(rep, &end, 10);
-		rec = find_key(doc, key);
-		if (*end || !rec)
-			return pb_err_set(err, "callgrind dump '%s' matches no record of the results", c[i].label);
-		reps = (double)json_integer_value(json_object_get(rec, "repetitions"));
-		if (r >= (unsigned long)reps)
-			return pb_err_set(err, "callgrind dump '%s': repetition out of range", c[i].label);
-		ops = (double)json_integer_value(json_object_get(rec, "ops_measured")) / reps;
-		if (!json_object_get(rec, "counters"))
-			json_object_set_new(rec, "counters", json_object());
-		ev = json_object_get(json_object_get(rec, "counters"), "instructions");
-		if (!ev || !json_is_string(json_object_get(ev, "source"))) {
-			ev = json_pack("{s:b, s:s, s:[]}", "available", 1, "source", "callgrind",
-				       "samples_per_op");
-			json_object_set_new(json_object_get(rec, "counters"), "instructions", ev);
-		}
-		samples = json_object_get(ev, "samples_per_op");
-		while (json_array_size(samples) < (size_t)reps)
-			json_array_append_new(samples, json_null());
-		if (!json_is_null(json_array_get(samples, r)))
-			return pb_err_set(err, "callgrind dump '%s' seen twice", c[i].label);
-		json_array_set_new(samples, r, json_real(ops ? (double)c[i].ir / ops : 0));
-	}
-	/* Totals and per-op medians, once every repetition is in. */
-	json_array_foreach(json_object_get(doc, "benchmarks"), i, b) {
-		json_t *ev = json_object_get(json_object_get(b, "counters"), "instructions");
-		json_t *samples = json_object_get(ev, "samples_per_op"), *v;
-		size_t k, m = 0, reps = (size_t)json_integer_value(json_object_get(b, "repetitions"));
-		double vals[1024], total = 0;
-
-		if (!json_object_get(b, "callgrind_key"))
-			continue;
-		json_array_foreach(samples, k, v)
-			if (json_is_number(v) && m < 1024)
-				vals[m++] = json_number_value(v);
-		if (m != reps)
-			return pb_err_set(err, "%s: %zu of %zu repetitions counted by callgrind",
-					  json_string_value(json_object_get(b, "name")), m, reps);
-		for (k = 0; k < m; k++)
-			total += vals[k];
-		json_object_set_new(ev, "per_op", json_real(pb_median(vals, m)));
-		json_object_set_new(ev, "total", json_real(total * (double)json_integer_value(
-			json_object_get(b, "ops_measured")) / (double)m));
-		json_object_set_new(ev, "running_ratio", json_real(1.0));
-	}
-	return 0;
-}
-
-static const char *str_or_empty(json_t *o, const char *key)
-{
-	const char *v = json_string_value(json_object_get(o, key));
-
-	return v ? v : "";
-}
-
-/* Ratios by instructions per op, to the first backend record of the same job and track. */
-static void rerank(json_t *doc)
-{
-	json_t *b, *first;
-	size_t i, j;
-
-	json_array_foreach(json_object_get(doc, "benchmarks"), i, b) {
-		double mine, base;
-		bool found = false;
-
-		if (strcmp(str_or_empty(b, "kind"), "backend"))
-			continue;
-		json_array_foreach(json_object_get(doc, "benchmarks"), j, first) {
-			if (!strcmp(str_or_empty(first, "kind"), "backend") &&
-			    !strcmp(str_or_empty(first, "track"), str_or_empty(b, "track")) &&
-			    !strcmp(str_or_empty(first, "job"), str_or_empty(b, "job"))) {
-				found = true;
-				break;
+		for (size_t i = 0; i < s->nrecs; i++)
+			if (!strcmp(s->recs[i].job, s->jobs[j].job)) {
+				if (first == s->nrecs)
+					first = i;
+				n++;
 			}
-		}
-		if (!found)
+		if (!n)
 			continue;
-		mine = json_number_value(json_object_get(json_object_get(json_object_get(b,
-			"counters"), "instructions"), "per_op"));
-		base = json_number_value(json_object_get(json_object_get(json_object_get(first,
-			"counters"), "instructions"), "per_op"));
-		json_object_set_new(b, "ratio", json_real(base > 0 ? mine / base : 0));
-	}
-	json_object_set_new(json_object_get(doc, "context"), "metric", json_string("instructions"));
-	/* Marks the file: its ns/cycles were taken under valgrind and mean nothing. */
-	json_object_set_new(json_object_get(doc, "context"), "instructions_source",
-			    json_string("callgrind"));
-}
-
-static void print_table(json_t *doc)
-{
-	const char *job = "";
-	json_t *b;
-	size_t i;
-
-	printf("%-14s %-18s %-24s %-6s %12s %8s\n", "backend", "workload", "params", "track",
-	       "instr/op", "ratio");
-	json_array_foreach(json_object_get(doc, "benchmarks"), i, b) {
-		const char *alloc = json_string_value(json_object_get(b, "alloc"));
-		const char *track = json_string_value(json_object_get(b, "track"));
-		json_t *ev = json_object_get(json_object_get(b, "counters"), "instructions");
-		json_t *params = json_object_get(b, "params"), *v;
-		char pbuf[128] = "";
-		const char *k;
-		size_t off = 0;
-
-		if (strcmp(str_or_empty(b, "job"), job)) {
-			job = str_or_empty(b, "job");
-			printf("[%s]\n", job);
-		}
-		json_object_foreach(params, k, v)
-			off += (size_t)snprintf(pbuf + off, off < sizeof(pbuf) ? sizeof(pbuf) - off : 0,
-						"%s%s=%s", off ? "," : "", k, json_string_value(v));
-		printf("%-14s %-18s %-24.24s %-6s ", alloc ? alloc : "(baseline)",
-		       json_string_value(json_object_get(b, "workload")), pbuf[0] ? pbuf : "-",
-		       track ? track : "-");
-		if (ev && json_is_number(json_object_get(ev, "per_op")))
-			printf("%12.1f", json_number_value(json_object_get(ev, "per_op")));
-		else
-			printf("%12s", track && strcmp(track, "alloc") ? "(in alloc)" : "-");
-		if (json_is_number(json_object_get(b, "ratio")) && alloc)
-			printf(" %8.2f\n", json_number_value(json_object_get(b, "ratio")));
-		else
-			printf(" %8s\n", "-");
+		if (s->jobs[j].job[0])
+			printf("[%s]\n", s->jobs[j].job);
+		pb_table_print(stdout, &s->machine, &s->jobs[j], s->recs + first, n);
 	}
 	printf("instructions counted by valgrind's callgrind (this machine's PMU cannot count them), "
-	       "gross of the harness loop (the null backend shows it); the file's timings were taken "
-	       "under valgrind and mean nothing\n");
+	       "gross of the harness loop (the null backend shows it); ratios are by instructions; "
+	       "the ns and cycle figures were taken under valgrind and mean nothing\n");
 }
 
 int pb_cli_run_callgrind(char **argv, const char *json)
 {
 	char dir[] = "/tmp/pagebench-cg.XXXXXX", child[600], prefix[600], cmd[700];
 	struct pb_callgrind_count *counts = NULL;
-	json_t *doc = NULL;
+	struct pb_result_set set = { 0 };
 	struct pb_err err;
 	size_t n = 0;
 	int rc;
@@ -279,15 +134,14 @@ int pb_cli_run_callgrind(char **argv, const char *json)
 		goto out;
 	}
 	rc = PB_EXIT_FAIL;
-	if (pb_results_read(child, &doc, &err) || pb_callgrind_read(prefix, &counts, &n, &err) ||
-	    fold_counts(doc, counts, n, &err)) {
+	if (pb_results_load(child, &set, &err) || pb_callgrind_read(prefix, &counts, &n, &err) ||
+	    pb_callgrind_fold(&set, counts, n, &err)) {
 		fprintf(stderr, "pagebench: %s\n", err.msg);
 		goto out;
 	}
-	rerank(doc);
-	print_table(doc);
+	print_tables(&set);
 	if (json) {
-		if (pb_results_write_json(json, doc, &err)) {
+		if (pb_results_write(json, &set, &err)) {
 			fprintf(stderr, "pagebench: %s\n", err.msg);
 			goto out;
 		}
@@ -296,7 +150,7 @@ int pb_cli_run_callgrind(char **argv, const char *json)
 	rc = PB_EXIT_OK;
 out:
 	free(counts);
-	json_decref(doc);
+	pb_result_set_free(&set);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd))
 		fprintf(stderr, "pagebench: could not remove %s\n", dir);

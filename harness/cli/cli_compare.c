@@ -4,6 +4,7 @@
 #include <string.h>
 #include "cli.h"
 #include "compare.h"
+#include "record.h"
 #include "results_json.h"
 
 static const char compare_help[] =
@@ -32,7 +33,7 @@ int pb_cli_compare(int argc, char **argv)
 {
 	struct pb_compare_opts o;
 	const char *files[2] = { NULL, NULL };
-	json_t *docs[2] = { NULL, NULL };
+	struct pb_result_set docs[2] = { { 0 }, { 0 } };
 	struct pb_compare c;
 	struct pb_err err;
 	unsigned nfiles = 0;
@@ -72,11 +73,11 @@ int pb_cli_compare(int argc, char **argv)
 	if (nfiles != 2)
 		return pb_cli_usage_error("compare: needs OLD.json and NEW.json");
 	for (unsigned i = 0; i < 2; i++)
-		if (pb_results_read(files[i], &docs[i], &err)) {
+		if (pb_results_load(files[i], &docs[i], &err)) {
 			pb_cli_usage_error("compare: %s", err.msg);
 			goto out;
 		}
-	if (pb_compare(docs[0], files[0], docs[1], files[1], &o, &c, &err)) {
+	if (pb_compare(&docs[0], files[0], &docs[1], files[1], &o, &c, &err)) {
 		pb_cli_usage_error("compare: %s", err.msg);
 		goto out;
 	}
@@ -87,7 +88,7 @@ int pb_cli_compare(int argc, char **argv)
 			rc = PB_EXIT_FAIL;
 	pb_compare_free(&c);
 out:
-	json_decref(docs[0]);
-	json_decref(docs[1]);
+	pb_result_set_free(&docs[0]);
+	pb_result_set_free(&docs[1]);
 	return rc;
 }

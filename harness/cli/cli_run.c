@@ -69,35 +69,31 @@ static void show_progress(void *arg, unsigned done, unsigned total, double eta_s
 	fflush(stderr);
 }
 
-/* Runs one plan and appends its records to *@all. */
-static int run_plan(struct pb_plan *plan, struct pb_context *ctx, struct pb_result **all,
-		    size_t *nall)
+/* Runs one plan and adds its job context and its records to @set. */
+static int run_plan(struct pb_plan *plan, struct pb_result_set *set)
 {
-	struct pb_result *res, *grown;
+	struct pb_job_context job;
+	struct pb_result *res;
 	struct pb_err err;
 	size_t n;
 	int rc;
 
 	if (isatty(STDERR_FILENO))
 		plan->progress = show_progress;
-	rc = pb_run(plan, ctx, &res, &n, &err);
+	rc = pb_run(plan, &job, &res, &n, &err);
 	if (rc) {
 		fprintf(stderr, "pagebench: run%s%s: %s\n", plan->job[0] ? " " : "", plan->job, err.msg);
 		return rc == -2 ? PB_EXIT_USAGE : PB_EXIT_FAIL;
 	}
 	if (plan->job[0])
 		printf("[%s]\n", plan->job);
-	pb_table_print(stdout, ctx, res, n);
-	grown = realloc(*all, (*nall + n) * sizeof(**all));
-	if (!grown) {
+	pb_table_print(stdout, &set->machine, &job, res, n);
+	if (pb_result_set_add_job(set, &job, &err) || pb_result_set_add(set, res, n, &err)) {
 		pb_results_free(res, n);
-		fprintf(stderr, "pagebench: out of memory\n");
+		fprintf(stderr, "pagebench: %s\n", err.msg);
 		return PB_EXIT_FAIL;
 	}
-	memcpy(grown + *nall, res, n * sizeof(*res));
-	free(res);	/* the records' arrays now belong to *all */
-	*all = grown;
-	*nall += n;
+	free(res);	/* the records' arrays now belong to @set */
 	return PB_EXIT_OK;
 }
 
@@ -130,12 +126,10 @@ static bool wants_instructions(const struct pb_plan *plan, const struct pb_confi
 int pb_cli_run(int argc, char **argv, int full_argc, char **full_argv)
 {
 	struct pb_plan plan;
-	struct pb_context ctx;
+	struct pb_result_set set = { 0 };
 	struct pb_config cfg = { 0 };
-	struct pb_result *all = NULL;
 	const char *json = NULL, *config = NULL;
 	struct pb_err err;
-	size_t nall = 0;
 	int rc;
 
 	pb_plan_init(&plan);
@@ -159,26 +153,25 @@ int pb_cli_run(int argc, char **argv, int full_argc, char **full_argv)
 	}
 	if (pb_callgrind_child_json())
 		json = pb_callgrind_child_json();
-	memset(&ctx, 0, sizeof(ctx));
-	pb_context_collect(&ctx, full_argc, full_argv);
+	pb_machine_collect(&set.machine, full_argc, full_argv);
 	if (config) {
 		for (unsigned i = 0; i < cfg.njobs && !rc; i++) {
 			struct pb_job *j = &cfg.jobs[i];
 
-			rc = run_plan(&j->plan, &ctx, &all, &nall);
+			rc = run_plan(&j->plan, &set);
 		}
 		pb_config_free(&cfg);
 	} else {
-		rc = run_plan(&plan, &ctx, &all, &nall);
+		rc = run_plan(&plan, &set);
 	}
 	if (!rc && json) {
-		if (pb_results_write(json, &ctx, all, nall, &err)) {
+		if (pb_results_write(json, &set, &err)) {
 			fprintf(stderr, "pagebench: %s\n", err.msg);
 			rc = PB_EXIT_FAIL;
 		} else {
 			printf("results: %s\n", json);
 		}
 	}
-	pb_results_free(all, nall);
+	pb_result_set_free(&set);
 	return rc;
 }

@@ -3,10 +3,7 @@
 #include <string.h>
 #include "cli.h"
 
-static double per_op(uint64_t x, uint64_t ops)
-{
-	return ops ? (double)x / (double)ops : 0;
-}
+#include "record.h"
 
 static const struct pb_event_result *event(const struct pb_result *r, const char *name)
 {
@@ -20,7 +17,7 @@ static const struct pb_event_result *event(const struct pb_result *r, const char
  * The PMU table: every counted event per op for each record, with IPC when both cycles and
  * instructions were counted, and the multiplexing ratio when an event shared a counter.
  */
-static void print_counters(FILE *f, const struct pb_context *ctx, const struct pb_result *r,
+static void print_counters(FILE *f, const struct pb_job_context *ctx, const struct pb_result *r,
 			   size_t n)
 {
 	const struct pb_result *any = NULL;
@@ -69,8 +66,35 @@ static void print_counters(FILE *f, const struct pb_context *ctx, const struct p
 			fprintf(f, "PMU: %s not counted: %s\n", any->ev[e].name, any->ev[e].why);
 }
 
-void pb_table_print(FILE *f, const struct pb_context *ctx, const struct pb_result *r, size_t n)
+#define MAX_COLS 16
+
+/* The rate counters any record has that the table shows, in first-seen order. */
+static unsigned rate_columns(const struct pb_result *r, size_t n, const char **cols)
 {
+	unsigned nc = 0;
+
+	for (size_t i = 0; i < n; i++)
+		for (unsigned k = 0; k < r[i].nctr; k++) {
+			const struct pb_counter *c = &r[i].ctr[k];
+			const char *label;
+			int w, p;
+			unsigned j;
+
+			if (c->kind != PB_CTR_RATE || !pb_counter_column(c->name, &label, &w, &p))
+				continue;
+			for (j = 0; j < nc && strcmp(cols[j], c->name); j++)
+				;
+			if (j == nc && nc < MAX_COLS)
+				cols[nc++] = c->name;
+		}
+	return nc;
+}
+
+void pb_table_print(FILE *f, const struct pb_machine *m, const struct pb_job_context *ctx,
+		    const struct pb_result *r, size_t n)
+{
+	const char *cols[MAX_COLS];
+	unsigned ncols = rate_columns(r, n, cols);
 	char params[256];
 	int pw = 20;
 
@@ -81,9 +105,16 @@ void pb_table_print(FILE *f, const struct pb_context *ctx, const struct pb_resul
 		if (len > pw)
 			pw = len < 60 ? len : 60;
 	}
-	fprintf(f, "%-14s %-18s %-*s %-6s %9s %9s %6s %9s %8s %8s %7s %7s\n", "backend", "workload",
-		pw, "params", "track", "ns/op", "cyc/op", "CV%", "p99 cyc", "atom/op", "pa/op", "map/op",
-		"ratio");
+	fprintf(f, "%-14s %-18s %-*s %-6s %9s %9s %6s %9s", "backend", "workload", pw, "params",
+		"track", "ns/op", "cyc/op", "CV%", "p99 cyc");
+	for (unsigned c = 0; c < ncols; c++) {
+		const char *label;
+		int w, p;
+
+		pb_counter_column(cols[c], &label, &w, &p);
+		fprintf(f, " %*s", w, label);
+	}
+	fprintf(f, " %7s\n", "ratio");
 	for (size_t i = 0; i < n; i++) {
 		const struct pb_result *x = &r[i];
 		bool base = !strcmp(x->kind, "baseline");
@@ -98,27 +129,28 @@ void pb_table_print(FILE *f, const struct pb_context *ctx, const struct pb_resul
 		fprintf(f, "%-14s %-18s %-*.*s %-6s %9.2f %9.1f %6s %9.1f ",
 			base ? "(baseline)" : x->alloc, x->workload, pw, pw, params[0] ? params : "-",
 			x->track[0] ? x->track : "-", x->ns.median, x->cycles.median, cv, x->cycles.p99);
-		/* "-" where nothing was counted: a 0 there would be a claim. */
-		if (x->atomics_uncounted)
-			fprintf(f, "%8s ", "-");
-		else
-			fprintf(f, "%8.2f ", per_op(x->atomics, x->stats_ops));
+		for (unsigned c = 0; c < ncols; c++) {
+			const struct pb_counter *v = pb_counter_find(x, cols[c]);
+			const char *label;
+			int w, p;
+
+			pb_counter_column(cols[c], &label, &w, &p);
+			/* "-" where nothing was counted: a 0 there would be a claim. */
+			if (v && v->counted)
+				fprintf(f, "%*.*f ", w, p, v->value);
+			else
+				fprintf(f, "%*s ", w, "-");
+		}
 		if (base)
-			fprintf(f, "%8s %7s %7s\n", "-", "-", "-");
-		else if (x->stats_elsewhere)	/* the instance's counters are on its first row */
-			fprintf(f, "%8s %7s %7.2f\n", "-", "-", x->ratio);
-		else if (x->pa_calls_uncounted)
-			fprintf(f, "%8s %7.3f %7.2f\n", "-", per_op(x->stats.dma_map, x->stats_ops), x->ratio);
+			fprintf(f, "%7s\n", "-");
 		else
-			fprintf(f, "%8.3f %7.3f %7.2f\n",
-				per_op(x->stats.pa_alloc_calls + x->stats.pa_free_calls, x->stats_ops),
-				per_op(x->stats.dma_map, x->stats_ops), x->ratio);
+			fprintf(f, "%7.2f\n", x->ratio);
 	}
 	fprintf(f, "machine: %s, %u CPUs, TSC %.3f GHz (%s), kernel %s; pinned to CPU",
-		ctx->cpu_model, ctx->num_cpus, ctx->tsc_hz / 1e9,
-		ctx->tsc_flags[0] ? ctx->tsc_flags : "no invariant TSC flags", ctx->kernel);
-	for (unsigned i = 0; i < ctx->n_measured_cpus; i++)
-		fprintf(f, "%s%u", i ? "," : " ", ctx->measured_cpus[i]);
+		m->cpu_model, m->num_cpus, ctx->tsc_hz / 1e9,
+		m->tsc_flags[0] ? m->tsc_flags : "no invariant TSC flags", m->kernel);
+	for (unsigned i = 0; i < ctx->nthreads; i++)
+		fprintf(f, "%s%d", i ? "," : " ", ctx->threads[i].cpu);
 	fprintf(f, "; subtracted: timer %.1f cycles per batch, loop %.2f cycles per op; "
 		"median of %u repetitions, order seed %llu\n",
 		ctx->timer_overhead_cycles, ctx->loop_overhead_cycles, n ? r[0].repetitions : 0,

@@ -73,7 +73,7 @@ static int has_word(const char *list, const char *word)
 }
 
 /* The first cpu0 "model name" and the TSC-related words of its "flags" line. */
-static void read_cpuinfo(struct pb_context *c)
+static void read_cpuinfo(struct pb_machine *c)
 {
 	static const char *const tsc_words[] = { "constant_tsc", "nonstop_tsc" };
 	char *line = NULL;
@@ -124,7 +124,7 @@ static void format_size(char *buf, size_t len, unsigned long long bytes)
 }
 
 /* NUMA node count and "L1d 48K L2 2M L3 105M" (first object of each data/unified level). */
-static void read_topology(struct pb_context *c)
+static void read_topology(struct pb_machine *c)
 {
 	static const hwloc_obj_type_t levels[] = {
 		HWLOC_OBJ_L1CACHE, HWLOC_OBJ_L2CACHE, HWLOC_OBJ_L3CACHE,
@@ -207,15 +207,28 @@ static void join_argv(char *buf, size_t len, int argc, char **argv)
 	}
 }
 
-void pb_context_collect(struct pb_context *c, int argc, char **argv)
+int pb_cpu_node(int cpu)
+{
+	char path[96];
+
+	if (cpu < 0)
+		return -1;
+	/* cpuN has a nodeK link for the node it is on. */
+	for (int node = 0; node < 1024; node++) {
+		snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/node%d", cpu, node);
+		if (!access(path, F_OK))
+			return node;
+	}
+	return -1;
+}
+
+void pb_machine_collect(struct pb_machine *c, int argc, char **argv)
 {
 	struct utsname u;
 	long ncpu;
 	int i, nload;
 
-	c->host[0] = c->cpu_model[0] = c->tsc_flags[0] = c->kernel[0] = '\0';
-	c->cache_desc[0] = '\0';
-	c->numa_nodes = 0;
+	memset(c, 0, sizeof(*c));
 
 	if (gethostname(c->host, sizeof(c->host)) != 0)
 		c->host[0] = '\0';

@@ -1,16 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Collects the facts about the machine and the invocation that go beside every result set.
+ * Collects the facts about the machine and the invocation that go at the top of every result
+ * file (the job contexts are filled by pb_run, which measures them).
  */
 #ifndef PB_CONTEXT_H
 #define PB_CONTEXT_H
 
 #include "result.h"
 
-/*
- * Fills every field of @c except tsc_hz, measured_cpus, n_measured_cpus and
- * timer_overhead_cycles (left untouched); a fact that cannot be found is left empty/zero.
- */
-void pb_context_collect(struct pb_context *c, int argc, char **argv);
+/* Fills every field of @m; a fact that cannot be found is left empty/zero. */
+void pb_machine_collect(struct pb_machine *m, int argc, char **argv);
+/* The NUMA node OS CPU @cpu belongs to (from sysfs), or -1 when not known. */
+int pb_cpu_node(int cpu);
 
 #endif

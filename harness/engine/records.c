@@ -48,13 +48,10 @@ void pb_instance_name(const struct pb_plan *plan, struct instance *in)
 		}
 	}
 	pb_params_format(&named, pbuf, sizeof(pbuf));
-	for (unsigned t = 0; t < in->wl->nthreads; t++) {
-		const char *track = in->wl->tracks[t];
-
-		snprintf(in->name[t], sizeof(in->name[t]), "%s%s%s%s%s%s%s", in->wl->name,
-			 in->ops ? "/" : "", in->ops ? in->ops->name : "", pbuf[0] ? "/" : "", pbuf,
-			 track ? "/" : "", track ? track : "");
-	}
+	for (unsigned t = 0; t < in->wl->nthreads; t++)
+		pb_record_name(in->name[t], sizeof(in->name[t]), in->wl->name,
+			       in->ops ? in->ops->name : "", pbuf,
+			       in->wl->tracks[t] ? in->wl->tracks[t] : "");
 }
 
 void pb_instance_acc_free(struct instance *in)
@@ -92,16 +89,25 @@ static void make_events(const struct runner *rt, struct track_acc *acc, struct p
 	}
 }
 
-/* Moves an instance's samples into result records (one per track). */
-void pb_instance_records(const struct runner *rt, const struct pb_context *ctx,
-			 struct instance *in, const struct pb_stats *stats, struct pb_result *out)
+/* Moves an instance's samples into result records (one per track), finished as every record is. */
+int pb_instance_records(const struct runner *rt, const struct pb_job_context *job,
+			struct instance *in, const struct pb_stats *stats, struct pb_result *out,
+			struct pb_err *err)
 {
 	const struct pb_plan *plan = rt->plan;
-	double ns_per_cycle = 1e9 / ctx->tsc_hz;
+	int rc = 0;
 
 	for (unsigned t = 0; t < in->wl->nthreads; t++) {
 		struct pb_result *r = &out[t];
 		struct track_acc *acc = &in->acc[t];
+		struct pb_record_counts c = {
+			.stats = stats,
+			.stats_elsewhere = stats && t > 0,
+			.atomics = acc->atomics,
+			.atomics_counted = !(in->ops && in->ops->uncounted_atomics),
+			.pa_calls_counted = true,
+			.leaked = in->leaked,
+		};
 
 		memset(r, 0, sizeof(*r));
 		snprintf(r->alloc, sizeof(r->alloc), "%s", in->ops ? in->ops->name : "");
@@ -110,8 +116,7 @@ void pb_instance_records(const struct runner *rt, const struct pb_context *ctx,
 		snprintf(r->track, sizeof(r->track), "%s", in->wl->tracks[t] ? in->wl->tracks[t] : "");
 		snprintf(r->name, sizeof(r->name), "%s", in->name[t]);
 		r->params = in->own;
-		r->atomics_uncounted = in->ops && in->ops->uncounted_atomics;
-		if (r->atomics_uncounted && !strstr(in->warning, "atomics not counted")) {
+		if (!c.atomics_counted && !strstr(in->warning, "atomics not counted")) {
 			size_t len = strlen(in->warning);
 
 			/* Added to, not instead of, what the run already had to say. */
@@ -124,84 +129,16 @@ void pb_instance_records(const struct runner *rt, const struct pb_context *ctx,
 			snprintf(r->cg_key, sizeof(r->cg_key), "%s", in->cg_key);
 		snprintf(r->warning, sizeof(r->warning), "%s", in->warning);
 		r->repetitions = plan->reps;
+		r->threads = in->wl->nthreads;
 		r->ops = in->wr.ops;
+		r->ops_measured = acc->ops;
 		r->rep_cycles = acc->rep_cycles;
 		r->batch_cycles = acc->batch_cycles;
 		r->nbatch = acc->nbatch;
 		acc->rep_cycles = acc->batch_cycles = NULL;
-		r->rep_ns = calloc(plan->reps, sizeof(double));
-		for (unsigned i = 0; r->rep_ns && i < plan->reps; i++)
-			r->rep_ns[i] = r->rep_cycles[i] * ns_per_cycle;
-		pb_summarize(r->rep_cycles, plan->reps, &r->cycles);
-		/* p99 is a tail figure: it comes from the per-batch samples, not the rep medians. */
-		{
-			struct pb_summary b;
-
-			pb_summarize(r->batch_cycles, r->nbatch, &b);
-			r->cycles.p99 = b.p99;
-		}
-		pb_summarize_robust(r->rep_cycles, plan->reps, 2000, plan->seed, &r->cycles);
-		r->unstable = r->cycles.cv > plan->cv_max;
-		r->ns = r->cycles;
-		r->ns.median *= ns_per_cycle;
-		r->ns.min *= ns_per_cycle;
-		r->ns.max *= ns_per_cycle;
-		r->ns.mean *= ns_per_cycle;
-		r->ns.p99 *= ns_per_cycle;
-		r->ns.stddev *= ns_per_cycle;
-		r->ns.mad *= ns_per_cycle;
-		r->ns.ci_lo *= ns_per_cycle;
-		r->ns.ci_hi *= ns_per_cycle;
-		/* Counters belong to the instance, not a thread: one record carries them. */
-		if (stats && t == 0)
-			r->stats = *stats;
-		r->stats_elsewhere = stats && t > 0;
-		r->stats_ops = acc->ops;
-		r->atomics = acc->atomics;
-		r->leaked = in->leaked;
+		if (!rc)
+			rc = pb_record_finish(r, job, &c, err);
 	}
 	pb_instance_acc_free(in);	/* what the records did not take */
-}
-
-/* The figure a record is ranked by: median cycles, or median instructions per op. */
-static double metric_value(const struct pb_result *r, bool instructions)
-{
-	if (!instructions)
-		return r->cycles.median;
-	for (unsigned i = 0; i < r->nevents; i++)
-		if (!strcmp(r->ev[i].name, "instructions") && r->ev[i].available)
-			return pb_median(r->ev[i].rep_per_op, r->repetitions);
-	return 0;
-}
-
-void pb_set_ratios(struct pb_result *r, size_t n, bool instructions)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (strcmp(r[i].kind, "backend"))
-			continue;
-		r[i].ratio = 0;
-		for (size_t j = 0; j < n; j++) {
-			if (!strcmp(r[j].kind, "backend") && !strcmp(r[j].track, r[i].track)) {
-				double base = metric_value(&r[j], instructions);
-
-				if (base > 0)
-					r[i].ratio = metric_value(&r[i], instructions) / base;
-				break;
-			}
-		}
-	}
-}
-
-void pb_results_free(struct pb_result *r, size_t n)
-{
-	if (!r)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		free(r[i].rep_cycles);
-		free(r[i].rep_ns);
-		free(r[i].batch_cycles);
-		for (unsigned e = 0; e < PB_MAX_EVENTS; e++)
-			free(r[i].ev[e].rep_per_op);
-	}
-	free(r);
+	return rc;
 }

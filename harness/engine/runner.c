@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "callgrind.h"
+#include "context.h"
 #include "placement.h"
 #include "pmu.h"
 #include "runner_internal.h"
@@ -302,7 +303,7 @@ static void stats_sub(struct pb_stats *now, const struct pb_stats *then)
  * operation count is doubled and the warm-up repeated: a batch of a few hundred cycles
  * would measure the timer, not the work (time_bench's "period too small").
  */
-static int warm_up(struct runner *rt, const struct pb_context *ctx, struct instance *in,
+static int warm_up(struct runner *rt, const struct pb_job_context *ctx, struct instance *in,
 		   struct pb_err *err)
 {
 	const struct pb_plan *plan = rt->plan;
@@ -336,11 +337,12 @@ static int warm_up(struct runner *rt, const struct pb_context *ctx, struct insta
 	return 0;
 }
 
-static int run_set(struct runner *rt, struct pb_context *ctx, struct instance *ins, unsigned n,
+static int run_set(struct runner *rt, struct pb_job_context *ctx, struct instance *ins, unsigned n,
 		   struct pb_result *out, size_t *nout, struct pb_err *err)
 {
 	const struct pb_plan *plan = rt->plan;
 	unsigned i, rep;
+	int rc;
 
 	unsigned order[PB_MAX_ALLOCS + 3];
 
@@ -375,8 +377,10 @@ static int run_set(struct runner *rt, struct pb_context *ctx, struct instance *i
 		}
 		if (inst_fini(&ins[i], err))
 			return -1;
-		pb_instance_records(rt, ctx, &ins[i], ins[i].ops ? &st : NULL, &out[*nout]);
+		rc = pb_instance_records(rt, ctx, &ins[i], ins[i].ops ? &st : NULL, &out[*nout], err);
 		*nout += ins[i].wl->nthreads;
+		if (rc)
+			return -1;
 	}
 	return 0;
 }
@@ -420,8 +424,37 @@ int pb_plan_preflight(const struct pb_plan *plan, struct pb_err *err)
 	return 0;
 }
 
-int pb_run(const struct pb_plan *plan, struct pb_context *ctx, struct pb_result **out, size_t *n,
-	   struct pb_err *err)
+/* The job context's threads, roles, nodes and arena node, once the CPUs are chosen. */
+static void job_placement(const struct pb_plan *plan, const struct runner *rt,
+			  struct pb_job_context *ctx)
+{
+	const char *node = pb_params_raw(&plan->params, "node");
+	char *end;
+	long v;
+
+	ctx->nthreads = plan->wl->nthreads;
+	for (unsigned t = 0; t < plan->wl->nthreads && t < PB_MAX_THREADS; t++) {
+		struct pb_thread_place *p = &ctx->threads[t];
+
+		snprintf(p->role, sizeof(p->role), "%s", plan->wl->tracks[t] ? plan->wl->tracks[t] : "main");
+		p->cpu = (int)rt->pl.os_cpu[t];
+		p->node = pb_cpu_node(p->cpu);
+		if (t && p->cpu == ctx->threads[0].cpu)
+			ctx->shared_cpus = true;
+	}
+	/* node= places the arenas; unset, their memory is first-touched on the measuring CPU. */
+	v = node ? strtol(node, &end, 10) : -1;
+	if (node && (*end || v < 0))
+		v = -1;
+	if (!node)
+		v = ctx->threads[0].node;
+	ctx->n_arena_nodes = 0;
+	if (v >= 0)
+		ctx->arena_nodes[ctx->n_arena_nodes++] = (int)v;
+}
+
+int pb_run(const struct pb_plan *plan, struct pb_job_context *ctx, struct pb_result **out,
+	   size_t *n, struct pb_err *err)
 {
 	struct runner rt = { .plan = plan };
 	struct helper helper;
@@ -434,6 +467,9 @@ int pb_run(const struct pb_plan *plan, struct pb_context *ctx, struct pb_result 
 	*out = NULL;
 	*n = 0;
 	memset(ins, 0, sizeof(ins));
+	memset(ctx, 0, sizeof(*ctx));
+	snprintf(ctx->job, sizeof(ctx->job), "%s", plan->job);
+	ctx->unstable_cv = plan->cv_max;
 	if (pb_plan_check(plan, err))
 		return -1;
 	if (plan->events[0]) {
@@ -453,11 +489,6 @@ int pb_run(const struct pb_plan *plan, struct pb_context *ctx, struct pb_result 
 	}
 	rt.callgrind = pb_callgrind_active();
 	rt.run_seq = run_seq++;
-	if (!plan->events[0]) {
-		/* One context serves a config's jobs: a job without counters must not inherit any. */
-		ctx->pmu_events[0] = '\0';
-		ctx->pmu_why[0] = '\0';
-	}
 	if (pb_placement_init(&rt.pl, plan->wl->nthreads, plan->cpus, err))
 		return -2;
 	/* Everything from here on, including arena first-touch, happens on the measured CPU. */
@@ -475,9 +506,7 @@ int pb_run(const struct pb_plan *plan, struct pb_context *ctx, struct pb_result 
 		goto out_pl;
 	rt.total = (plan->nallocs + (plan->wl->baseline ? 1 : 0) +
 		    (plan->baselines && !plan->wl->baseline ? 3 : 0)) * (plan->reps + 1);
-	ctx->n_measured_cpus = plan->wl->nthreads;
-	for (unsigned t = 0; t < plan->wl->nthreads; t++)
-		ctx->measured_cpus[t] = rt.pl.os_cpu[t];
+	job_placement(plan, &rt, ctx);
 
 	cap = (size_t)plan->nallocs * plan->wl->nthreads + 3;
 	res = calloc(cap, sizeof(*res));

@@ -7,6 +7,7 @@
 #define PB_RUNNER_H
 
 #include "allocator.h"
+#include "record.h"
 #include "result.h"
 #include "workload.h"
 
@@ -47,23 +48,18 @@ int pb_plan_parse_cpus(struct pb_plan *plan, const char *v, struct pb_err *err);
  */
 int pb_plan_check(const struct pb_plan *plan, struct pb_err *err);
 /*
- * Runs @plan. Fills @ctx's measured fields (tsc_hz, CPUs, timer overhead) and returns the
- * records in *@out (*@n of them; free with pb_results_free). -1 + @err on failure, -2 + @err
- * when the plan cannot be placed on this machine's CPUs (bad input); nothing returned.
+ * Runs @plan. Fills @job (cleared first) with how this job was measured: its name, TSC rate,
+ * overheads, threads with their roles, CPUs and nodes, PMU state, metric, seed, threshold,
+ * arena node; returns the records in *@out (*@n of them; free with pb_results_free), their
+ * ratios set (record.h). -1 + @err on failure, -2 + @err when the plan cannot be placed on
+ * this machine's CPUs (bad input); nothing returned.
  */
-int pb_run(const struct pb_plan *plan, struct pb_context *ctx, struct pb_result **out, size_t *n,
-	   struct pb_err *err);
-/*
- * Sets each backend record's ratio to the first backend's of the same track, by median
- * cycles or (@instructions) by median instructions per op; 0 where there is no figure.
- */
-void pb_set_ratios(struct pb_result *r, size_t n, bool instructions);
+int pb_run(const struct pb_plan *plan, struct pb_job_context *job, struct pb_result **out,
+	   size_t *n, struct pb_err *err);
 /*
  * Everything about @plan that can be wrong on this machine before it runs: the plan
  * itself, the PMU event names, and whether its CPUs exist. -1 + @err.
  */
 int pb_plan_preflight(const struct pb_plan *plan, struct pb_err *err);
-/* Frees records returned by pb_run. */
-void pb_results_free(struct pb_result *r, size_t n);
 
 #endif

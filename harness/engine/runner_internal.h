@@ -69,8 +69,12 @@ struct runner {
 void pb_instance_name(const struct pb_plan *plan, struct instance *in);
 /* Frees the sample arrays an instance still owns. */
 void pb_instance_acc_free(struct instance *in);
-/* Moves an instance's samples and counters into @out (one record per track). */
-void pb_instance_records(const struct runner *rt, const struct pb_context *ctx,
-			 struct instance *in, const struct pb_stats *stats, struct pb_result *out);
+/*
+ * Moves an instance's samples and counters into @out (one record per track) and finishes
+ * them with @job's TSC rate, seed and threshold; -1 + @err when one cannot be finished.
+ */
+int pb_instance_records(const struct runner *rt, const struct pb_job_context *job,
+			struct instance *in, const struct pb_stats *stats, struct pb_result *out,
+			struct pb_err *err);
 
 #endif

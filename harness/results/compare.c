@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "compare.h"
-#include "results_json.h"
+#include "record.h"
 #include "mann_whitney.h"
 #include "summary.h"
 
@@ -28,30 +28,30 @@ const char *pb_verdict_name(enum pb_verdict v)
  * could not be measured, is dropped and counted in *@dropped). NULL when the record has no
  * such samples at all: the caller skips it.
  */
-static double *metric_samples(json_t *b, bool instructions, size_t *n, size_t *dropped)
+static double *metric_samples(const struct pb_result *b, bool instructions, size_t *n,
+			      size_t *dropped)
 {
-	json_t *arr, *x;
+	const double *src = instructions ? NULL : b->rep_cycles;
 	double *v;
-	size_t i;
 
 	*n = 0;
 	if (instructions) {
-		json_t *ev = json_object_get(json_object_get(b, "counters"), "instructions");
-
-		if (!ev || !json_is_true(json_object_get(ev, "available")))
+		for (unsigned e = 0; e < b->nevents; e++)
+			if (!strcmp(b->ev[e].name, "instructions")) {
+				if (!b->ev[e].available)
+					return NULL;
+				src = b->ev[e].rep_per_op;
+				break;
+			}
+		if (!src)
 			return NULL;
-		arr = json_object_get(ev, "samples_per_op");
-	} else {
-		arr = json_object_get(b, "samples");
 	}
-	v = malloc((json_array_size(arr) + 1) * sizeof(*v));
+	v = malloc((b->repetitions + 1) * sizeof(*v));
 	if (!v)
 		abort();
-	json_array_foreach(arr, i, x) {
-		json_t *num = instructions ? x : json_object_get(x, "cycles_per_op");
-
-		if (json_is_number(num))
-			v[(*n)++] = json_number_value(num);
+	for (unsigned i = 0; i < b->repetitions && src; i++) {
+		if (!isnan(src[i]))
+			v[(*n)++] = src[i];
 		else
 			(*dropped)++;
 	}
@@ -101,15 +101,15 @@ struct pending {
 	size_t on, nn;
 };
 
-static bool under_valgrind(json_t *doc)
+static bool under_valgrind(const struct pb_result_set *doc)
 {
-	return json_is_string(json_object_get(json_object_get(doc, "context"), "instructions_source"));
+	return doc->machine.instructions_source[0] != '\0';
 }
 
-int pb_compare(json_t *old_doc, const char *oldname, json_t *new_doc, const char *newname,
+int pb_compare(const struct pb_result_set *old_doc, const char *oldname,
+	       const struct pb_result_set *new_doc, const char *newname,
 	       const struct pb_compare_opts *o, struct pb_compare *out, struct pb_err *err)
 {
-	json_t *benches = json_object_get(old_doc, "benchmarks"), *ob;
 	size_t i, nbase = 0, nback = 0;
 	struct pending *pend;
 	double log_base = 0, log_sum = 0;
@@ -123,18 +123,17 @@ int pb_compare(json_t *old_doc, const char *oldname, json_t *new_doc, const char
 		return pb_err_set(err, "%s counted instructions with %s, %s with %s: not comparable", oldname,
 				  under_valgrind(old_doc) ? "callgrind" : "the PMU", newname,
 				  under_valgrind(new_doc) ? "callgrind" : "the PMU");
-	out->rows = calloc(json_array_size(benches) + 1, sizeof(*out->rows));
-	pend = calloc(json_array_size(benches) + 1, sizeof(*pend));
+	out->rows = calloc(old_doc->nrecs + 1, sizeof(*out->rows));
+	pend = calloc(old_doc->nrecs + 1, sizeof(*pend));
 	if (!out->rows || !pend) {
 		free(pend);
 		pb_compare_free(out);
 		return pb_err_set(err, "out of memory");
 	}
-	json_array_foreach(benches, i, ob) {
-		const char *name = json_string_value(json_object_get(ob, "name"));
-		const char *job = json_string_value(json_object_get(ob, "job"));
-		const char *kind = json_string_value(json_object_get(ob, "kind"));
-		json_t *nb = pb_results_find(new_doc, name, job);
+	for (i = 0; i < old_doc->nrecs; i++) {
+		const struct pb_result *ob = &old_doc->recs[i];
+		const char *job = ob->job[0] ? ob->job : NULL;
+		const struct pb_result *nb = pb_result_set_find(new_doc, ob->name, ob->job);
 		struct pb_compare_row *r = &out->rows[out->nrows];
 		struct pending *pd = &pend[out->nrows];
 
@@ -152,8 +151,10 @@ int pb_compare(json_t *old_doc, const char *oldname, json_t *new_doc, const char
 			out->skipped++;
 			continue;
 		}
-		snprintf(r->name, sizeof(r->name), "%s%s%s", job ? job : "", job ? ":" : "", name);
-		r->baseline = kind && !strcmp(kind, "baseline");
+		/* A job and a name that do not fit together keep the job and cut the name. */
+		snprintf(r->name, sizeof(r->name), "%s%s%.*s", job ? job : "", job ? ":" : "",
+			 (int)(sizeof(r->name) - sizeof(ob->job) - 1), ob->name);
+		r->baseline = !strcmp(ob->kind, "baseline");
 		r->old_median = pb_median(pd->ov, pd->on);
 		r->new_median = pb_median(pd->nv, pd->nn);
 		r->change = r->old_median > 0 ? r->new_median / r->old_median - 1 : 0;
@@ -162,8 +163,8 @@ int pb_compare(json_t *old_doc, const char *oldname, json_t *new_doc, const char
 			r->old_unstable = cv_of(pd->ov, pd->on) > o->unstable_cv;
 			r->new_unstable = cv_of(pd->nv, pd->nn) > o->unstable_cv;
 		} else {
-			r->old_unstable = json_is_true(json_object_get(ob, "unstable"));
-			r->new_unstable = json_is_true(json_object_get(nb, "unstable"));
+			r->old_unstable = ob->unstable;
+			r->new_unstable = nb->unstable;
 		}
 		if (r->baseline && r->old_median > 0 && r->new_median > 0) {
 			log_base += log(r->new_median / r->old_median);
@@ -201,8 +202,7 @@ int pb_compare(json_t *old_doc, const char *oldname, json_t *new_doc, const char
 			   oldname, newname);
 		goto fail;
 	}
-	out->only_new = json_array_size(json_object_get(new_doc, "benchmarks")) - out->nrows -
-			out->skipped;
+	out->only_new = new_doc->nrecs - out->nrows - out->skipped;
 	if ((ssize_t)out->only_new < 0)
 		out->only_new = 0;	/* duplicate names in the old file */
 	out->geomean_ratio = exp(log_sum / (double)nback);

@@ -8,10 +8,10 @@
 #ifndef PB_COMPARE_H
 #define PB_COMPARE_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include "params.h"
+#include "result.h"
 
 enum pb_verdict { PB_SAME, PB_FASTER, PB_SLOWER, PB_UNSTABLE, PB_BASELINE };
 
@@ -49,13 +49,14 @@ struct pb_compare {
 /* The default options: threshold 3%, alpha 0.05, cycles, unstable above 5% CV. */
 void pb_compare_opts_init(struct pb_compare_opts *o);
 /*
- * Compares two validated result documents (pb_results_read). In the time metric, how much
+ * Compares two result sets (pb_results_load). In the time metric, how much
  * the machine itself changed speed between the two runs is read off the baselines both files
  * carry (for-loop, atomic-inc, spin-lock), and backend changes are judged net of it. -1 +
  * @err when the metric is missing, when timings were taken under valgrind, or when no
  * backend benchmark is in both files; @oldname/@newname name the files.
  */
-int pb_compare(json_t *old_doc, const char *oldname, json_t *new_doc, const char *newname,
+int pb_compare(const struct pb_result_set *old_doc, const char *oldname,
+	       const struct pb_result_set *new_doc, const char *newname,
 	       const struct pb_compare_opts *o, struct pb_compare *out, struct pb_err *err);
 /* Frees what pb_compare allocated. */
 void pb_compare_free(struct pb_compare *c);

@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * What one run produces: the machine context and one record per (backend, workload, params,
- * track). The JSON writer and the table printer read these; nothing else is kept.
+ * What a measurement produces: the machine it ran on, one context per job (how that job was
+ * measured), and one record per (job, backend, workload, params, track). Every producer (the
+ * runner, the kernel-module log importer, the callgrind folder) builds these and finishes its
+ * records with pb_record_finish (record.h); the JSON writer, the reader, the table printer
+ * and compare use nothing else.
  */
 #ifndef PB_RESULT_H
 #define PB_RESULT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "params.h"
 #include "stats.h"
@@ -22,41 +26,53 @@ struct pb_summary {
 
 #define PB_MAX_EVENTS 16
 
-/* One PMU event over the measured repetitions of one record. */
+/* One PMU event (or callgrind's instruction count) over the measured repetitions. */
 struct pb_event_result {
 	char name[64];
 	bool available;
 	char why[128];			/* when unavailable: the reason in plain words */
+	char source[16];		/* "" for the PMU, "callgrind" for valgrind's counts */
 	double total;			/* count over all measured repetitions, scaled if multiplexed */
-	double per_op;			/* total / ops */
+	double per_op;			/* total / ops (callgrind: median of the samples) */
 	double running_ratio;		/* time_running / time_enabled (1: not multiplexed) */
-	double *rep_per_op;		/* [repetitions] per-op value of each repetition */
+	double *rep_per_op;		/* [repetitions] per-op value of each repetition (owned) */
+};
+
+/* How a named counter reads: per operation, a total over the measured repetitions, a gauge. */
+enum pb_counter_kind { PB_CTR_RATE, PB_CTR_COUNT, PB_CTR_LEVEL };
+
+#define PB_MAX_COUNTERS 40
+
+/* One figure of the open counter map. Not counted is its own state, never a 0. */
+struct pb_counter {
+	char name[40];
+	enum pb_counter_kind kind;
+	bool counted;			/* false: not counted for this record (JSON null, table "-") */
+	double value;
 };
 
 struct pb_result {
-	char name[512];			/* "workload/alloc/params[/track]", unique in a run */
+	char name[512];			/* "workload/alloc[/k=v,...][/track]", unique in a job */
 	char job[64];			/* config job (section) name, "" from the command line */
 	char alloc[32];			/* backend name, "" for baselines */
 	char workload[32];
 	char kind[16];			/* "backend" or "baseline" */
 	char track[16];			/* "" for single-thread workloads, else "alloc"/"free" */
-	struct pb_params params;	/* every --set key=value of the run */
+	struct pb_params params;	/* every --set key=value the instance took */
 	unsigned repetitions;
+	unsigned threads;		/* measured threads of the workload (1 or 2) */
 	uint64_t ops;			/* operations (pages) per repetition */
-	double *rep_cycles;		/* [repetitions] TSC cycles per op, overhead subtracted */
-	double *rep_ns;			/* [repetitions] ns per op */
-	double *batch_cycles;		/* [nbatch] per-batch cycles per op, all repetitions */
+	uint64_t ops_measured;		/* operations the counters cover (all measured repetitions) */
+	double *rep_cycles;		/* [repetitions] TSC cycles per op, overhead subtracted (owned) */
+	double *rep_ns;			/* [repetitions] ns per op (owned) */
+	double *batch_cycles;		/* [nbatch] per-batch cycles per op, all repetitions (owned) */
 	unsigned nbatch;
 	struct pb_summary cycles;	/* rep-level figures, p99 from batch samples */
 	struct pb_summary ns;
-	struct pb_stats stats;		/* backend + page allocator counters, all repetitions */
-	uint64_t stats_ops;		/* ops the stats cover (for per-op figures) */
-	uint64_t atomics;		/* locked RMW instructions executed by the track's thread */
-	uint64_t leaked;		/* pages the zone did not get back at destroy */
-	double ratio;			/* median cycles / first backend's, 0 when not applicable */
-	bool unstable;			/* cycles CV above the plan's threshold */
-	bool atomics_uncounted;		/* atomics happen where they cannot be counted (libraries, kernel) */
-	bool pa_calls_uncounted;	/* page-allocator calls are not known for this record */
+	struct pb_counter ctr[PB_MAX_COUNTERS];	/* the open counter map, in writing order */
+	unsigned nctr;
+	double ratio;			/* metric / the group's first backend's; 0: not applicable */
+	bool unstable;			/* cycles CV above the job's threshold */
 	bool stats_elsewhere;		/* the instance's counters are on its first track's record */
 	unsigned nevents;
 	struct pb_event_result ev[PB_MAX_EVENTS];
@@ -64,30 +80,70 @@ struct pb_result {
 	char cg_key[24];		/* under callgrind: the key of its dump labels; "" otherwise */
 };
 
-/* Facts about the machine and the invocation, written beside every result set. */
-struct pb_context {
+/* Facts about the machine and the invocation: one per results file. */
+struct pb_machine {
 	char host[128];
 	char cpu_model[128];
 	unsigned num_cpus;
-	double tsc_hz;
 	char tsc_flags[64];		/* "constant_tsc nonstop_tsc" as /proc/cpuinfo says */
 	char kernel[128];
 	char date[40];			/* ISO 8601, local time with offset */
 	char git_revision[64];
 	char command_line[1024];
-	char cpu_governor[32];		/* cpufreq governor of the measured CPU, "" if none */
+	char cpu_governor[32];		/* cpufreq governor of cpu0, "" if none */
 	double load_avg[3];
 	unsigned numa_nodes;
-	unsigned measured_cpus[8];	/* OS CPU numbers the measured threads were pinned to */
-	unsigned n_measured_cpus;
-	double timer_overhead_cycles;	/* cost of one timed region with nothing in it (subtracted) */
+	char cache_desc[256];		/* "L1d 48K L2 2M L3 105M" from hwloc */
+	char instructions_source[16];	/* "callgrind" when counts came from valgrind, else "" */
+};
+
+#define PB_MAX_THREADS 8
+#define PB_MAX_FACTS 64
+
+/* Where one measured thread ran. */
+struct pb_thread_place {
+	char role[16];			/* "main" for a single-thread job, else the track name */
+	int cpu;			/* OS CPU number, -1 unknown */
+	int node;			/* NUMA node of that CPU, -1 unknown */
+};
+
+/* A fact a producer reports verbatim (the kernel module's 'PBK ctx' lines). */
+struct pb_fact {
+	char key[32];
+	char value[512];
+};
+
+/* How one job was measured: written once per job, each describing its own job. */
+struct pb_job_context {
+	char job[64];			/* "" for a command-line run */
+	double tsc_hz;			/* TSC ticks per second, calibrated for this job */
+	double timer_overhead_cycles;	/* cost of one empty timed region (subtracted per batch) */
 	double loop_overhead_cycles;	/* cost of one empty loop iteration per op (subtracted) */
-	uint64_t seed;			/* seeds the run order and the bootstrap */
-	char metric[16];		/* "time" or "instructions": what ratios and compare rank by */
+	struct pb_thread_place threads[PB_MAX_THREADS];
+	unsigned nthreads;
+	bool shared_cpus;		/* two measured threads shared a CPU */
 	char pmu_events[256];		/* the event list requested, "" when counters are off */
 	bool pmu_rdpmc;			/* counters read in user space with rdpmc */
 	char pmu_why[160];		/* why counters are unavailable, "" when they work */
-	char cache_desc[256];		/* "L1d 48K L2 2M L3 105M" from hwloc */
+	char metric[16];		/* "time" or "instructions": what ratios and compare rank by */
+	uint64_t seed;			/* seeds the run order and the bootstrap */
+	double unstable_cv;		/* a record whose cycles CV exceeds this is flagged unstable */
+	int arena_nodes[8];		/* NUMA node(s) the arenas' memory is on, as placed */
+	unsigned n_arena_nodes;
+	bool kernel_module;		/* measured by pagebench_kmod: emulated and facts apply */
+	bool emulated;			/* kmod: the guest ran under TCG (figures are emulation) */
+	struct pb_fact facts[PB_MAX_FACTS];	/* kmod: the module's context lines */
+	unsigned nfacts;
+};
+
+/* A whole results file in memory: what the writer writes and the reader returns. */
+struct pb_result_set {
+	int schema_version;		/* of the file it was read from; the writer writes the current */
+	struct pb_machine machine;
+	struct pb_job_context *jobs;
+	size_t njobs;
+	struct pb_result *recs;
+	size_t nrecs;
 };
 
 #endif

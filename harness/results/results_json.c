@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Results file writer and reader. The file is the record of a measurement, so a crash or a
- * full disk must never leave half of one behind: it is written beside its final name and
- * renamed into place only once it is complete and on disk.
+ * Results file writer (the reader is results_read.c). The file is the record of a
+ * measurement, so a crash or a full disk must never leave half of one behind: it is written
+ * beside its final name and renamed into place only once it is complete and on disk.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <jansson.h>
+#include "record.h"
 #include "results_json.h"
 #include "stats.h"
 
@@ -33,11 +35,6 @@ static json_t *jreal(double v)
 static json_t *juint(uint64_t v)
 {
 	return v <= (uint64_t)LLONG_MAX ? json_integer((json_int_t)v) : json_real((double)v);
-}
-
-static double per_op(uint64_t count, uint64_t ops)
-{
-	return ops ? (double)count / (double)ops : 0.0;
 }
 
 /* Sets @key of @o to @v (stealing it); records a failure (out of memory) in *@bad. */
@@ -88,49 +85,100 @@ static json_t *summary_json(const struct pb_summary *s, int *bad)
 	return o;
 }
 
-static json_t *context_json(const struct pb_context *c, int *bad)
+static json_t *jstr(const char *s)
 {
-	json_t *o = json_object(), *load = json_array(), *cpus = json_array();
-	unsigned i, ncpus = c->n_measured_cpus;
-	size_t max_cpus = sizeof(c->measured_cpus) / sizeof(c->measured_cpus[0]);
+	return json_string(s ? s : "");
+}
 
-	if (!o || !load || !cpus) {
+static json_t *machine_json(const struct pb_machine *m, int *bad)
+{
+	json_t *o = json_object(), *load = json_array();
+
+	if (!o || !load) {
 		json_decref(o);
 		json_decref(load);
-		json_decref(cpus);
 		*bad = 1;
 		return NULL;
 	}
-	for (i = 0; i < 3; i++)
-		append(load, jreal(c->load_avg[i]), bad);
-	if (ncpus > max_cpus)
-		ncpus = (unsigned)max_cpus;
-	for (i = 0; i < ncpus; i++)
-		append(cpus, json_integer(c->measured_cpus[i]), bad);
-
-	put(o, "host_name", json_string(c->host), bad);
-	put(o, "cpu_model", json_string(c->cpu_model), bad);
-	put(o, "num_cpus", json_integer(c->num_cpus), bad);
-	put(o, "tsc_hz", jreal(c->tsc_hz), bad);
-	put(o, "tsc_flags", json_string(c->tsc_flags), bad);
-	put(o, "kernel", json_string(c->kernel), bad);
-	put(o, "date", json_string(c->date), bad);
-	put(o, "git_revision", json_string(c->git_revision), bad);
-	put(o, "command_line", json_string(c->command_line), bad);
-	put(o, "cpu_governor", json_string(c->cpu_governor), bad);
-	put(o, "load_avg", load, bad);
-	put(o, "numa_nodes", json_integer(c->numa_nodes), bad);
-	put(o, "measured_cpus", cpus, bad);
-	put(o, "timer_overhead_cycles", jreal(c->timer_overhead_cycles), bad);
-	put(o, "loop_overhead_cycles", jreal(c->loop_overhead_cycles), bad);
-	put(o, "seed", juint(c->seed), bad);
-	put(o, "metric", json_string(c->metric[0] ? c->metric : "time"), bad);
-	put(o, "pmu_events", json_string(c->pmu_events), bad);
-	put(o, "pmu_rdpmc", json_boolean(c->pmu_rdpmc), bad);
-	put(o, "pmu_unavailable", json_string(c->pmu_why), bad);
-	put(o, "caches", json_string(c->cache_desc), bad);
+	for (unsigned i = 0; i < 3; i++)
+		append(load, jreal(m->load_avg[i]), bad);
 	put(o, "schema_version", json_integer(PB_RESULTS_SCHEMA_VERSION), bad);
 	put(o, "library", json_string("pagebench"), bad);
+	put(o, "host_name", jstr(m->host), bad);
+	put(o, "cpu_model", jstr(m->cpu_model), bad);
+	put(o, "num_cpus", json_integer(m->num_cpus), bad);
+	put(o, "tsc_flags", jstr(m->tsc_flags), bad);
+	put(o, "kernel", jstr(m->kernel), bad);
+	put(o, "date", jstr(m->date), bad);
+	put(o, "git_revision", jstr(m->git_revision), bad);
+	put(o, "command_line", jstr(m->command_line), bad);
+	put(o, "cpu_governor", jstr(m->cpu_governor), bad);
+	put(o, "load_avg", load, bad);
+	put(o, "numa_nodes", json_integer(m->numa_nodes), bad);
+	put(o, "caches", jstr(m->cache_desc), bad);
+	if (m->instructions_source[0])
+		put(o, "instructions_source", jstr(m->instructions_source), bad);
+	return o;
+}
+
+/* -1 (unknown) is written as null. */
+static json_t *jint_or_null(int v)
+{
+	return v >= 0 ? json_integer(v) : json_null();
+}
+
+static json_t *job_json(const struct pb_job_context *j, int *bad)
+{
+	json_t *o = json_object(), *th = json_array(), *nodes = json_array(), *pmu = json_object();
+
+	if (!o || !th || !nodes || !pmu) {
+		json_decref(o);
+		json_decref(th);
+		json_decref(nodes);
+		json_decref(pmu);
+		*bad = 1;
+		return NULL;
+	}
+	for (unsigned i = 0; i < j->nthreads && i < PB_MAX_THREADS; i++) {
+		json_t *t = json_object();
+
+		if (!t) {
+			*bad = 1;
+			break;
+		}
+		put(t, "role", jstr(j->threads[i].role), bad);
+		put(t, "cpu", jint_or_null(j->threads[i].cpu), bad);
+		put(t, "node", jint_or_null(j->threads[i].node), bad);
+		append(th, t, bad);
+	}
+	for (unsigned i = 0; i < j->n_arena_nodes && i < 8; i++)
+		append(nodes, json_integer(j->arena_nodes[i]), bad);
+	put(o, "job", jstr(j->job), bad);
+	put(o, "tsc_hz", jreal(j->tsc_hz), bad);
+	put(o, "timer_overhead_cycles", jreal(j->timer_overhead_cycles), bad);
+	put(o, "loop_overhead_cycles", jreal(j->loop_overhead_cycles), bad);
+	put(o, "threads", th, bad);
+	put(o, "shared_cpus", json_boolean(j->shared_cpus), bad);
+	put(pmu, "events", jstr(j->pmu_events), bad);
+	put(pmu, "rdpmc", json_boolean(j->pmu_rdpmc), bad);
+	put(pmu, "unavailable", jstr(j->pmu_why), bad);
+	put(o, "pmu", pmu, bad);
+	put(o, "metric", json_string(j->metric[0] ? j->metric : "time"), bad);
+	put(o, "seed", juint(j->seed), bad);
+	put(o, "unstable_cv", jreal(j->unstable_cv), bad);
+	put(o, "arena_nodes", nodes, bad);
+	if (j->kernel_module) {
+		json_t *k = json_object();
+
+		if (!k) {
+			*bad = 1;
+			return o;
+		}
+		for (unsigned i = 0; i < j->nfacts && i < PB_MAX_FACTS; i++)
+			put(k, j->facts[i].key, jstr(j->facts[i].value), bad);
+		put(o, "kernel", k, bad);
+		put(o, "emulated", json_boolean(j->emulated), bad);
+	}
 	return o;
 }
 
@@ -186,41 +234,40 @@ static json_t *batches_json(const struct pb_result *r, int *bad)
 	return a;
 }
 
-static json_t *stats_json(const struct pb_stats *s, int *bad)
+/* A count that is a whole number stays an integer in the file; rates are reals. */
+static json_t *counter_value(const struct pb_counter *c)
 {
-	json_t *o = json_object();
-	const struct pb_stats_field *f;
-
-	if (!o) {
-		*bad = 1;
-		return NULL;
-	}
-	for (f = pb_stats_fields; f->name; f++)
-		put(o, f->name, juint(pb_stats_get(s, f)), bad);
-	return o;
-}
-
-static json_t *per_op_json(const struct pb_result *r, int *bad)
-{
-	json_t *o = json_object();
-	const struct pb_stats *s = &r->stats;
-	uint64_t ops = r->stats_ops;
-
-	if (!o) {
-		*bad = 1;
-		return NULL;
-	}
-	/* null, not 0, for what was not counted: a 0 would be a claim. */
-	put(o, "atomics", r->atomics_uncounted ? json_null() : jreal(per_op(r->atomics, ops)), bad);
-	put(o, "page_allocator_calls", r->pa_calls_uncounted || r->stats_elsewhere ? json_null() :
-	    jreal(per_op(s->pa_alloc_calls + s->pa_free_calls, ops)), bad);
-	put(o, "page_allocator_pages", r->stats_elsewhere ? json_null() :
-	    jreal(per_op(s->pa_alloc_pages + s->pa_free_pages, ops)), bad);
-	put(o, "dma_maps", r->stats_elsewhere ? json_null() : jreal(per_op(s->dma_map, ops)), bad);
-	return o;
+	if (!c->counted)
+		return json_null();
+	if (c->kind != PB_CTR_RATE && c->value >= 0 && c->value <= 9007199254740992.0 &&
+	    c->value == floor(c->value))
+		return juint((uint64_t)c->value);
+	return jreal(c->value);
 }
 
 static json_t *counters_json(const struct pb_result *r, int *bad)
+{
+	json_t *o = json_object();
+
+	if (!o) {
+		*bad = 1;
+		return NULL;
+	}
+	for (unsigned i = 0; i < r->nctr && i < PB_MAX_COUNTERS; i++) {
+		json_t *c = json_object();
+
+		if (!c) {
+			*bad = 1;
+			break;
+		}
+		put(c, "kind", json_string(pb_counter_kind_name(r->ctr[i].kind)), bad);
+		put(c, "value", counter_value(&r->ctr[i]), bad);
+		put(o, r->ctr[i].name, c, bad);
+	}
+	return o;
+}
+
+static json_t *events_json(const struct pb_result *r, int *bad)
 {
 	json_t *o = json_object();
 
@@ -239,6 +286,8 @@ static json_t *counters_json(const struct pb_result *r, int *bad)
 			break;
 		}
 		put(ev, "available", json_boolean(e->available), bad);
+		if (e->source[0])
+			put(ev, "source", json_string(e->source), bad);
 		if (!e->available) {
 			put(ev, "why", json_string(e->why), bad);
 			json_decref(reps);
@@ -255,15 +304,25 @@ static json_t *counters_json(const struct pb_result *r, int *bad)
 	return o;
 }
 
-static json_t *benchmark_json(const struct pb_result *r, int *bad)
+/* Google Benchmark's name for a record: the job in front, as compare names its rows. */
+static void gbench_name(const struct pb_result *r, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s%s", r->job, r->job[0] ? ":" : "", r->name);
+}
+
+static json_t *benchmark_json(const struct pb_result *r, size_t index, int *bad)
 {
 	json_t *o = json_object();
+	char gname[600];
 
 	if (!o) {
 		*bad = 1;
 		return NULL;
 	}
+	gbench_name(r, gname, sizeof(gname));
 	put(o, "name", json_string(r->name), bad);
+	if (r->job[0])
+		put(o, "job", json_string(r->job), bad);
 	put(o, "alloc", r->alloc[0] ? json_string(r->alloc) : json_null(), bad);
 	put(o, "workload", json_string(r->workload), bad);
 	put(o, "kind", json_string(r->kind), bad);
@@ -271,48 +330,109 @@ static json_t *benchmark_json(const struct pb_result *r, int *bad)
 		put(o, "track", json_string(r->track), bad);
 	put(o, "params", params_json(&r->params, bad), bad);
 	put(o, "repetitions", json_integer(r->repetitions), bad);
+	put(o, "threads", json_integer(r->threads ? r->threads : 1), bad);
 	put(o, "ops", juint(r->ops), bad);
-	put(o, "ops_measured", juint(r->stats_ops), bad);
+	put(o, "ops_measured", juint(r->ops_measured), bad);
 	put(o, "ns_per_op", summary_json(&r->ns, bad), bad);
 	put(o, "cycles_per_op", summary_json(&r->cycles, bad), bad);
 	put(o, "samples", samples_json(r, bad), bad);
 	put(o, "batch_samples_cycles_per_op", batches_json(r, bad), bad);
-	put(o, "backend_stats", stats_json(&r->stats, bad), bad);
+	put(o, "counters", counters_json(r, bad), bad);
 	if (r->stats_elsewhere)
-		put(o, "backend_stats_on", json_string("the instance's first track"), bad);
-	put(o, "per_op", per_op_json(r, bad), bad);
-	put(o, "atomics", juint(r->atomics), bad);
-	put(o, "leaked_pages", juint(r->leaked), bad);
+		put(o, "counters_on", json_string("the instance's first track"), bad);
+	if (r->nevents)
+		put(o, "pmu_events", events_json(r, bad), bad);
 	if (r->ratio != 0.0)
 		put(o, "ratio", jreal(r->ratio), bad);
-	if (r->job[0])
-		put(o, "job", json_string(r->job), bad);
+	put(o, "unstable", json_boolean(r->unstable), bad);
 	if (r->cg_key[0])
 		put(o, "callgrind_key", json_string(r->cg_key), bad);
-	put(o, "unstable", json_boolean(r->unstable), bad);
-	put(o, "atomics_counted", json_boolean(!r->atomics_uncounted), bad);
-	if (r->nevents)
-		put(o, "counters", counters_json(r, bad), bad);
 	if (r->warning[0])
 		put(o, "warning", json_string(r->warning), bad);
+	/*
+	 * Google Benchmark's fields. This entry is the pagebench record: an aggregate whose unit
+	 * (TSC cycles, in cycles_per_op) gbench's tools do not know; without real_time/cpu_time
+	 * they never compare it, nor pool it with the ns rows of the same name.
+	 */
+	put(o, "run_name", json_string(gname), bad);
+	put(o, "run_type", json_string("aggregate"), bad);
+	put(o, "aggregate_name", json_string("pagebench"), bad);
+	put(o, "family_index", json_integer((json_int_t)index), bad);
+	put(o, "per_family_instance_index", json_integer(0), bad);
+	put(o, "iterations", juint(r->ops), bad);
+	put(o, "time_unit", json_string("cycles"), bad);
 	return o;
 }
 
-/* The whole document, or NULL when memory ran out. */
-static json_t *results_json(const struct pb_context *c, const struct pb_result *r, size_t n)
+/* One Google Benchmark row (the reader skips these: "gbench_row": true). */
+static json_t *gbench_row(const struct pb_result *r, size_t index, const char *gname,
+			  const char *agg, long rep, double v, int *bad)
 {
-	json_t *root = json_object(), *benches = json_array();
+	json_t *o = json_object();
+	char name[640];
+
+	if (!o) {
+		*bad = 1;
+		return NULL;
+	}
+	snprintf(name, sizeof(name), "%s%s%s", gname, agg ? "_" : "", agg ? agg : "");
+	put(o, "name", json_string(name), bad);
+	put(o, "gbench_row", json_true(), bad);
+	put(o, "family_index", json_integer((json_int_t)index), bad);
+	put(o, "per_family_instance_index", json_integer(0), bad);
+	put(o, "run_name", json_string(gname), bad);
+	put(o, "run_type", json_string(agg ? "aggregate" : "iteration"), bad);
+	put(o, "repetitions", json_integer(r->repetitions), bad);
+	if (!agg)
+		put(o, "repetition_index", json_integer(rep), bad);
+	put(o, "threads", json_integer(r->threads ? r->threads : 1), bad);
+	if (agg) {
+		put(o, "aggregate_name", json_string(agg), bad);
+		put(o, "aggregate_unit", json_string(strcmp(agg, "cv") ? "time" : "percentage"), bad);
+	}
+	put(o, "iterations", juint(r->ops), bad);
+	put(o, "real_time", jreal(v), bad);
+	put(o, "cpu_time", jreal(v), bad);
+	put(o, "time_unit", json_string("ns"), bad);
+	return o;
+}
+
+static void gbench_rows(json_t *a, const struct pb_result *r, size_t index, int *bad)
+{
+	char gname[600];
+
+	gbench_name(r, gname, sizeof(gname));
+	for (unsigned i = 0; i < r->repetitions && r->rep_ns; i++)
+		append(a, gbench_row(r, index, gname, NULL, (long)i, r->rep_ns[i], bad), bad);
+	if (r->repetitions < 2)
+		return;	/* Google Benchmark writes aggregates only for repeated runs */
+	append(a, gbench_row(r, index, gname, "mean", 0, r->ns.mean, bad), bad);
+	append(a, gbench_row(r, index, gname, "median", 0, r->ns.median, bad), bad);
+	append(a, gbench_row(r, index, gname, "stddev", 0, r->ns.stddev, bad), bad);
+	append(a, gbench_row(r, index, gname, "cv", 0, r->ns.cv, bad), bad);
+}
+
+/* The whole document, or NULL when memory ran out. */
+static json_t *results_json(const struct pb_result_set *s)
+{
+	json_t *root = json_object(), *benches = json_array(), *jobs = json_array();
 	int bad = 0;
 	size_t i;
 
-	if (!root || !benches) {
+	if (!root || !benches || !jobs) {
 		json_decref(root);
 		json_decref(benches);
+		json_decref(jobs);
 		return NULL;
 	}
-	put(root, "context", context_json(c, &bad), &bad);
-	for (i = 0; i < n; i++)
-		append(benches, benchmark_json(&r[i], &bad), &bad);
+	put(root, "context", machine_json(&s->machine, &bad), &bad);
+	for (i = 0; i < s->njobs; i++)
+		append(jobs, job_json(&s->jobs[i], &bad), &bad);
+	put(root, "jobs", jobs, &bad);
+	for (i = 0; i < s->nrecs; i++) {
+		append(benches, benchmark_json(&s->recs[i], i, &bad), &bad);
+		gbench_rows(benches, &s->recs[i], i, &bad);
+	}
 	put(root, "benchmarks", benches, &bad);
 	if (bad) {
 		json_decref(root);
@@ -346,15 +466,16 @@ static int write_all(int fd, const char *s, size_t len)
 	return 0;
 }
 
-int pb_results_write(const char *path, const struct pb_context *c, const struct pb_result *r,
-		     size_t n, struct pb_err *err)
+static int write_json(const char *path, json_t *root, struct pb_err *err);
+
+int pb_results_write(const char *path, const struct pb_result_set *set, struct pb_err *err)
 {
-	json_t *root = results_json(c, r, n);
+	json_t *root = results_json(set);
 	int rc;
 
 	if (!root)
 		return pb_err_set(err, "cannot write results to '%s': %s", path, strerror(ENOMEM));
-	rc = pb_results_write_json(path, root, err);
+	rc = write_json(path, root, err);
 	json_decref(root);
 	return rc;
 }
@@ -387,7 +508,7 @@ static void sync_parent(const char *path)
 	}
 }
 
-int pb_results_write_json(const char *path, json_t *root, struct pb_err *err)
+static int write_json(const char *path, json_t *root, struct pb_err *err)
 {
 	static const char suffix[] = ".tmp.XXXXXX";
 	char *tmp = NULL, *text;
@@ -446,139 +567,3 @@ fail:
 	return pb_err_set(err, "cannot write results to '%s': %s", path, strerror(e));
 }
 
-/* Validation failure: "<file>: <what>", the what printf-formatted; returns -1. */
-static int __attribute__((format(printf, 3, 4)))
-bad_field(struct pb_err *err, const char *path, const char *fmt, ...)
-{
-	char what[PB_ERR_LEN];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	return pb_err_set(err, "%s: %s", path, what);
-}
-
-/* JSON_INTEGER and JSON_REAL are both acceptable where a number is wanted. */
-#define PB_JSON_NUMBER (-1)
-
-static const char *type_name(int type)
-{
-	switch (type) {
-	case JSON_OBJECT: return "an object";
-	case JSON_ARRAY: return "an array";
-	case JSON_STRING: return "a string";
-	default: return "a number";
-	}
-}
-
-/*
- * Member @key of @o, which must exist and be of @type; else NULL and @err reads
- * "<path>: <where>: missing field '<name>'" (or "... is not a <type>").
- */
-static json_t *field(json_t *o, const char *key, const char *name, int type, const char *path,
-		     const char *where, struct pb_err *err)
-{
-	json_t *v = json_object_get(o, key);
-	int t;
-
-	if (!v) {
-		bad_field(err, path, "%s%smissing field '%s'", where, *where ? ": " : "", name);
-		return NULL;
-	}
-	t = json_typeof(v);
-	if (type == PB_JSON_NUMBER ? t != JSON_INTEGER && t != JSON_REAL : t != type) {
-		bad_field(err, path, "%s%sfield '%s' is not %s", where, *where ? ": " : "", name,
-			  type_name(type));
-		return NULL;
-	}
-	return v;
-}
-
-static int check_benchmark(const char *path, size_t i, json_t *b, struct pb_err *err)
-{
-	char where[40];
-	json_t *cyc;
-
-	snprintf(where, sizeof(where), "benchmarks[%zu]", i);
-	if (!json_is_object(b))
-		return bad_field(err, path, "%s: not an object", where);
-	if (!field(b, "name", "name", JSON_STRING, path, where, err))
-		return -1;
-	cyc = field(b, "cycles_per_op", "cycles_per_op", JSON_OBJECT, path, where, err);
-	if (!cyc)
-		return -1;
-	if (!field(cyc, "median", "cycles_per_op.median", PB_JSON_NUMBER, path, where, err))
-		return -1;
-	if (!field(b, "samples", "samples", JSON_ARRAY, path, where, err))
-		return -1;
-	return 0;
-}
-
-static int check_schema(const char *path, json_t *root, struct pb_err *err)
-{
-	json_t *ctx, *benches, *ver, *b;
-	size_t i;
-
-	if (!json_is_object(root))
-		return bad_field(err, path, "top level is not an object");
-	ctx = field(root, "context", "context", JSON_OBJECT, path, "", err);
-	if (!ctx)
-		return -1;
-	/* Absent is accepted (hand-made files); a different version means a different layout. */
-	ver = json_object_get(ctx, "schema_version");
-	if (ver && (!json_is_integer(ver) || json_integer_value(ver) != PB_RESULTS_SCHEMA_VERSION))
-		return bad_field(err, path,
-				 "context.schema_version: unsupported (this build reads %d)",
-				 PB_RESULTS_SCHEMA_VERSION);
-	benches = field(root, "benchmarks", "benchmarks", JSON_ARRAY, path, "", err);
-	if (!benches)
-		return -1;
-	json_array_foreach(benches, i, b) {
-		if (check_benchmark(path, i, b, err))
-			return -1;
-	}
-	return 0;
-}
-
-int pb_results_read(const char *path, json_t **out, struct pb_err *err)
-{
-	json_error_t jerr;
-	struct stat st;
-	json_t *root;
-
-	*out = NULL;
-	/* jansson would read a directory as an empty file and call it a syntax error. */
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-		return pb_err_set(err, "cannot read results: %s: is a directory", path);
-	/* A duplicated key is a broken file, not something to resolve silently. */
-	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-	if (!root) {
-		if (jerr.line > 0)
-			return pb_err_set(err, "%s:%d:%d: invalid JSON: %s", path, jerr.line,
-					  jerr.column, jerr.text);
-		/* Open/read failures: jansson's text already names the file. */
-		return pb_err_set(err, "cannot read results: %s", jerr.text);
-	}
-	if (check_schema(path, root, err)) {
-		json_decref(root);
-		return -1;
-	}
-	*out = root;
-	return 0;
-}
-
-json_t *pb_results_find(json_t *doc, const char *name, const char *job)
-{
-	json_t *b;
-	size_t i;
-
-	json_array_foreach(json_object_get(doc, "benchmarks"), i, b) {
-		const char *bj = json_string_value(json_object_get(b, "job"));
-		const char *bn = json_string_value(json_object_get(b, "name"));
-
-		if (bn && !strcmp(bn, name) && !strcmp(bj ? bj : "", job ? job : ""))
-			return b;
-	}
-	return NULL;
-}

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * compare on golden files, no run needed: verdicts, drift correction and the geometric mean
+ * of a schema-1 file against a schema-2 one (tests/data/compare/make_cases.py says what the
+ * two contain), the printed table against its expected text, and a real schema-1 file written
+ * by the build before schema 2 compared with itself.
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "compare.h"
+#include "record.h"
+#include "results_json.h"
+
+static const char *data(const char *file)
+{
+	static char p[4][512];
+	static unsigned k;
+	const char *dir = getenv("PB_TESTDATA");
+
+	k = (k + 1) % 4;
+	snprintf(p[k], sizeof(p[k]), "%s/%s", dir && *dir ? dir : "tests/data", file);
+	return p[k];
+}
+
+static void load(const char *file, struct pb_result_set *s)
+{
+	struct pb_err err = { "" };
+
+	cr_assert_eq(pb_results_load(data(file), s, &err), 0, "%s", err.msg);
+}
+
+static const struct pb_compare_row *row(const struct pb_compare *c, const char *name)
+{
+	for (size_t i = 0; i < c->nrows; i++)
+		if (!strcmp(c->rows[i].name, name))
+			return &c->rows[i];
+	cr_assert_fail("no row %s", name);
+	return NULL;
+}
+
+Test(compare_golden, drift_verdicts_and_geomean)
+{
+	struct pb_result_set a, b;
+	struct pb_compare_opts o;
+	struct pb_compare c;
+	struct pb_err err = { "" };
+
+	load("compare/drift_old.json", &a);
+	load("compare/drift_new.json", &b);
+	cr_assert_eq(a.schema_version, 1);
+	cr_assert_eq(b.schema_version, 2);
+	cr_assert_eq(b.nrecs, 6, "the reader skips Google Benchmark's rows");
+	pb_compare_opts_init(&o);
+	cr_assert_eq(pb_compare(&a, "old", &b, "new", &o, &c, &err), 0, "%s", err.msg);
+	cr_expect_float_eq(c.drift, 1.10, 1e-6);
+	cr_expect_eq(row(&c, "alloc-free/same")->verdict, PB_SAME);
+	cr_expect_float_eq(row(&c, "alloc-free/same")->net, 0.0, 1e-6);
+	cr_expect_eq(row(&c, "alloc-free/slower")->verdict, PB_SLOWER);
+	cr_expect_float_eq(row(&c, "alloc-free/slower")->net, 1.30 / 1.10 - 1, 1e-6);
+	cr_expect_eq(row(&c, "alloc-free/faster")->verdict, PB_FASTER);
+	cr_expect_float_eq(row(&c, "alloc-free/faster")->change, -0.20, 1e-6);
+	cr_expect_eq(row(&c, "for-loop")->verdict, PB_BASELINE);
+	cr_expect_float_eq(c.geomean_ratio, cbrt(1.0 * (1.30 / 1.10) * (0.80 / 1.10)), 1e-6);
+	cr_expect_eq(c.only_old + c.only_new + c.skipped + c.dropped, 0);
+	pb_compare_free(&c);
+	pb_result_set_free(&a);
+	pb_result_set_free(&b);
+}
+
+/* The printed table, byte for byte (a change of format is a change of this file). */
+Test(compare_golden, printed_text)
+{
+	struct pb_result_set a, b;
+	struct pb_compare_opts o;
+	struct pb_compare c;
+	struct pb_err err = { "" };
+	char *text = NULL, want[8192];
+	size_t len = 0, n;
+	FILE *f, *mem;
+
+	load("compare/drift_old.json", &a);
+	load("compare/drift_new.json", &b);
+	pb_compare_opts_init(&o);
+	cr_assert_eq(pb_compare(&a, "old", &b, "new", &o, &c, &err), 0, "%s", err.msg);
+	mem = open_memstream(&text, &len);
+	pb_compare_print(mem, &c, &o);
+	fclose(mem);
+	f = fopen(data("compare/drift.expected"), "r");
+	cr_assert_not_null(f);
+	n = fread(want, 1, sizeof(want) - 1, f);
+	fclose(f);
+	want[n] = '\0';
+	cr_expect_str_eq(text, want);
+	free(text);
+	pb_compare_free(&c);
+	pb_result_set_free(&a);
+	pb_result_set_free(&b);
+}
+
+/* A file the schema-1 build wrote: read, its counters converted, compared with itself. */
+Test(compare_golden, real_v1_file_self_compare)
+{
+	struct pb_result_set a;
+	struct pb_compare_opts o;
+	struct pb_compare c;
+	struct pb_err err = { "" };
+	const struct pb_result *free_track;
+	const struct pb_counter *k;
+
+	load("results_v1_cross.json", &a);
+	cr_assert_eq(a.schema_version, 1);
+	cr_assert_eq(a.nrecs, 7);
+	cr_assert_eq(a.njobs, 1);
+	cr_expect_eq(a.jobs[0].nthreads, 2, "the file's measured_cpus become the job's threads");
+	cr_expect_str_eq(a.jobs[0].threads[1].role, "free");
+	free_track = pb_result_set_find(&a, "cross-cpu/ptr_ring_pool/free", "");
+	cr_assert_not_null(free_track);
+	cr_expect(free_track->stats_elsewhere);
+	k = pb_counter_find(free_track, "dma_maps_per_op");
+	cr_assert_not_null(k);
+	cr_expect(!k->counted, "instance counters of a later track are not counted there");
+	k = pb_counter_find(&a.recs[0], "pa_alloc_calls");
+	cr_assert_not_null(k);
+	cr_expect(k->counted && k->value > 0);
+	cr_expect_null(pb_counter_find(pb_result_set_find(&a, "for-loop", ""), "pa_alloc_calls"),
+		       "baselines have no allocator counters");
+	pb_compare_opts_init(&o);
+	cr_assert_eq(pb_compare(&a, "a", &a, "a", &o, &c, &err), 0, "%s", err.msg);
+	for (size_t i = 0; i < c.nrows; i++)
+		cr_expect(c.rows[i].verdict == PB_SAME || c.rows[i].verdict == PB_BASELINE ||
+			  c.rows[i].verdict == PB_UNSTABLE, "%s", c.rows[i].name);
+	cr_expect_float_eq(c.geomean_ratio, 1.0, 1e-12);
+	pb_compare_free(&c);
+	pb_result_set_free(&a);
+}
+
+/* The ratio rule: the first backend of the same (job, workload, track). */
+Test(compare_golden, ratio_rule_groups_by_job_workload_track)
+{
+	struct pb_result r[5];
+	static const char *const spec[5][4] = {
+		{ "j1", "w", "alloc", "100" }, { "j1", "w", "free", "50" }, { "j1", "w", "alloc", "200" },
+		{ "j2", "w", "alloc", "400" }, { "j1", "v", "alloc", "300" },
+	};
+
+	memset(r, 0, sizeof(r));
+	for (int i = 0; i < 5; i++) {
+		snprintf(r[i].job, sizeof(r[i].job), "%s", spec[i][0]);
+		snprintf(r[i].workload, sizeof(r[i].workload), "%s", spec[i][1]);
+		snprintf(r[i].track, sizeof(r[i].track), "%s", spec[i][2]);
+		snprintf(r[i].kind, sizeof(r[i].kind), "backend");
+		r[i].cycles.median = atof(spec[i][3]);
+	}
+	pb_set_ratios(r, 5, false);
+	cr_expect_float_eq(r[0].ratio, 1.0, 1e-12);
+	cr_expect_float_eq(r[1].ratio, 1.0, 1e-12, "another track is another group");
+	cr_expect_float_eq(r[2].ratio, 2.0, 1e-12);
+	cr_expect_float_eq(r[3].ratio, 1.0, 1e-12, "another job is another group");
+	cr_expect_float_eq(r[4].ratio, 1.0, 1e-12, "another workload is another group");
+}
