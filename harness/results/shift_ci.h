@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * How big a change is, with its uncertainty, and whether the samples could ever show one.
+ * The Mann-Whitney U test says whether two sample sets differ; these say by how much
+ * (Hodges-Lehmann: the median of all pairwise ratios, with the distribution-free Moses
+ * interval that inverts the same U test) and what the smallest p-value is that the test can
+ * reach with so few samples, so that "not significant" is never read as "no change" when
+ * significance was out of reach.
+ */
+#ifndef PB_SHIFT_CI_H
+#define PB_SHIFT_CI_H
+
+#include <stddef.h>
+
+/*
+ * The smallest two-sided p-value pb_mann_whitney(.., method 0, ..) can return for samples of
+ * @nx and @ny values without ties: one sample wholly below the other.
+ */
+double pb_mw_min_p(size_t nx, size_t ny);
+/* The smallest n for which two samples of n values each can reach p < @alpha. */
+unsigned pb_mw_samples_needed(double alpha);
+
+struct pb_shift {
+	double ratio;	/* Hodges-Lehmann estimate of new/old: exp(median of log(new) - log(old)) */
+	double lo, hi;	/* Moses confidence interval of that ratio */
+	double level;	/* the coverage actually achieved (U is discrete; may be below the asked) */
+};
+
+/*
+ * The ratio new/old between @old[0..no) and @new[0..nn) and its confidence interval at
+ * @conf (0.95). 0, or -1 when a sample is empty or holds a value that is not positive.
+ */
+int pb_shift_ratio(const double *old, size_t no, const double *new_, size_t nn, double conf,
+		   struct pb_shift *out);
+
+#endif
