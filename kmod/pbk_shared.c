@@ -46,6 +46,7 @@ struct pbk_wl {
 	u64 cycles[PB_MAX_TRACKS][PBK_MAX_BATCHES];
 	u64 ops[PB_MAX_TRACKS][PBK_MAX_BATCHES];
 	struct pb_stats warm;		/* the backend's counters when the warm-up ended */
+	struct pbk_cross_job *job;	/* two threads: the engine's job, which made rec[] */
 };
 
 struct batch {
@@ -160,7 +161,10 @@ static bool wl_measure(struct pbk_wl *k)
 
 static bool wl_cross_rep(void *arg, unsigned side, unsigned rep)
 {
-	return wl_rep(arg, side, rep);
+	struct pbk_wl *k = arg;
+
+	k->rec[side] = k->job->rec[side];	/* each side sets its own: no race */
+	return wl_rep(k, side, rep);
 }
 
 static void wl_init(struct pbk_wl *k, const struct pb_workload *w, struct pb_alloc *a,
@@ -346,6 +350,7 @@ static void wl_run_measure(struct pbk_wl *k, const char *backend, const char *pa
 
 		pbk_cross_init(&x, false);
 		k->threads = true;
+		k->job = &j;
 		if (pbk_cross_measure(&x, &j, backend, "model", params)) {
 			rec_stats(k, j.rec[0]);
 			j.rec[1]->stats = j.rec[0]->stats;
@@ -353,6 +358,7 @@ static void wl_run_measure(struct pbk_wl *k, const char *backend, const char *pa
 		}
 		k->rec[0] = j.rec[0];
 		k->rec[1] = j.rec[1];
+		k->job = NULL;
 	}
 }
 
