@@ -204,12 +204,14 @@ void pbk_shared_baselines(void)
 			pbk_error("%s: out of memory", (*w)->name);
 			continue;
 		}
-		if ((*w)->prepare && (*w)->prepare(&k->run, &err))
+		if ((*w)->prepare && (*w)->prepare(&k->run, &err)) {
 			k->rec[0]->failed = err.msg;
-		else if (wl_measure(k))
-			k->rec[0]->atomics_counted = true;	/* through platform_kernel.h */
-		if ((*w)->cleanup && k->run.state)
-			(*w)->cleanup(&k->run);
+		} else {
+			if (wl_measure(k))
+				k->rec[0]->atomics_counted = true;	/* through platform_kernel.h */
+			if ((*w)->cleanup)
+				(*w)->cleanup(&k->run);
+		}
 		pbk_rec_emit(k->rec[0]);
 		pbk_rec_free(k->rec[0]);
 	}
