@@ -8,8 +8,8 @@
 
 KMOD_PKGS := linux-image-amd64 linux-headers-amd64 qemu-system-x86 busybox-static cpio
 KMOD_B := $(B)/kmod
-KMOD_SHARED := $(addprefix allocators/core/,alloc.c page_alloc.c params.c stats.c ptr_ring.c dma.c iova.c) \
-	$(addprefix allocators/backends/,registry.c ptr_ring_pool.c buddy.c ideal.c null_alloc.c frag.c halfpage.c array_cache.c)
+KMOD_ROOT := $(CURDIR)
+include kmod/shared-src.mk
 KDIR ?= $(shell kmod/kdir.sh)
 
 .PHONY: kmod kmod-deps kmod-test kmod-clean
@@ -26,7 +26,7 @@ kmod: $(if $(filter file,$(origin KDIR)),kmod-deps)
 		{ echo "pagebench: no kernel headers (KDIR='$(KDIR)'); install linux-headers-amd64 or pass KDIR=" >&2; exit 2; }
 	@mkdir -p $(KMOD_B)
 	@ln -sfn $(CURDIR)/kmod/Kbuild $(KMOD_B)/Kbuild
-	@ln -sfn $(CURDIR)/kmod/backends.def $(KMOD_B)/backends.def
+	@find $(KMOD_B) -maxdepth 1 -type l ! -name Kbuild -delete	# drop links to removed files
 	@for f in $(notdir $(wildcard kmod/*.c)); do ln -sfn $(CURDIR)/kmod/$$f $(KMOD_B)/$$f; done
 	@for f in $(KMOD_SHARED); do ln -sfn $(CURDIR)/$$f $(KMOD_B)/$$(basename $$f); done
 	$(MAKE) -C $(KDIR) M=$(abspath $(KMOD_B)) PB_ROOT=$(CURDIR) PB_GIT_REV=$(GIT_REV) modules

@@ -12,6 +12,8 @@
 #include <linux/types.h>
 #include "stats.h"
 
+struct pb_workload;
+
 #define PBK_NAME "pagebench_kmod"
 #define PBK_FORMAT 1			/* version of the PBK line format (docs/kmod.md) */
 #define PBK_MAX_BATCHES 50		/* a rep line must fit one printk record */
@@ -49,14 +51,16 @@ struct pbk_cfg {
 	char dma[24];			/* DMA model of the shared backends (dma= as --set takes it) */
 	unsigned modes;			/* enum pbk_mode bits */
 	enum pbk_fault fault;
-	unsigned long backends;		/* bit i: pbk_backend_names[i] selected */
-	unsigned long workloads;	/* bit i: pbk_workload_names[i] selected */
+	unsigned long backends;		/* bits: pbk_kernel_backends[], then pb_alloc_registry[] */
+	unsigned long workloads;	/* bit i: pbk_workloads[i] selected */
 	char echo[512];			/* the parameters as given, for the context line */
 };
 
 extern struct pbk_cfg pbk_cfg;
-extern const char *const pbk_backend_names[];	/* NULL-terminated */
-extern const char *const pbk_workload_names[];	/* NULL-terminated */
+/* The kernel's own backends (pbk_kernel.c), NULL-terminated; the shared ones are pb_alloc_registry. */
+extern const char *const pbk_kernel_backends[];
+/* The kernel-capable lines of workloads.def, in its order, NULL-terminated. */
+extern const struct pb_workload *const pbk_workloads[];
 
 /* Validates the module parameters into pbk_cfg; -EINVAL after a pr_err naming the first bad one. */
 int pbk_param_setup(void);
@@ -117,9 +121,14 @@ struct pbk_rec {
 extern u64 pbk_timer_overhead;
 /* Measures the timer overhead (in softirq on the calling CPU); 0 or -errno. */
 int pbk_time_init(void);
-/* A new record with the plan (reps, batches, units) for @unit_ops ops per unit; NULL on ENOMEM. */
+/*
+ * A new record with the plan (reps, batches, units) for @unit_ops ops per unit; NULL on
+ * ENOMEM. @unit_ops 0: no plan yet, pbk_rec_plan() makes it before the first batch.
+ */
 struct pbk_rec *pbk_rec_new(const char *workload, const char *backend, const char *source,
 			    const char *params, const char *track, unsigned unit_ops);
+/* Splits loops= into units of @unit_ops operations over batches= batches (the remainder first). */
+void pbk_rec_plan(struct pbk_rec *r, unsigned unit_ops);
 /* Frees @r. */
 void pbk_rec_free(struct pbk_rec *r);
 /* Operations in one repetition of @r. */
@@ -154,12 +163,12 @@ int pbk_pp_probe(bool softirq);
 void pbk_ctx_collect(void);
 /* Prints the context lines (and runs the page_pool direct-recycle probe). */
 void pbk_ctx_emit(void);
-/* for-loop, atomic-inc, spin-lock. */
-void pbk_baselines_run(void);
+/* The shared baseline workloads (for-loop, atomic-inc, spin-lock) selected by workloads=. */
+void pbk_shared_baselines(void);
 /* alloc_pages, alloc_pages_bulk_array, page_frag, page_pool, ptr_ring: single-CPU workloads. */
 void pbk_kernel_run(void);
-/* The shared backends: single-CPU workloads. */
-void pbk_model_run(void);
+/* The shared backends, each under every selected shared workload it can run. */
+void pbk_shared_run(void);
 /* mode=inflight, load side: destroy a page_pool (and a ptr_ring_pool) with pages lent out. */
 void pbk_checks_inflight(void);
 /* mode=inflight, unload side: return the pages, wait for the pool to go, check nothing leaked. */

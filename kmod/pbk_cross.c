@@ -3,6 +3,12 @@
  * The cross-cpu engine: two kthreads bound to cpu= and cpu2=, measured regions with
  * preemption (or BHs) off, a barrier around the warm-up so counters can be read while both
  * sides are parked, and a way out for one side when the other stops.
+ *
+ * This is the module's side of what userspace's runner does for a two-thread workload
+ * (threads pinned, run() called on each at once), not a workload: the shared cross-cpu
+ * workload (workloads/cross_cpu.c) runs on it through pbk_cross_job.rep, one call of its
+ * run() per repetition and side. The k_* backends' own cross-cpu loops (pbk_kernel.c) use
+ * its per-batch form and its ptr_ring handoff.
  */
 #include <linux/completion.h>
 #include <linux/kthread.h>
@@ -28,18 +34,21 @@ bool pbk_cross_stalled(struct pbk_cross *x, unsigned long since)
 	return false;
 }
 
-int pbk_cross_init(struct pbk_cross *x)
+int pbk_cross_init(struct pbk_cross *x, bool ring)
 {
 	atomic_set(&x->stop, 0);
 	atomic_set(&x->arrived, 0);
 	x->failed = NULL;
-	return ptr_ring_init(&x->ring, pbk_cfg.handoff, GFP_KERNEL);
+	x->has_ring = ring;
+	return ring ? ptr_ring_init(&x->ring, pbk_cfg.handoff, GFP_KERNEL) : 0;
 }
 
 void pbk_cross_fini(struct pbk_cross *x, void (*drain)(void *arg, void *item), void *arg)
 {
 	void *p;
 
+	if (!x->has_ring)
+		return;
 	while ((p = __ptr_ring_consume(&x->ring)))
 		drain(arg, p);
 	ptr_ring_cleanup(&x->ring, NULL);
@@ -70,7 +79,11 @@ static bool run_side(struct side *s)
 	if (!barrier_wait(x, 2 * ++gen))
 		return false;
 	for (unsigned rep = 0; rep <= r->reps; rep++) {
-		for (unsigned b = 0; b < r->nb; b++) {
+		if (s->j->rep && !s->j->rep(s->j->arg, s->idx, rep)) {
+			atomic_set(&x->stop, 1);
+			return false;
+		}
+		for (unsigned b = 0; !s->j->rep && b < r->nb; b++) {
 			u64 c, atomics;
 
 			if (bh)
@@ -121,9 +134,12 @@ bool pbk_cross_measure(struct pbk_cross *x, struct pbk_cross_job *j, const char 
 	unsigned cpus[2] = { pbk_cfg.cpu, pbk_cfg.cpu2 };
 	struct side s[2];
 	struct task_struct *t[2];
+	const char *wl = j->workload ?: "cross-cpu";
+	/* With a rep callback the workload's own unit sets the plan, at its first batch. */
+	unsigned unit_ops = j->rep ? 0 : 1;
 
-	j->rec[0] = pbk_rec_new("cross-cpu", backend, source, params, tracks[0], 1);
-	j->rec[1] = pbk_rec_new("cross-cpu", backend, source, params, tracks[1], 1);
+	for (int i = 0; i < 2; i++)
+		j->rec[i] = pbk_rec_new(wl, backend, source, params, j->tracks[i] ?: tracks[i], unit_ops);
 	if (!j->rec[0] || !j->rec[1]) {
 		for (int i = 0; i < 2; i++)
 			if (j->rec[i])
@@ -135,7 +151,7 @@ bool pbk_cross_measure(struct pbk_cross *x, struct pbk_cross_job *j, const char 
 		init_completion(&s[i].done);
 		j->rec[i]->context = j->bh[i] ? "task-bh" : "task";
 		j->rec[i]->cpu = cpus[i];
-		t[i] = kthread_create(side_fn, &s[i], "pbk_%s/%u", tracks[i], cpus[i]);
+		t[i] = kthread_create(side_fn, &s[i], "pbk_%s/%u", j->rec[i]->track, cpus[i]);
 		if (IS_ERR(t[i])) {
 			j->rec[0]->failed = j->rec[1]->failed = "cannot create the kthread";
 			/* Never woken, so stopping it means its function never runs. */

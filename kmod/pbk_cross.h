@@ -18,19 +18,28 @@ struct pbk_cross {
 	struct ptr_ring ring;		/* the handoff: one producer, one consumer, no locks */
 	atomic_t stop;			/* a side failed: the other must not wait for it */
 	atomic_t arrived;		/* the two-thread barrier between repetitions */
+	bool has_ring;			/* ring set up (the k_* loops hand pages through it) */
 	const char *failed;
 };
 
 struct pbk_cross_job {
+	const char *workload;		/* record name; NULL: "cross-cpu" */
+	const char *tracks[2];		/* record tracks; NULL: "alloc", "free" */
 	pbk_body_t body[2];		/* [0] allocating side, [1] freeing side */
 	void *arg;			/* handed to both bodies */
 	bool bh[2];			/* run that side with BHs off (page_pool's alloc side) */
 	void (*warm)(void *arg);	/* after the warm-up, both sides parked; may be NULL */
+	/*
+	 * NULL: the engine times body[side] in batches itself. Else it calls this once per
+	 * repetition (0 is the warm-up) and side instead, which times and stores the batches
+	 * into rec[side]; false when that side stopped.
+	 */
+	bool (*rep)(void *arg, unsigned side, unsigned rep);
 	struct pbk_rec *rec[2];		/* filled by pbk_cross_measure */
 };
 
-/* Sets up the handoff ring (cfg handoff entries); 0 or -ENOMEM. */
-int pbk_cross_init(struct pbk_cross *x);
+/* Sets up the engine, and with @ring the handoff ring (cfg handoff entries); 0 or -ENOMEM. */
+int pbk_cross_init(struct pbk_cross *x, bool ring);
 /* Hands whatever is still queued to @drain (a side failed), then frees the ring. */
 void pbk_cross_fini(struct pbk_cross *x, void (*drain)(void *arg, void *item), void *arg);
 /*

@@ -479,7 +479,7 @@ static void kcross(const struct kbackend *be, struct kinst *in, pbk_body_t xallo
 
 	kparams(params, sizeof(params), be, in, NULL);
 	in->failed = NULL;
-	if (pbk_cross_init(&x)) {
+	if (pbk_cross_init(&x, true)) {
 		pbk_error("cross-cpu/%s: out of memory", be->name);
 		return;
 	}
@@ -601,6 +601,11 @@ static void run_ptr_ring(struct kinst *in)
 	if (pbk_want_workload("cross-cpu") && pbk_cfg.cpu2 >= 0)
 		kcross(&kb_ptr_ring, in, ring_xalloc, ring_xfree, false);
 }
+
+/* Their names for backends=; in the order they run, and all of them in backends=all. */
+const char *const pbk_kernel_backends[] = {
+	"k_alloc_pages", "k_page_frag", "k_page_pool", "k_ptr_ring", NULL,
+};
 
 void pbk_kernel_run(void)
 {

@@ -26,10 +26,9 @@ static void run_all(void)
 	pbk_ctx_emit();
 	free_at_load = pbk_free_pages();
 	if (pbk_cfg.modes & PBK_MODE_BENCH) {
-		if (pbk_want_workload("baselines"))
-			pbk_baselines_run();
+		pbk_shared_baselines();
 		pbk_kernel_run();
-		pbk_model_run();
+		pbk_shared_run();
 	}
 	if (pbk_cfg.modes & PBK_MODE_NUMA)
 		pbk_checks_numa();

@@ -12,7 +12,9 @@
 #include <linux/numa.h>
 #include <linux/string.h>
 #include "dma.h"
+#include "kernel_cap.h"
 #include "pbk.h"
+#include "workload.h"
 
 static unsigned long loops = 100000;
 module_param(loops, ulong, 0444);
@@ -61,7 +63,7 @@ module_param(mode, charp, 0444);
 MODULE_PARM_DESC(mode, "what to run, comma-separated: bench, inflight, numa");
 static char *backends = "all";
 module_param(backends, charp, 0444);
-MODULE_PARM_DESC(backends, "backends, comma-separated, or all (k_alloc_pages, k_page_frag, k_page_pool, k_ptr_ring, buddy, ptr_ring_pool; also ideal, null, frag, halfpage, array_cache)");
+MODULE_PARM_DESC(backends, "backends, comma-separated, or all (the k_* ones and backends.def's KERNEL_ALL lines; the KERNEL lines when named)");
 static char *dma = "none";
 module_param(dma, charp, 0444);
 MODULE_PARM_DESC(dma, "DMA model of the shared backends: none, pt, iommu or fixed:NNN (ns per map+unmap)");
@@ -70,21 +72,91 @@ module_param(fault, charp, 0444);
 MODULE_PARM_DESC(fault, "for testing the qemu runner: warn or bug misbehaves on purpose (none)");
 static char *workloads = "all";
 module_param(workloads, charp, 0444);
-MODULE_PARM_DESC(workloads, "workloads, comma-separated, or all (alloc-free, alloc-free-remote, alloc-free-slow, outstanding, bulk, cross-cpu, baselines)");
+MODULE_PARM_DESC(workloads, "workloads, comma-separated, or all (workloads.def's KERNEL lines; baselines: every baseline)");
 
 struct pbk_cfg pbk_cfg;
 
-const char *const pbk_backend_names[] = {
-	"k_alloc_pages", "k_page_frag", "k_page_pool", "k_ptr_ring", "buddy", "ptr_ring_pool",
-	"ideal", "null", "frag", "halfpage", "array_cache", NULL,
+/*
+ * The userspace-only lines of the .def files, so that naming one says why it is not here
+ * instead of "unknown". Workload symbols are their names with '-' spelled '_'.
+ */
+struct user_only {
+	const char *sym, *why;
 };
-/* "all": the real kernel allocators and the two shared backends they are compared with. */
-#define PBK_BACKENDS_ALL 0x3fUL
+#define PBK_UO_KERNEL_ALL(sym, why)
+#define PBK_UO_KERNEL(sym, why)
+#define PBK_UO_USER(sym, why) { sym, why },
+static const struct user_only user_only_backends[] = {
+#define PB_BACKEND(sym, src, kernel, why) PBK_UO_##kernel(#sym, why)
+#include "backends.def"
+#undef PB_BACKEND
+	{ NULL },
+};
+static const struct user_only user_only_workloads[] = {
+#define PB_WORKLOAD(sym, src, kernel, why) PBK_UO_##kernel(#sym, why)
+#include "workloads.def"
+#undef PB_WORKLOAD
+	{ NULL },
+};
 
-const char *const pbk_workload_names[] = {
-	"alloc-free", "alloc-free-remote", "alloc-free-slow", "outstanding", "bulk", "cross-cpu",
-	"baselines", NULL,
-};
+/*
+ * The names backends= and workloads= take, filled at setup from the kernel's own backends,
+ * the registry (backends.def's kernel lines) and pbk_workloads (workloads.def's), so no
+ * name is written twice. Bit i of the masks in pbk_cfg is entry i.
+ */
+#define PBK_MAX_NAMES BITS_PER_LONG
+static const char *backend_names[PBK_MAX_NAMES + 1];
+static const char *workload_names[PBK_MAX_NAMES + 1];
+static unsigned long backends_all;	/* the k_* ones and the KERNEL_ALL lines */
+static unsigned long baselines_mask;	/* what workloads=baselines selects */
+
+static int setup_names(void)
+{
+	unsigned n = 0;
+
+	for (const char *const *k = pbk_kernel_backends; *k; k++)
+		backend_names[n++] = *k;
+	backends_all = (1UL << n) - 1;
+	for (const struct pb_alloc_ops *const *o = pb_alloc_registry; *o; o++) {
+		if (n == PBK_MAX_NAMES) {
+			pr_err(PBK_NAME ": more than %d backends built in\n", PBK_MAX_NAMES);
+			return -EINVAL;
+		}
+		if (pb_alloc_kernel_cap(*o)->kernel_default)
+			backends_all |= 1UL << n;
+		backend_names[n++] = (*o)->name;
+	}
+	backend_names[n] = NULL;
+	n = 0;
+	baselines_mask = 0;
+	for (const struct pb_workload *const *w = pbk_workloads; *w; w++) {
+		if (n == PBK_MAX_NAMES) {
+			pr_err(PBK_NAME ": more than %d workloads built in\n", PBK_MAX_NAMES);
+			return -EINVAL;
+		}
+		if ((*w)->baseline)
+			baselines_mask |= 1UL << n;
+		workload_names[n++] = (*w)->name;
+	}
+	workload_names[n] = NULL;
+	return 0;
+}
+
+/* The reason @s[len] (a .def symbol, '-' read as '_') is userspace only, or NULL. */
+static const char *user_only_why(const struct user_only *u, const char *s, size_t len)
+{
+	for (; u && u->sym; u++) {
+		size_t i;
+
+		if (strlen(u->sym) != len)
+			continue;
+		for (i = 0; i < len && (s[i] == '-' ? '_' : s[i]) == u->sym[i]; i++)
+			;
+		if (i == len)
+			return u->why;
+	}
+	return NULL;
+}
 
 static const char *const mode_names[] = { "bench", "inflight", "numa", NULL };
 static const char *const fault_names[] = { "none", "warn", "bug", NULL };
@@ -101,9 +173,13 @@ static int index_of(const char *const *names, const char *s, size_t len)
 	return -1;
 }
 
-/* "a,b,c" of words from @names (or "all" = @all) into a bit mask; -EINVAL naming @param. */
+/*
+ * "a,b,c" of words from @names (or "all" = @all; @alias, when not NULL, = @alias_mask) into
+ * a bit mask; -EINVAL naming @param, and why when the word is one of @user's.
+ */
 static int parse_names(const char *param, const char *value, const char *const *names,
-		       unsigned long all, unsigned long *out)
+		       unsigned long all, const char *alias, unsigned long alias_mask,
+		       const struct user_only *user, unsigned long *out)
 {
 	const char *p = value;
 
@@ -115,12 +191,20 @@ static int parse_names(const char *param, const char *value, const char *const *
 	while (*p) {
 		size_t len = strcspn(p, ",");
 		int i = index_of(names, p, len);
+		const char *why = user_only_why(user, p, len);
 
-		if (i < 0) {
+		if (alias && strlen(alias) == len && !strncmp(alias, p, len)) {
+			*out |= alias_mask;
+		} else if (i >= 0) {
+			*out |= 1UL << i;
+		} else if (why) {
+			pr_err(PBK_NAME ": %s=%s: '%.*s' is userspace only: %s\n", param, value,
+			       (int)len, p, why);
+			return -EINVAL;
+		} else {
 			pr_err(PBK_NAME ": %s=%s: unknown name '%.*s'\n", param, value, (int)len, p);
 			return -EINVAL;
 		}
-		*out |= 1UL << i;
 		p += len;
 		if (*p)
 			p++;
@@ -241,17 +325,21 @@ int pbk_param_setup(void)
 			return -EINVAL;
 		}
 	}
-	ret = parse_uints("bulk", bulk, 1, 128, c->bulk, &c->nbulk);
+	ret = setup_names();
+	if (!ret)
+		ret = parse_uints("bulk", bulk, 1, 128, c->bulk, &c->nbulk);
 	if (!ret)
 		ret = parse_uints("orders", orders, 0, MAX_ORDER - 1, c->orders, &c->norders);
 	if (!ret)
-		ret = parse_names("mode", mode, mode_names, 0, &m);
+		ret = parse_names("mode", mode, mode_names, 0, NULL, 0, NULL, &m);
 	if (!ret)
-		ret = parse_names("backends", backends, pbk_backend_names, PBK_BACKENDS_ALL, &c->backends);
+		ret = parse_names("backends", backends, backend_names, backends_all, NULL, 0,
+				  user_only_backends, &c->backends);
 	if (!ret)
-		ret = parse_names("workloads", workloads, pbk_workload_names, ~0UL, &c->workloads);
+		ret = parse_names("workloads", workloads, workload_names, ~0UL, "baselines",
+				  baselines_mask, user_only_workloads, &c->workloads);
 	if (!ret)
-		ret = parse_names("fault", fault, fault_names, 0, &f);
+		ret = parse_names("fault", fault, fault_names, 0, NULL, 0, NULL, &f);
 	if (!ret)
 		ret = setup_cpus(c);
 	if (ret)
@@ -278,14 +366,14 @@ int pbk_param_setup(void)
 
 bool pbk_want_backend(const char *name)
 {
-	int i = index_of(pbk_backend_names, name, strlen(name));
+	int i = index_of(backend_names, name, strlen(name));
 
 	return i >= 0 && (pbk_cfg.backends & (1UL << i));
 }
 
 bool pbk_want_workload(const char *name)
 {
-	int i = index_of(pbk_workload_names, name, strlen(name));
+	int i = index_of(workload_names, name, strlen(name));
 
 	return i >= 0 && (pbk_cfg.workloads & (1UL << i));
 }

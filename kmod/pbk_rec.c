@@ -11,11 +11,21 @@
 
 static unsigned next_id;
 
+void pbk_rec_plan(struct pbk_rec *r, unsigned unit_ops)
+{
+	/* At least one unit, so every record measures something even with loops=1. */
+	u64 units = max_t(u64, 1, DIV_ROUND_UP(pbk_cfg.loops, unit_ops));
+
+	r->unit_ops = unit_ops;
+	r->nb = min_t(u64, pbk_cfg.batches, units);
+	for (unsigned b = 0; b < r->nb; b++)
+		r->units[b] = units / r->nb + (b < units % r->nb);
+}
+
 struct pbk_rec *pbk_rec_new(const char *workload, const char *backend, const char *source,
 			    const char *params, const char *track, unsigned unit_ops)
 {
 	struct pbk_rec *r = kzalloc(sizeof(*r), GFP_KERNEL);
-	u64 units;
 
 	if (!r)
 		return NULL;
@@ -25,14 +35,11 @@ struct pbk_rec *pbk_rec_new(const char *workload, const char *backend, const cha
 	strscpy(r->params, params, sizeof(r->params));
 	strscpy(r->track, track, sizeof(r->track));
 	r->context = "softirq";
-	r->unit_ops = unit_ops;
 	r->reps = pbk_cfg.reps;
-	/* At least one unit, so every record measures something even with loops=1. */
-	units = max_t(u64, 1, DIV_ROUND_UP(pbk_cfg.loops, unit_ops));
-	r->nb = min_t(u64, pbk_cfg.batches, units);
-	for (unsigned b = 0; b < r->nb; b++)
-		r->units[b] = units / r->nb + (b < units % r->nb);
-	r->cycles = kvcalloc((size_t)r->reps * r->nb, sizeof(*r->cycles), GFP_KERNEL);
+	if (unit_ops)
+		pbk_rec_plan(r, unit_ops);
+	/* Room for the most batches a plan can have: it may be made once the unit is known. */
+	r->cycles = kvcalloc((size_t)r->reps * pbk_cfg.batches, sizeof(*r->cycles), GFP_KERNEL);
 	if (!r->cycles) {
 		kfree(r);
 		return NULL;

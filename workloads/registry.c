@@ -3,12 +3,12 @@
 #include <string.h>
 #include "workload.h"
 
-#define PB_WORKLOAD(sym) extern const struct pb_workload pb_wl_##sym;
+#define PB_WORKLOAD(sym, ...) extern const struct pb_workload pb_wl_##sym;
 #include "workloads.def"
 #undef PB_WORKLOAD
 
 const struct pb_workload *const pb_workload_registry[] = {
-#define PB_WORKLOAD(sym) &pb_wl_##sym,
+#define PB_WORKLOAD(sym, ...) &pb_wl_##sym,
 #include "workloads.def"
 #undef PB_WORKLOAD
 	NULL,

@@ -27,6 +27,8 @@
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/types.h>
+/* C11 loads and stores of _Atomic flags, as platform_user.h has them (kmod/libc/stdatomic.h). */
+#include <stdatomic.h>
 
 /*
  * Per-CPU structures of the shared sources are arrays of this many slots; a CPU beyond it

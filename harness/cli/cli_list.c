@@ -3,7 +3,20 @@
 #include <string.h>
 #include "allocator.h"
 #include "cli.h"
+#include "kernel_cap.h"
 #include "workload.h"
+#include "workload_cap.h"
+
+/* Where else it runs: "[kernel too]", or "[userspace only: why]" (backends.def, workloads.def). */
+static void print_world(const struct pb_kernel_cap *k)
+{
+	if (!k)
+		printf(" [kernel: not in the .def]");	/* cannot happen: the registry is the .def */
+	else if (k->in_kernel)
+		printf(" [kernel too]");
+	else
+		printf(" [userspace only: %s]", k->user_only ? k->user_only : "no reason given");
+}
 
 static void print_params(const struct pb_param_spec *s)
 {
@@ -18,8 +31,9 @@ int pb_cli_list(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			puts("usage: pagebench list [--params]\n"
-			     "Prints every backend and workload, one per line with a description;\n"
-			     "--params adds the --set keys each one takes.");
+			     "Prints every backend and workload, one per line with a description and\n"
+			     "whether it also runs in the kernel module (make kmod) or is userspace\n"
+			     "only, and why; --params adds the --set keys each one takes.");
 			return PB_EXIT_OK;
 		} else if (!strcmp(argv[i], "--params")) {
 			verbose = true;
@@ -29,16 +43,19 @@ int pb_cli_list(int argc, char **argv)
 	}
 	puts("backends:");
 	for (const struct pb_alloc_ops *const *o = pb_alloc_registry; *o; o++) {
+		printf("  %-18s %s", (*o)->name, (*o)->desc);
 		if ((*o)->absent)
-			printf("  %-18s %s [absent: %s]\n", (*o)->name, (*o)->desc, (*o)->absent);
-		else
-			printf("  %-18s %s\n", (*o)->name, (*o)->desc);
+			printf(" [absent: %s]", (*o)->absent);
+		print_world(pb_alloc_kernel_cap(*o));
+		putchar('\n');
 		if (verbose)
 			print_params((*o)->params);
 	}
 	puts("workloads:");
 	for (const struct pb_workload *const *w = pb_workload_registry; *w; w++) {
-		printf("  %-18s %s\n", (*w)->name, (*w)->desc);
+		printf("  %-18s %s", (*w)->name, (*w)->desc);
+		print_world(pb_workload_kernel_cap(*w));
+		putchar('\n');
 		if (verbose)
 			print_params((*w)->params);
 	}

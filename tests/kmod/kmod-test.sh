@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # kmod-test (part of `make test`): the kernel module for real, in Debian's kernel under qemu.
 #   1. `pagebench kmod parse` refuses malformed logs whole (LOG:LINE, exit 2, no file)
-#   2. guest A: bad parameters fail the load with a message naming them; a page_pool
+#   2. guest A: bad parameters fail the load with a message naming them (a userspace-only
+#      backend with the reason backends.def gives); a page_pool
 #      destroyed with pages in flight, the pages returned at unload: no leak, no oops
 #   3. guest B (`pagebench kmod run`): every backend and workload gives sane records,
 #      nothing leaks, and the JSON passes `pagebench compare` against itself
@@ -97,7 +98,7 @@ check "parse: a failure count with its lines lost gives exit 1 and says so" sh -
 
 "$RUN" --no-build --no-json --timeout 150 --log "$T/a.log" \
 	--load-fail "loops=0" --load-fail "bulk=1,500" --load-fail "backends=k_alloc_pages,nope" \
-	--load-fail "dma=fixed:abc" \
+	--load-fail "dma=fixed:abc" --load-fail "backends=buddy,jemalloc" \
 	--load "mode=inflight inflight=512" > "$T/a.out" 2> "$T/a.err"
 rc=$?
 check "guest A: booted, ran and powered off cleanly (runner exit 0)" test $rc = 0
@@ -114,6 +115,9 @@ check "guest A: backends=...,nope refused, the message names it" \
 check "guest A: dma=fixed:abc refused with the shared parser's message" \
 	sh -c "grep -q 'PBKRUN load=4 insmod_rc=[1-9]' '$T/a.log' &&
 	       grep -q 'pagebench_kmod: dma=fixed:abc: fixed:NNN needs a number of nanoseconds' '$T/a.log'"
+check "guest A: backends=...,jemalloc refused: userspace only, with backends.def's reason" \
+	sh -c "grep -q 'PBKRUN load=5 insmod_rc=[1-9]' '$T/a.log' &&
+	       grep -q \"pagebench_kmod: backends=buddy,jemalloc: 'jemalloc' is userspace only: wraps libjemalloc\" '$T/a.log'"
 check "guest A: page_pool destroyed with 512 pages in flight" \
 	grep -q 'PBK check name=inflight_page_pool_destroy ok=1 held=512' "$T/a.log"
 check "guest A: the pages came back at unload (free pages rose by 512, pool released)" \
