@@ -54,12 +54,12 @@ check "parse: a good log converts (exit 0, JSON valid for compare)" \
 check "parse: figures derived as the module asked (median 105 cyc/op, amortised /8, baseline)" \
 	python3 - "$T/good.json" <<'EOF'
 import json, sys
-b = {x["name"]: x for x in json.load(open(sys.argv[1]))["benchmarks"]}
+b = {x["name"]: x for x in json.load(open(sys.argv[1]))["benchmarks"] if not x.get("gbench_row")}
 m = b["alloc-free/k_alloc_pages/order=3"]
 assert abs(m["cycles_per_op"]["median"] - 105) < 1e-9, m["cycles_per_op"]
 assert m["repetitions"] == 3 and m["ops"] == 20 and len(m["batch_samples_cycles_per_op"]) == 6
 assert abs(m["ns_per_op"]["median"] - 105) < 1e-9     # tsc_khz=1000000: 1 cycle = 1 ns
-assert m["backend_stats"]["pa_alloc_pages"] == 480
+assert m["counters"]["pa_alloc_pages"]["value"] == 480
 d = b["alloc-free/k_alloc_pages/order=3,amortised=4k"]
 assert abs(d["cycles_per_op"]["median"] - 105 / 8) < 1e-9 and d["ops"] == 160
 f = b["for-loop"]
@@ -142,7 +142,7 @@ check "guest B: every backend and workload gave sane records, nothing leaked" \
 	python3 - "$json" <<'EOF'
 import json, sys
 doc = json.load(open(sys.argv[1]))
-b = doc["benchmarks"]
+b = [x for x in doc["benchmarks"] if not x.get("gbench_row")]
 have = {(x["alloc"], x["workload"]) for x in b}
 want = {("k_alloc_pages", w) for w in ("alloc-free", "outstanding", "bulk", "cross-cpu")}
 want |= {("k_page_frag", w) for w in ("alloc-free", "outstanding", "cross-cpu")}
@@ -159,20 +159,22 @@ for x in b:
     assert x["repetitions"] == 5 and len(x["samples"]) == 5, x["name"]
     assert x["ops"] > 0 and c["median"] > 0 and c["min"] > 0, (x["name"], c)
     assert all(s["cycles_per_op"] > 0 for s in x["samples"]), x["name"]
-    assert x["leaked_pages"] == 0, (x["name"], x["leaked_pages"])
+    leaked = x["counters"].get("leaked_pages", {}).get("value", 0)
+    assert leaked == 0, (x["name"], leaked)
 names = {x["name"] for x in b}
 for n in ("alloc-free/k_alloc_pages/order=3,amortised=4k", "alloc-free/k_alloc_pages/order=3,amortised=2k",
           "cross-cpu/k_page_pool/pool_size=1024/alloc", "cross-cpu/k_page_pool/pool_size=1024/free"):
     assert n in names, n
-s = {x["name"]: x["backend_stats"] for x in b}
+s = {x["name"]: {k: v["value"] for k, v in x["counters"].items()} for x in b}
 # The shared ptr_ring_pool really recycles: direct into its cache, remote through its ring.
 assert s["alloc-free/ptr_ring_pool"]["recycle_cached"] > 0
 assert s["alloc-free-remote/ptr_ring_pool"]["recycle_ring"] > 0
 # page_pool's fast path stays off the page allocator; its release path does not.
 fast, slow = s["alloc-free/k_page_pool/pool_size=1024"], s["alloc-free-slow/k_page_pool/pool_size=1024"]
 assert fast["released"] == 0 and slow["released"] > 0, (fast, slow)
-ctx = doc["context"]
-assert ctx["tsc_hz"] > 0 and "pagebench_kmod" in ctx["kernel"] and "init_on_alloc=0" in ctx["command_line"]
+ctx, job = doc["context"], doc["jobs"][0]
+assert job["tsc_hz"] > 0 and "pagebench_kmod" in ctx["kernel"] and "init_on_alloc=0" in ctx["command_line"]
+assert job["emulated"] is (job["kernel"].get("accel", "tcg") == "tcg"), job
 EOF
 check "guest B: every record's free-page delta within tolerance; load and unload checks passed" \
 	sh -c "awk '/ PBK stats /{ for (i = 1; i <= NF; i++) if (\$i ~ /^free_delta=-?[0-9]+$/) {
