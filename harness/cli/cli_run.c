@@ -91,7 +91,7 @@ static int parse(int argc, char **argv, struct pb_plan *plan, const char **json,
 {
 	int plan_opts = 0;
 	enum { O_NOBASE = 256, O_OPS, O_BATCHES, O_CPUS, O_SEED, O_CV, O_MINBATCH, O_EVENTS,
-	       O_METRIC };
+	       O_METRIC, O_SHARED };
 	static const struct option opts[] = {
 		{ "alloc", required_argument, NULL, 'a' },
 		{ "workload", required_argument, NULL, 'w' },
@@ -101,6 +101,7 @@ static int parse(int argc, char **argv, struct pb_plan *plan, const char **json,
 		{ "batches", required_argument, NULL, O_BATCHES },
 		{ "cpus", required_argument, NULL, O_CPUS },
 		{ "no-baselines", no_argument, NULL, O_NOBASE },
+		{ "allow-shared-cpus", no_argument, NULL, O_SHARED },
 		{ "seed", required_argument, NULL, O_SEED },
 		{ "events", required_argument, NULL, O_EVENTS },
 		{ "metric", required_argument, NULL, O_METRIC },
@@ -146,6 +147,7 @@ static int parse(int argc, char **argv, struct pb_plan *plan, const char **json,
 				return pb_cli_usage_error("run: --cpus %s", err.msg), -1;
 			break;
 		case O_NOBASE: plan->baselines = false; break;
+		case O_SHARED: plan->allow_shared_cpus = true; break;
 		case O_EVENTS:
 			if (strlen(optarg) >= sizeof(plan->events))
 				return pb_cli_usage_error("run: --events: list too long"), -1;

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "params.h"
+#include "platform.h"
 #include "stats.h"
 
 /* Order statistics of a sample set. */
@@ -78,8 +79,10 @@ struct pb_context {
 	char cpu_governor[32];		/* cpufreq governor of the measured CPU, "" if none */
 	double load_avg[3];
 	unsigned numa_nodes;
-	unsigned measured_cpus[8];	/* OS CPU numbers the measured threads were pinned to */
+	unsigned measured_cpus[PB_MAX_CPUS];	/* OS CPU numbers the measured threads were pinned to */
+	char measured_roles[PB_MAX_CPUS][16];	/* thread i's role ("" for a one-thread workload) */
 	unsigned n_measured_cpus;
+	bool shared_cpus;		/* some measured threads shared a CPU (--allow-shared-cpus) */
 	double timer_overhead_cycles;	/* cost of one timed region with nothing in it (subtracted) */
 	double loop_overhead_cycles;	/* cost of one empty loop iteration per op (subtracted) */
 	uint64_t seed;			/* seeds the run order and the bootstrap */
