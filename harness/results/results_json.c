@@ -121,6 +121,14 @@ static json_t *context_json(const struct pb_context *c, int *bad)
 	put(o, "load_avg", load, bad);
 	put(o, "numa_nodes", json_integer(c->numa_nodes), bad);
 	put(o, "measured_cpus", cpus, bad);
+	{
+		json_t *roles = json_array();	/* thread i's role, beside measured_cpus[i] */
+
+		for (i = 0; roles && i < ncpus; i++)
+			append(roles, json_string(c->measured_roles[i]), bad);
+		put(o, "measured_roles", roles, bad);
+	}
+	put(o, "shared_cpus", json_boolean(c->shared_cpus), bad);
 	put(o, "timer_overhead_cycles", jreal(c->timer_overhead_cycles), bad);
 	put(o, "loop_overhead_cycles", jreal(c->loop_overhead_cycles), bad);
 	put(o, "seed", juint(c->seed), bad);
