@@ -265,7 +265,7 @@ Test(runner_math, window_split)
 		r.track[0].batch_cycles = cyc;
 		r.track[0].batch_ops = ops;
 		r.track[0].batch_wait = wait;
-		r.track[0].work = u64(c, "work");
+		r.work[0] = u64(c, "work");
 		nseen = 0;
 		pb_wl_time_windows(&r, 0, count_events);
 		cr_expect_eq(r.track[0].nbatches, json_array_size(want), "case %zu", i);
@@ -463,6 +463,11 @@ Test(runner, cli_four_threads_on_this_machine, .timeout = 120)
 		json_t *tr = json_object_get(c, "track");
 
 		cr_expect_str_eq(json_string_value(tr), pb_workload_find("threads-test")->tracks[i]);
+		/* Per-thread counters: the hops take no lock, the alloc and free threads do. */
+		if (i == 0 || i == 3)
+			cr_expect_gt(json_integer_value(json_object_get(c, "atomics")), 0, "track %zu", i);
+		else
+			cr_expect_eq(json_integer_value(json_object_get(c, "atomics")), 0, "track %zu", i);
 	}
 	json_decref(root);
 }

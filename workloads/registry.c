@@ -63,12 +63,12 @@ void pb_wl_time_windows(struct pb_wl_run *r, unsigned t,
 			bool (*body)(struct pb_wl_run *r, unsigned t, uint64_t first, uint64_t n))
 {
 	struct pb_wl_track *tr = &r->track[t];
-	uint64_t first = 0;
+	uint64_t first = 0, work = r->work[t];
 	unsigned w;
 
 	tr->nbatches = 0;
-	for (w = 0; w < r->nbatches && first < tr->work; w++) {
-		uint64_t n = tr->work - first < r->window ? tr->work - first : r->window;
+	for (w = 0; w < r->nbatches && first < work; w++) {
+		uint64_t n = work - first < r->window ? work - first : r->window;
 		uint64_t t0;
 
 		tr->wait = 0;

@@ -129,7 +129,7 @@ void pb_instance_records(const struct runner *rt, const struct pb_context *ctx,
 		snprintf(r->warning, sizeof(r->warning), "%s", in->warning);
 		r->repetitions = plan->reps;
 		/* Fixed work: what this thread replayed, not a loop count. */
-		r->ops = in->wl->work_size ? in->wr.track[t].work : in->wr.ops;
+		r->ops = in->wl->work_size ? in->wr.work[t] : in->wr.ops;
 		r->rep_cycles = acc->rep_cycles;
 		r->batch_cycles = acc->batch_cycles;
 		r->nbatch = acc->nbatch;

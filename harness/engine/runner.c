@@ -314,8 +314,8 @@ static int inst_fixed_work(const struct runner *rt, struct instance *in, struct 
 	for (unsigned t = 0; t < wl->nthreads; t++) {
 		uint64_t w;
 
-		in->wr.track[t].work = wl->work_size(&in->wr, t);
-		w = pb_rm_windows(in->wr.track[t].work, wl->window);
+		in->wr.work[t] = wl->work_size(&in->wr, t);
+		w = pb_rm_windows(in->wr.work[t], wl->window);
 		if (w > most)
 			most = w;
 	}
