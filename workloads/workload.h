@@ -36,12 +36,17 @@ struct pb_wl_run {
 	const struct pb_params *params;
 	uint64_t ops;			/* loop: operations to perform per thread (target) */
 	unsigned nbatches;		/* capacity of each track's batch arrays */
-	struct pb_wl_track track[PB_MAX_THREADS];
+	/*
+	 * state and failed sit before the (long) track array so loop bodies reach them with a
+	 * one-byte displacement: a longer encoding moves the loops' alignment padding, which
+	 * callgrind counts as instructions.
+	 */
 	void *state;			/* the workload's own, from prepare() */
 	const char *failed;		/* set by run() when it could not do the work */
+	struct pb_wl_track track[PB_MAX_THREADS];
 	/*
-	 * Below the fields the loop workloads use, and out of struct pb_wl_track: a bigger
-	 * track would cost every loop an extra instruction to index (callgrind counts it).
+	 * Out of struct pb_wl_track: a bigger track would cost every loop an extra instruction
+	 * to index it.
 	 */
 	uint64_t window;		/* fixed work: events per timed window */
 	uint64_t work[PB_MAX_THREADS];	/* fixed work: events thread t replays per repetition */
