@@ -136,8 +136,8 @@ Test(config, global_is_inherited)
 	cr_expect_eq(j->plan.reps, 7);
 	cr_expect_eq(j->plan.ops, 1000);
 	cr_expect_eq(j->plan.nbatches, 10);
-	cr_expect_eq(j->plan.cpus[0], 1);
-	cr_expect_eq(j->plan.cpus[1], -1);
+	cr_expect_eq(j->plan.ncpus, 1);
+	cr_expect_eq(j->plan.cpus[0].cpu, 1);
 	cr_expect_not(j->plan.baselines);
 	cr_expect_str_eq(pb_params_raw(&j->plan.params, "order"), "2");
 	cr_expect_eq(j->plan.params.n, 1);
@@ -158,8 +158,9 @@ Test(config, job_overrides_global)
 	cr_expect_str_eq(j->plan.allocs[0]->name, "buddy");
 	cr_expect_eq(j->plan.reps, 3);
 	cr_expect_eq(j->plan.ops, 1000, "not overridden, so inherited");
-	cr_expect_eq(j->plan.cpus[0], 0);
-	cr_expect_eq(j->plan.cpus[1], 1);
+	cr_expect_eq(j->plan.ncpus, 2);
+	cr_expect_eq(j->plan.cpus[0].cpu, 0);
+	cr_expect_eq(j->plan.cpus[1].cpu, 1);
 	cr_expect_str_eq(pb_params_raw(&j->plan.params, "order"), "3");
 	cr_expect_str_eq(pb_params_raw(&j->plan.params, "handoff"), "64");
 	cr_expect_eq(j->plan.params.n, 2);

@@ -13,6 +13,9 @@
 #include "platform_user.h"
 #endif
 
+/* Measured threads of one run: each gets its own CPU slot. */
+#define PB_MAX_THREADS PB_MAX_CPUS
+
 #define PB_PAGE_SHIFT 12
 #define PB_PAGE_SIZE (1UL << PB_PAGE_SHIFT)
 #define PB_CACHELINE 64

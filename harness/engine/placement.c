@@ -5,24 +5,41 @@
 #include "placement.h"
 #include "platform.h"
 
-static bool cpu_taken(const struct pb_placement *pl, const bool *set, unsigned n, unsigned cpu)
+/* Threads of the first @n placed on @cpu. */
+static unsigned cpu_load(const struct pb_placement *pl, const bool *set, unsigned n, unsigned cpu)
 {
+	unsigned k = 0;
+
 	for (unsigned i = 0; i < n; i++)
-		if (set[i] && pl->os_cpu[i] == cpu)
+		k += set[i] && pl->os_cpu[i] == cpu;
+	return k;
+}
+
+/* Gives @cpu to the first thread without one; false when every thread has one. */
+static bool give(struct pb_placement *pl, bool *set, unsigned n, unsigned cpu)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (!set[i]) {
+			pl->os_cpu[i] = cpu;
+			set[i] = true;
 			return true;
+		}
+	}
 	return false;
 }
 
-int pb_placement_init(struct pb_placement *pl, unsigned n, const int *want, struct pb_err *err)
+int pb_placement_init(struct pb_placement *pl, unsigned n, const int *want, bool allow_shared,
+		      struct pb_err *err)
 {
 	hwloc_bitmap_t allowed, tmp;
 	hwloc_obj_t core = NULL;
-	bool set[2] = { false, false };
-	unsigned got = 0;
+	bool set[PB_MAX_CPUS] = { false };
+	unsigned cores[PB_MAX_CPUS];	/* one allowed PU per core, in topology order */
+	unsigned ncores = 0, got = 0;
 
 	memset(pl, 0, sizeof(*pl));
-	if (n > 2)
-		return pb_err_set(err, "at most 2 measured threads are supported");
+	if (n > PB_MAX_CPUS)
+		return pb_err_set(err, "at most %d measured threads are supported", PB_MAX_CPUS);
 	if (hwloc_topology_init(&pl->topo))
 		return pb_err_set(err, "hwloc cannot read the CPU topology");
 	if (hwloc_topology_load(pl->topo)) {
@@ -53,42 +70,56 @@ int pb_placement_init(struct pb_placement *pl, unsigned n, const int *want, stru
 	for (unsigned i = 0; i < n; i++) {
 		if (!want || want[i] < 0)
 			continue;
-		if (!hwloc_bitmap_isset(allowed, (unsigned)want[i]) ||
-		    cpu_taken(pl, set, n, (unsigned)want[i])) {
+		if (!hwloc_bitmap_isset(allowed, (unsigned)want[i])) {
 			hwloc_bitmap_free(allowed);
 			hwloc_bitmap_free(tmp);
 			pb_placement_fini(pl);
-			return pb_err_set(err, "--cpus: CPU %d is not available (or given twice)", want[i]);
+			return pb_err_set(err, "--cpus: CPU %d is not available", want[i]);
+		}
+		if (cpu_load(pl, set, n, (unsigned)want[i]) && !allow_shared) {
+			hwloc_bitmap_free(allowed);
+			hwloc_bitmap_free(tmp);
+			pb_placement_fini(pl);
+			return pb_err_set(err, "--cpus: CPU %d given to two threads (threads share a CPU only with --allow-shared-cpus)",
+					  want[i]);
 		}
 		pl->os_cpu[i] = (unsigned)want[i];
 		set[i] = true;
 		got++;
 	}
-	/* Fill the rest with one PU per core, so two measured threads never share a core. */
-	while (got < n && (core = hwloc_get_next_obj_by_type(pl->topo, HWLOC_OBJ_CORE, core))) {
+	while (ncores < PB_MAX_CPUS &&
+	       (core = hwloc_get_next_obj_by_type(pl->topo, HWLOC_OBJ_CORE, core))) {
 		int pu;
 
 		hwloc_bitmap_and(tmp, core->cpuset, allowed);
 		pu = hwloc_bitmap_first(tmp);
-
-		if (pu < 0 || cpu_taken(pl, set, n, (unsigned)pu))
-			continue;
-		for (unsigned i = 0; i < n; i++) {
-			if (!set[i]) {
-				pl->os_cpu[i] = (unsigned)pu;
-				set[i] = true;
-				got++;
-				break;
-			}
-		}
+		if (pu >= 0)
+			cores[ncores++] = (unsigned)pu;
 	}
 	hwloc_bitmap_free(allowed);
 	hwloc_bitmap_free(tmp);
-	if (got < n) {
+	/* Fill the rest with one PU per core, so two measured threads never share a core. */
+	for (unsigned c = 0; c < ncores && got < n; c++)
+		if (!cpu_load(pl, set, n, cores[c]) && give(pl, set, n, cores[c]))
+			got++;
+	if (got < n && (!allow_shared || !ncores)) {
 		pb_placement_fini(pl);
-		return pb_err_set(err, "this workload needs %u CPUs on distinct cores; %u available",
+		return pb_err_set(err, "%u measured threads, but only %u CPUs (on distinct cores) for them: threads share CPUs only with --allow-shared-cpus",
 				  n, got);
 	}
+	/* Shared: each thread left goes to the core CPU with the fewest threads so far. */
+	while (got < n) {
+		unsigned best = cores[0];
+
+		for (unsigned c = 1; c < ncores; c++)
+			if (cpu_load(pl, set, n, cores[c]) < cpu_load(pl, set, n, best))
+				best = cores[c];
+		give(pl, set, n, best);
+		got++;
+	}
+	for (unsigned i = 0; i < n; i++)
+		if (cpu_load(pl, set, i, pl->os_cpu[i]))
+			pl->shared = true;
 	pl->ncpus = n;
 	return 0;
 }

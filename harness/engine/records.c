@@ -56,7 +56,7 @@ void pb_instance_name(const struct pb_plan *plan, struct instance *in)
 
 void pb_instance_acc_free(struct instance *in)
 {
-	for (unsigned t = 0; t < PB_MAX_TRACKS; t++) {
+	for (unsigned t = 0; in->acc && t < in->wl->nthreads; t++) {
 		free(in->acc[t].rep_cycles);
 		free(in->acc[t].batch_cycles);
 		in->acc[t].rep_cycles = in->acc[t].batch_cycles = NULL;
@@ -65,6 +65,10 @@ void pb_instance_acc_free(struct instance *in)
 			in->acc[t].ev_rep[i] = NULL;
 		}
 	}
+	free(in->acc);
+	free(in->name);
+	in->acc = NULL;
+	in->name = NULL;
 }
 
 /* The PMU figures of one track: totals, per op, multiplexing, per-repetition samples. */
@@ -130,7 +134,8 @@ int pb_instance_records(const struct runner *rt, const struct pb_job_context *jo
 		snprintf(r->warning, sizeof(r->warning), "%s", in->warning);
 		r->repetitions = plan->reps;
 		r->threads = in->wl->nthreads;
-		r->ops = in->wr.ops;
+		/* Fixed work: what this thread replayed, not a loop count. */
+		r->ops = in->wl->work_size ? in->wr.work[t] : in->wr.ops;
 		r->ops_measured = acc->ops;
 		r->rep_cycles = acc->rep_cycles;
 		r->batch_cycles = acc->batch_cycles;

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The run loop. Each backend gets its own instance (own arena and page allocator), one
- * warm-up repetition that is thrown away (and that grows the operation count until a timed
- * batch is long enough to trust), then repetitions in which the backends run in an order
- * shuffled afresh each time from a recorded seed, so machine drift and any "who ran first"
- * effect land on all of them alike. Each timed batch has the cost of an empty timed region
- * subtracted, and each operation the cost of an empty loop iteration.
+ * warm-up repetition that is thrown away (and that grows a loop workload's operation count
+ * until a timed batch is long enough to trust; fixed work is one pass), then repetitions in
+ * which the backends run in an order shuffled afresh each time from a recorded seed, so
+ * machine drift and any "who ran first" effect land on all of them alike. Each timed batch
+ * has the cost of an empty timed region subtracted, and each operation the cost of an empty
+ * loop iteration (runner_math.c). A workload of N threads runs on the calling thread and a
+ * crew of N-1 pinned helpers started once per run.
  */
 #include <math.h>
 #include <pthread.h>
@@ -17,6 +19,7 @@
 #include "placement.h"
 #include "pmu.h"
 #include "runner_internal.h"
+#include "runner_math.h"
 #include "summary.h"
 
 static void progress(struct runner *rt)
@@ -75,65 +78,149 @@ static void measure_thread(struct runner *rt, struct instance *in, unsigned t, u
 }
 
 /*
- * The second measured thread: started once per run and pinned once, then handed one
- * repetition at a time. A thread per repetition would be a new thread to every library
- * with per-thread state (DPDK registers each as an lcore it never gives back).
+ * A barrier whose party count can shrink: a crew whose next thread cannot be created must
+ * still release the threads that did start. Mutex and condition variable, like glibc's own.
+ */
+struct gate {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	unsigned n, waiting;
+	unsigned long gen;
+};
+
+static void gate_init(struct gate *g, unsigned n)
+{
+	pthread_mutex_init(&g->mu, NULL);
+	pthread_cond_init(&g->cv, NULL);
+	g->n = n;
+	g->waiting = 0;
+	g->gen = 0;
+}
+
+static void gate_open_locked(struct gate *g)
+{
+	g->waiting = 0;
+	g->gen++;
+	pthread_cond_broadcast(&g->cv);
+}
+
+static void gate_wait(struct gate *g)
+{
+	pthread_mutex_lock(&g->mu);
+	if (++g->waiting >= g->n) {
+		gate_open_locked(g);
+	} else {
+		unsigned long gen = g->gen;
+
+		while (gen == g->gen)
+			pthread_cond_wait(&g->cv, &g->mu);
+	}
+	pthread_mutex_unlock(&g->mu);
+}
+
+static void gate_shrink(struct gate *g, unsigned n)
+{
+	pthread_mutex_lock(&g->mu);
+	g->n = n;
+	if (g->waiting && g->waiting >= n)
+		gate_open_locked(g);
+	pthread_mutex_unlock(&g->mu);
+}
+
+static void gate_destroy(struct gate *g)
+{
+	pthread_cond_destroy(&g->cv);
+	pthread_mutex_destroy(&g->mu);
+}
+
+/*
+ * The measured threads other than the caller: started once per run and pinned once, then
+ * handed one repetition at a time. A thread per repetition would be a new thread to every
+ * library with per-thread state (DPDK registers each as an lcore it never gives back).
  */
 struct helper {
-	struct runner *rt;
+	struct crew *crew;
+	unsigned t;			/* the workload thread it runs */
 	pthread_t tid;
-	pthread_barrier_t start, done;
+	int rc;				/* pinning failed */
+	struct pb_err err;
+	struct thread_out out;
+};
+
+struct crew {
+	struct runner *rt;
+	struct gate start, done;
 	struct instance *in;		/* the repetition to run; NULL: exit */
 	unsigned rep;
 	bool record;
-	struct pb_err err;
-	int rc;				/* pinning failed */
-	struct thread_out out;
+	unsigned n;			/* helpers running: threads 1..n */
+	struct helper *h;		/* thread t is h[t - 1] */
 };
 
 static void *helper_main(void *arg)
 {
 	struct helper *h = arg;
+	struct crew *c = h->crew;
 
-	h->rc = pb_placement_pin(&h->rt->pl, 1, &h->err);
+	h->rc = pb_placement_pin(&c->rt->pl, h->t, &h->err);
+	gate_wait(&c->start);		/* pinned (or not): the caller reads rc after this */
 	for (;;) {
-		pthread_barrier_wait(&h->start);
-		if (!h->in)
+		gate_wait(&c->start);
+		if (!c->in)
 			break;
 		if (!h->rc)
-			measure_thread(h->rt, h->in, 1, h->rep, h->record, &h->out);
-		pthread_barrier_wait(&h->done);
+			measure_thread(c->rt, c->in, h->t, c->rep, c->record, &h->out);
+		gate_wait(&c->done);
 	}
 	return NULL;
 }
 
-static int helper_start(struct runner *rt, struct helper *h, struct pb_err *err)
+static void crew_stop(struct runner *rt)
 {
-	memset(h, 0, sizeof(*h));
-	h->rt = rt;
-	pthread_barrier_init(&h->start, NULL, 2);
-	pthread_barrier_init(&h->done, NULL, 2);
-	if (pthread_create(&h->tid, NULL, helper_main, h)) {
-		pthread_barrier_destroy(&h->start);
-		pthread_barrier_destroy(&h->done);
-		return pb_err_set(err, "cannot start the second measured thread");
-	}
-	rt->helper = h;
-	return 0;
+	struct crew *c = rt->crew;
+
+	if (!c)
+		return;
+	c->in = NULL;
+	gate_wait(&c->start);
+	for (unsigned i = 0; i < c->n; i++)
+		pthread_join(c->h[i].tid, NULL);
+	gate_destroy(&c->start);
+	gate_destroy(&c->done);
+	free(c->h);
+	c->h = NULL;
+	rt->crew = NULL;
 }
 
-static void helper_stop(struct runner *rt)
+/* Starts threads 1..@nthreads-1 and waits until each is pinned; -1 + @err if one is not. */
+static int crew_start(struct runner *rt, struct crew *c, unsigned nthreads, struct pb_err *err)
 {
-	struct helper *h = rt->helper;
+	memset(c, 0, sizeof(*c));
+	c->rt = rt;
+	c->h = calloc(nthreads - 1, sizeof(*c->h));
+	if (!c->h)
+		return pb_err_set(err, "out of memory");
+	gate_init(&c->start, nthreads);
+	gate_init(&c->done, nthreads);
+	rt->crew = c;
+	for (unsigned t = 1; t < nthreads; t++) {
+		struct helper *h = &c->h[t - 1];
 
-	if (!h)
-		return;
-	h->in = NULL;
-	pthread_barrier_wait(&h->start);
-	pthread_join(h->tid, NULL);
-	pthread_barrier_destroy(&h->start);
-	pthread_barrier_destroy(&h->done);
-	rt->helper = NULL;
+		h->crew = c;
+		h->t = t;
+		if (pthread_create(&h->tid, NULL, helper_main, h)) {
+			gate_shrink(&c->start, t);
+			gate_shrink(&c->done, t);
+			gate_wait(&c->start);
+			return pb_err_set(err, "cannot start measured thread %u of %u", t + 1, nthreads);
+		}
+		c->n = t;
+	}
+	gate_wait(&c->start);
+	for (unsigned i = 0; i < c->n; i++)
+		if (c->h[i].rc)
+			return pb_err_set(err, "%s", c->h[i].err.msg);
+	return 0;
 }
 
 static const char *inst_name(const struct instance *in)
@@ -141,36 +228,24 @@ static const char *inst_name(const struct instance *in)
 	return in->ops ? in->ops->name : in->wl->name;
 }
 
-/* Cycles per op of a region, less the empty-loop cost of each op; never negative. */
-static double per_op_net(double cycles, double ops, double loop_overhead)
-{
-	double v = cycles / ops - loop_overhead;
-
-	return v > 0 ? v : 0;
-}
-
 /* One repetition on every thread of the workload; @record keeps its samples. */
 static int run_rep(struct runner *rt, struct instance *in, unsigned rep, bool record,
 		   struct pb_err *err)
 {
 	const struct pb_workload *wl = in->wl;
-	struct thread_out out[PB_MAX_TRACKS];
-	struct helper *h = rt->helper;
+	struct thread_out out0;
+	struct crew *c = rt->crew;
 
 	in->wr.failed = NULL;
-	if (wl->nthreads == 2) {
-		if (h->rc)
-			return pb_err_set(err, "%s", h->err.msg);
-		h->in = in;
-		h->rep = rep;
-		h->record = record;
-		pthread_barrier_wait(&h->start);	/* both threads start together */
+	if (wl->nthreads > 1) {
+		c->in = in;
+		c->rep = rep;
+		c->record = record;
+		gate_wait(&c->start);	/* every thread starts together */
 	}
-	measure_thread(rt, in, 0, rep, record, &out[0]);
-	if (wl->nthreads == 2) {
-		pthread_barrier_wait(&h->done);
-		out[1] = h->out;
-	}
+	measure_thread(rt, in, 0, rep, record, &out0);
+	if (wl->nthreads > 1)
+		gate_wait(&c->done);
 	if (in->wr.failed)
 		return pb_err_set(err, "%s on %s: %s", wl->name, inst_name(in), in->wr.failed);
 	if (!record)
@@ -178,69 +253,45 @@ static int run_rep(struct runner *rt, struct instance *in, unsigned rep, bool re
 	for (unsigned t = 0; t < wl->nthreads; t++) {
 		struct pb_wl_track *tr = &in->wr.track[t];
 		struct track_acc *acc = &in->acc[t];
-		double cycles = 0, ops = 0;
+		const struct thread_out *o = t ? &c->h[t - 1].out : &out0;
+		uint64_t ops;
 
 		/* Baselines stay gross of the loop, as time_bench prints them (for_loop ~1 cycle). */
 		double loop = wl->baseline ? 0 : rt->loop_overhead;
 
-		for (unsigned b = 0; b < tr->nbatches; b++) {
-			/* Time spent waiting on the other thread is that thread's cost. */
-			double c = (double)tr->batch_cycles[b] - rt->overhead - (double)tr->batch_wait[b];
-
-			if (c < 0)
-				c = 0;
-			cycles += c;
-			ops += (double)tr->batch_ops[b];
-			acc->batch_cycles[acc->nbatch++] =
-				per_op_net(c, (double)tr->batch_ops[b], loop);
-		}
-		acc->rep_cycles[rep] = ops ? per_op_net(cycles, ops, loop) : 0;
-		acc->ops += (uint64_t)ops;
-		acc->atomics += out[t].atomics;
-		if (!out[t].pmu_open)
+		acc->rep_cycles[rep] = pb_rm_track_rep(tr->batch_cycles, tr->batch_ops, tr->batch_wait,
+						       tr->nbatches, rt->overhead, loop,
+						       acc->batch_cycles + acc->nbatch, &ops);
+		acc->nbatch += tr->nbatches;
+		acc->ops += ops;
+		acc->atomics += o->atomics;
+		if (!o->pmu_open)
 			continue;
 		for (unsigned i = 0; i < rt->spec.n && i < PB_MAX_EVENTS; i++)
-			acc->ev_rep[i][rep] = pb_pmu_per_op(&out[t].pmu, i, (uint64_t)ops);
-		pb_pmu_totals_add(&acc->pmu, &out[t].pmu);
+			acc->ev_rep[i][rep] = pb_pmu_per_op(&o->pmu, i, ops);
+		pb_pmu_totals_add(&acc->pmu, &o->pmu);
 		if (!acc->ev_seen) {
-			memcpy(acc->ev_ok, out[t].ev_ok, sizeof(acc->ev_ok));
-			memcpy(acc->ev_why, out[t].ev_why, sizeof(acc->ev_why));
+			memcpy(acc->ev_ok, o->ev_ok, sizeof(acc->ev_ok));
+			memcpy(acc->ev_why, o->ev_why, sizeof(acc->ev_why));
 			acc->ev_seen = true;
 		}
 	}
 	return 0;
 }
 
-static int inst_init(struct runner *rt, struct instance *in, const struct pb_alloc_ops *ops,
-		     const struct pb_workload *wl, struct pb_err *err)
+/* Allocates the per-thread batch arrays of @in for @nbatches batches (or windows) each. */
+static int inst_tracks(const struct runner *rt, struct instance *in, unsigned nbatches,
+		       struct pb_err *err)
 {
 	const struct pb_plan *plan = rt->plan;
 
-	memset(in, 0, sizeof(*in));
-	in->ops = ops;
-	in->wl = wl;
-	if (ops) {
-		in->alloc = pb_alloc_create(ops, &plan->params, err);
-		if (!in->alloc)
-			return -1;
-	}
-	in->wr.alloc = in->alloc;
-	in->wr.params = &plan->params;
-	in->wr.ops = plan->ops && !wl->baseline ? plan->ops : wl->default_ops;
-	/*
-	 * Under callgrind only instruction counts matter and they are per op: a repetition of
-	 * CALLGRIND_OPS operations (after the uncounted warm-up) gives the steady-state figure
-	 * at a fiftieth of the emulation time.
-	 */
-	if (rt->callgrind && !(plan->ops && !wl->baseline) && in->wr.ops > CALLGRIND_OPS)
-		in->wr.ops = CALLGRIND_OPS;
-	in->wr.nbatches = plan->nbatches;
-	for (unsigned t = 0; t < wl->nthreads; t++) {
-		in->wr.track[t].batch_cycles = calloc(plan->nbatches, sizeof(uint64_t));
-		in->wr.track[t].batch_ops = calloc(plan->nbatches, sizeof(uint64_t));
-		in->wr.track[t].batch_wait = calloc(plan->nbatches, sizeof(uint64_t));
+	in->wr.nbatches = nbatches;
+	for (unsigned t = 0; t < in->wl->nthreads; t++) {
+		in->wr.track[t].batch_cycles = calloc(nbatches, sizeof(uint64_t));
+		in->wr.track[t].batch_ops = calloc(nbatches, sizeof(uint64_t));
+		in->wr.track[t].batch_wait = calloc(nbatches, sizeof(uint64_t));
 		in->acc[t].rep_cycles = calloc(plan->reps, sizeof(double));
-		in->acc[t].batch_cycles = calloc((size_t)plan->reps * plan->nbatches, sizeof(double));
+		in->acc[t].batch_cycles = calloc((size_t)plan->reps * nbatches, sizeof(double));
 		if (!in->wr.track[t].batch_cycles || !in->wr.track[t].batch_ops ||
 		    !in->wr.track[t].batch_wait ||
 		    !in->acc[t].rep_cycles || !in->acc[t].batch_cycles)
@@ -251,11 +302,70 @@ static int inst_init(struct runner *rt, struct instance *in, const struct pb_all
 				return pb_err_set(err, "out of memory");
 		}
 	}
+	return 0;
+}
+
+/* Fixed work: each thread's events and the windows they take, once prepare() has run. */
+static int inst_fixed_work(const struct runner *rt, struct instance *in, struct pb_err *err)
+{
+	const struct pb_workload *wl = in->wl;
+	uint64_t most = 0;
+
+	in->wr.window = wl->window;
+	for (unsigned t = 0; t < wl->nthreads; t++) {
+		uint64_t w;
+
+		in->wr.work[t] = wl->work_size(&in->wr, t);
+		w = pb_rm_windows(in->wr.work[t], wl->window);
+		if (w > most)
+			most = w;
+	}
+	if (!most || most > (1u << 24))
+		return pb_err_set(err, "%s: %llu timed windows of %llu events: the work is %s",
+				  wl->name, (unsigned long long)most, (unsigned long long)wl->window,
+				  most ? "too long" : "empty");
+	return inst_tracks(rt, in, (unsigned)most, err);
+}
+
+static int inst_init(struct runner *rt, struct instance *in, const struct pb_alloc_ops *ops,
+		     const struct pb_workload *wl, struct pb_err *err)
+{
+	const struct pb_plan *plan = rt->plan;
+
+	memset(in, 0, sizeof(*in));
+	in->ops = ops;
+	in->wl = wl;
+	in->acc = calloc(wl->nthreads, sizeof(*in->acc));
+	in->name = calloc(wl->nthreads, sizeof(*in->name));
+	if (!in->acc || !in->name)
+		return pb_err_set(err, "out of memory");
+	if (ops) {
+		in->alloc = pb_alloc_create(ops, &plan->params, err);
+		if (!in->alloc)
+			return -1;
+	}
+	in->wr.alloc = in->alloc;
+	in->wr.params = &plan->params;
+	in->wr.shared_cpus = rt->pl.shared && wl->nthreads > 1;
+	in->wr.ops = plan->ops && !wl->baseline ? plan->ops : wl->default_ops;
+	/*
+	 * Under callgrind only instruction counts matter and they are per op: a repetition of
+	 * CALLGRIND_OPS operations (after the uncounted warm-up) gives the steady-state figure
+	 * at a fiftieth of the emulation time.
+	 */
+	if (rt->callgrind && !(plan->ops && !wl->baseline) && in->wr.ops > CALLGRIND_OPS)
+		in->wr.ops = CALLGRIND_OPS;
+	/* A loop workload's arrays exist before prepare(), as they always have. */
+	if (!wl->work_size && inst_tracks(rt, in, plan->nbatches, err))
+		return -1;
 	pb_instance_name(plan, in);
 	/* Dump labels stay short whatever the names: a key the parent finds in the results. */
 	if (rt->callgrind)
 		snprintf(in->cg_key, sizeof(in->cg_key), "r%u.i%u", rt->run_seq, rt->ninst++);
 	if (wl->prepare && wl->prepare(&in->wr, err))
+		return -1;
+	/* Fixed work knows its size only once prepared. */
+	if (wl->work_size && inst_fixed_work(rt, in, err))
 		return -1;
 	return 0;
 }
@@ -278,7 +388,7 @@ static int inst_fini(struct instance *in, struct pb_err *err)
 		}
 		in->alloc = NULL;
 	}
-	for (unsigned t = 0; t < PB_MAX_TRACKS; t++) {
+	for (unsigned t = 0; t < PB_MAX_THREADS; t++) {
 		free(in->wr.track[t].batch_cycles);
 		free(in->wr.track[t].batch_ops);
 		free(in->wr.track[t].batch_wait);
@@ -298,42 +408,52 @@ static void stats_sub(struct pb_stats *now, const struct pb_stats *then)
 	now->in_flight = level;	/* a level, not a counter */
 }
 
+/* Appends @what to the warning @in's records will carry. */
+static void warn(struct instance *in, const char *what)
+{
+	size_t len = strlen(in->warning);
+
+	snprintf(in->warning + len, sizeof(in->warning) - len, "%s%s", len ? "; " : "", what);
+}
+
 /*
  * The warm-up repetition. While its shortest batch is shorter than plan->min_batch_ns the
  * operation count is doubled and the warm-up repeated: a batch of a few hundred cycles
- * would measure the timer, not the work (time_bench's "period too small").
+ * would measure the timer, not the work (time_bench's "period too small"). Fixed work has
+ * no count to grow: its warm-up is one pass.
  */
 static int warm_up(struct runner *rt, const struct pb_job_context *ctx, struct instance *in,
 		   struct pb_err *err)
 {
 	const struct pb_plan *plan = rt->plan;
 	double min_cycles = (double)plan->min_batch_ns * ctx->tsc_hz / 1e9;
+	bool fixed_work = in->wl->work_size != NULL;
+	/* A count the user chose is kept as given (baselines never take --ops). */
+	bool fixed = fixed_work || (plan->ops && !in->wl->baseline) || rt->callgrind;
 	uint64_t shortest;
 
-	for (int tries = 0; ; tries++) {
-		shortest = UINT64_MAX;
+	for (unsigned tries = 0; ; tries++) {
 		if (run_rep(rt, in, 0, false, err))
 			return -1;
-		/* The shortest batch of any thread, net of the time it waited for the other. */
-		for (unsigned t = 0; t < in->wl->nthreads; t++)
-			for (unsigned b = 0; b < in->wr.track[t].nbatches; b++) {
-				struct pb_wl_track *tr = &in->wr.track[t];
-				uint64_t net = tr->batch_cycles[b] - tr->batch_wait[b];
-
-				if (net < shortest)
-					shortest = net;
-			}
-		/* A count the user chose is kept as given (baselines never take --ops). */
-		if ((double)shortest >= min_cycles || (plan->ops && !in->wl->baseline) || tries == 16 ||
-		    rt->callgrind ||
-		    in->wr.ops >= (1ull << 36))
+		/* The shortest batch of any thread, net of the time it waited for the others. */
+		shortest = pb_rm_shortest(in->wr.track, in->wl->nthreads);
+		if (!pb_rm_warm_grow(shortest, min_cycles, tries, in->wr.ops, fixed))
 			break;
 		in->wr.ops *= 2;
 	}
-	if (shortest != UINT64_MAX && (double)shortest < min_cycles && !rt->callgrind)
-		snprintf(in->warning, sizeof(in->warning),
-			 "timed batches shorter than %llu ns: raise --ops or lower --batches",
-			 (unsigned long long)plan->min_batch_ns);
+	if (shortest != UINT64_MAX && (double)shortest < min_cycles && !rt->callgrind) {
+		char w[160];
+
+		if (fixed_work)
+			snprintf(w, sizeof(w), "timed windows (%llu events) shorter than %llu ns",
+				 (unsigned long long)in->wr.window, (unsigned long long)plan->min_batch_ns);
+		else
+			snprintf(w, sizeof(w), "timed batches shorter than %llu ns: raise --ops or lower --batches",
+				 (unsigned long long)plan->min_batch_ns);
+		snprintf(in->warning, sizeof(in->warning), "%s", w);
+	}
+	if (in->wr.shared_cpus)
+		warn(in, "threads share CPUs (--allow-shared-cpus): a thread's time may include another's");
 	return 0;
 }
 
@@ -355,13 +475,7 @@ static int run_set(struct runner *rt, struct pb_job_context *ctx, struct instanc
 		order[i] = i;
 	}
 	for (rep = 0; rep < plan->reps; rep++) {
-		/* Fisher-Yates: a fresh order every repetition. */
-		for (i = n; i > 1; i--) {
-			unsigned j = (unsigned)pb_rng_below(&rt->rng, i), t = order[i - 1];
-
-			order[i - 1] = order[j];
-			order[j] = t;
-		}
+		pb_rm_shuffle(&rt->rng, order, n);	/* a fresh order every repetition */
 		for (i = 0; i < n; i++) {
 			if (run_rep(rt, &ins[order[i]], rep, true, err))
 				return -1;
@@ -393,20 +507,30 @@ static double loop_overhead(const struct runner *rt)
 	enum { BATCHES = 101 };
 	const struct pb_workload *wl = pb_workload_find("for-loop");
 	uint64_t cyc[BATCHES], ops[BATCHES];
-	double per[BATCHES];
 	struct pb_wl_run wr = { .ops = 4000000, .nbatches = BATCHES };
 
 	wr.track[0].batch_cycles = cyc;
 	wr.track[0].batch_ops = ops;
 	wl->run(&wr, 0);	/* warm-up: the first pass pays for cold caches and frequency */
 	wl->run(&wr, 0);
-	for (unsigned b = 0; b < wr.track[0].nbatches; b++)
-		per[b] = ((double)cyc[b] - rt->overhead) / (double)ops[b];
-	return wr.track[0].nbatches ? fmax(0, pb_median(per, wr.track[0].nbatches)) : 0;
+	return pb_rm_loop_overhead(cyc, ops, wr.track[0].nbatches, rt->overhead);
 }
 
 /* Numbers the runs of this process, so callgrind keys stay unique across config jobs. */
 static unsigned run_seq;
+
+/* Places the plan's threads on CPUs; a refusal names the workload it was for. */
+static int place(const struct pb_plan *plan, struct pb_placement *pl, struct pb_err *err)
+{
+	int want[PB_MAX_THREADS];
+	struct pb_err why;
+
+	if (pb_plan_cpu_want(plan, want, err))
+		return -1;
+	if (pb_placement_init(pl, plan->wl->nthreads, want, plan->allow_shared_cpus, &why))
+		return pb_err_set(err, "--workload %s: %s", plan->wl->name, why.msg);
+	return 0;
+}
 
 int pb_plan_preflight(const struct pb_plan *plan, struct pb_err *err)
 {
@@ -418,7 +542,7 @@ int pb_plan_preflight(const struct pb_plan *plan, struct pb_err *err)
 	if (plan->events[0] && pb_pmu_spec_parse(strcmp(plan->events, "default") ? plan->events :
 						 pb_pmu_default_events(), &spec, err))
 		return -1;
-	if (pb_placement_init(&pl, plan->wl->nthreads, plan->cpus, err))
+	if (place(plan, &pl, err))
 		return -1;
 	pb_placement_fini(&pl);
 	return 0;
@@ -433,14 +557,13 @@ static void job_placement(const struct pb_plan *plan, const struct runner *rt,
 	long v;
 
 	ctx->nthreads = plan->wl->nthreads;
+	ctx->shared_cpus = rt->pl.shared;
 	for (unsigned t = 0; t < plan->wl->nthreads && t < PB_MAX_THREADS; t++) {
 		struct pb_thread_place *p = &ctx->threads[t];
 
 		snprintf(p->role, sizeof(p->role), "%s", plan->wl->tracks[t] ? plan->wl->tracks[t] : "main");
 		p->cpu = (int)rt->pl.os_cpu[t];
 		p->node = pb_cpu_node(p->cpu);
-		if (t && p->cpu == ctx->threads[0].cpu)
-			ctx->shared_cpus = true;
 	}
 	/* node= places the arenas; unset, their memory is first-touched on the measuring CPU. */
 	v = node ? strtol(node, &end, 10) : -1;
@@ -457,7 +580,7 @@ int pb_run(const struct pb_plan *plan, struct pb_job_context *ctx, struct pb_res
 	   size_t *n, struct pb_err *err)
 {
 	struct runner rt = { .plan = plan };
-	struct helper helper;
+	struct crew crew;
 	struct instance ins[PB_MAX_ALLOCS + 3];
 	unsigned nins = 0, nb = 0;
 	struct pb_result *res;
@@ -489,7 +612,7 @@ int pb_run(const struct pb_plan *plan, struct pb_job_context *ctx, struct pb_res
 	}
 	rt.callgrind = pb_callgrind_active();
 	rt.run_seq = run_seq++;
-	if (pb_placement_init(&rt.pl, plan->wl->nthreads, plan->cpus, err))
+	if (place(plan, &rt.pl, err))
 		return -2;
 	/* Everything from here on, including arena first-touch, happens on the measured CPU. */
 	if (pb_placement_pin(&rt.pl, 0, err))
@@ -502,7 +625,7 @@ int pb_run(const struct pb_plan *plan, struct pb_job_context *ctx, struct pb_res
 	rt.rng.s = plan->seed;
 	ctx->seed = plan->seed;
 	rt.start_ns = pb_now_ns();
-	if (plan->wl->nthreads == 2 && helper_start(&rt, &helper, err))
+	if (plan->wl->nthreads > 1 && crew_start(&rt, &crew, plan->wl->nthreads, err))
 		goto out_pl;
 	rt.total = (plan->nallocs + (plan->wl->baseline ? 1 : 0) +
 		    (plan->baselines && !plan->wl->baseline ? 3 : 0)) * (plan->reps + 1);
@@ -546,7 +669,7 @@ out_ins:
 	}
 	pb_results_free(res, nres);
 out_pl:
-	helper_stop(&rt);
+	crew_stop(&rt);
 	pb_placement_fini(&rt.pl);
 	return rc;
 }

@@ -13,6 +13,12 @@
 
 #define PB_MAX_ALLOCS 16
 
+/* One --cpus entry: a CPU for the next thread in order, or for the thread of a role. */
+struct pb_cpu_pick {
+	char role[16];			/* "" when given by position */
+	int cpu;			/* OS CPU number */
+};
+
 struct pb_plan {
 	const struct pb_alloc_ops *allocs[PB_MAX_ALLOCS];
 	unsigned nallocs;
@@ -22,7 +28,8 @@ struct pb_plan {
 	uint64_t ops;			/* operations per repetition; 0 = workload default */
 	unsigned nbatches;		/* timed batches per repetition (p99 comes from these) */
 	bool baselines;			/* also run for-loop, atomic-inc, spin-lock */
-	int cpus[2];			/* OS CPUs to pin to; -1 = choose */
+	struct pb_cpu_pick cpus[PB_MAX_THREADS];	/* --cpus, as given; resolved per workload */
+	unsigned ncpus;			/* entries in cpus; threads without one get a chosen CPU */
 	bool allow_shared_cpus;		/* more threads than CPUs allowed (--allow-shared-cpus) */
 	uint64_t seed;			/* shuffles the run order of each repetition; seeds the bootstrap */
 	double cv_max;			/* a record whose cycles CV exceeds this is flagged unstable */
@@ -40,11 +47,21 @@ struct pb_plan {
  * unstable above 5% CV, batches grown to at least 20 us, the default PMU events.
  */
 void pb_plan_init(struct pb_plan *plan);
-/* Parses "A" or "A,B" (OS CPU numbers) into plan->cpus; -1 + @err quoting @v otherwise. */
+/*
+ * Parses --cpus into plan->cpus, replacing what was there: "A,B,..." (thread i gets the i-th
+ * CPU) or "role=A,role=B,..." (by the workload's role names, checked by pb_plan_check).
+ * -1 + @err quoting @v on a malformed list, a mix of both forms, or a role given twice.
+ */
 int pb_plan_parse_cpus(struct pb_plan *plan, const char *v, struct pb_err *err);
 /*
+ * Resolves plan->cpus against plan->wl: @want[t] is thread t's OS CPU, -1 where the runner
+ * chooses. -1 + @err on a role the workload has not, or more CPUs than it has threads.
+ */
+int pb_plan_cpu_want(const struct pb_plan *plan, int want[PB_MAX_THREADS], struct pb_err *err);
+/*
  * Checks that every --set key is taken by the workload, the memory model or at least one
- * chosen backend, and that every value is valid for each taker. -1 + @err otherwise.
+ * chosen backend, that every value is valid for each taker, and that --cpus and --ops fit
+ * the workload. -1 + @err otherwise.
  */
 int pb_plan_check(const struct pb_plan *plan, struct pb_err *err);
 /*
@@ -58,7 +75,8 @@ int pb_run(const struct pb_plan *plan, struct pb_job_context *job, struct pb_res
 	   size_t *n, struct pb_err *err);
 /*
  * Everything about @plan that can be wrong on this machine before it runs: the plan
- * itself, the PMU event names, and whether its CPUs exist. -1 + @err.
+ * itself, the PMU event names, whether its CPUs exist, and whether its threads fit on them
+ * (more threads than CPUs only with allow_shared_cpus). -1 + @err.
  */
 int pb_plan_preflight(const struct pb_plan *plan, struct pb_err *err);
 

@@ -41,10 +41,10 @@ struct instance {
 	struct pb_alloc *alloc;
 	struct pb_wl_run wr;
 	struct pb_stats warm;		/* counters after warm-up, subtracted at the end */
-	struct track_acc acc[PB_MAX_TRACKS];
+	struct track_acc *acc;		/* [wl->nthreads] */
 	uint64_t leaked;
 	char warning[320];
-	char name[PB_MAX_TRACKS][512];	/* the record names, known before the run */
+	char (*name)[512];		/* [wl->nthreads] the record names, known before the run */
 	struct pb_params own;		/* the --set parameters this instance took */
 	char cg_key[24];		/* under callgrind: the short key its dumps are labelled with */
 };
@@ -62,12 +62,12 @@ struct runner {
 	bool callgrind;			/* running under callgrind: label each repetition */
 	bool rdpmc;			/* the measured thread read its counters with rdpmc */
 	unsigned run_seq, ninst;	/* callgrind keys: this run's number, instances so far */
-	struct helper *helper;		/* the second measured thread, for two-thread workloads */
+	struct crew *crew;		/* the other measured threads, for multi-thread workloads */
 };
 
 /* Sets @in's parameters (those it took) and the names of its records, before it runs. */
 void pb_instance_name(const struct pb_plan *plan, struct instance *in);
-/* Frees the sample arrays an instance still owns. */
+/* Frees the sample arrays and record names an instance still owns. */
 void pb_instance_acc_free(struct instance *in);
 /*
  * Moves an instance's samples and counters into @out (one record per track) and finishes

@@ -12,7 +12,7 @@ void pb_plan_init(struct pb_plan *plan)
 	plan->reps = 9;
 	plan->nbatches = 100;
 	plan->baselines = true;
-	plan->cpus[0] = plan->cpus[1] = -1;
+	plan->ncpus = 0;
 	plan->seed = 1;
 	plan->cv_max = 0.05;
 	plan->min_batch_ns = 20000;
@@ -61,24 +61,118 @@ int pb_plan_check(const struct pb_plan *plan, struct pb_err *err)
 		return pb_err_set(err, "--workload %s is a baseline: it takes no --alloc", plan->wl->name);
 	if (!plan->wl->baseline && !plan->nallocs)
 		return pb_err_set(err, "--workload %s needs at least one --alloc", plan->wl->name);
+	/* A fixed amount of work is replayed whole: there is no count to choose. */
+	if (plan->wl->work_size && plan->ops)
+		return pb_err_set(err, "--ops: workload %s replays a fixed amount of work; it takes no --ops",
+				  plan->wl->name);
+	{
+		int want[PB_MAX_THREADS];
+
+		if (pb_plan_cpu_want(plan, want, err))
+			return -1;
+	}
+	return 0;
+}
+
+/* One "A" or "role=A" item of --cpus, @len characters at @p, into @pick. */
+static int parse_pick(const char *v, const char *p, size_t len, struct pb_cpu_pick *pick,
+		      struct pb_err *err)
+{
+	const char *eq = memchr(p, '=', len), *num = eq ? eq + 1 : p;
+	size_t rlen = eq ? (size_t)(eq - p) : 0;
+	char buf[16];
+	size_t nlen = len - (size_t)(num - p);
+	char *end;
+	long x;
+
+	if (eq && (!rlen || rlen >= sizeof(pick->role)))
+		return pb_err_set(err, "'%.64s': a role name has 1 to %zu characters", v,
+				  sizeof(pick->role) - 1);
+	if (!nlen || nlen >= sizeof(buf) || *num < '0' || *num > '9')
+		return pb_err_set(err, "'%.64s': expected CPU numbers 'A,B,...' or 'role=A,role=B,...'", v);
+	memcpy(buf, num, nlen);
+	buf[nlen] = '\0';
+	errno = 0;
+	x = strtol(buf, &end, 10);
+	if (*end || errno || x < 0 || x > 4095)
+		return pb_err_set(err, "'%.64s': expected CPU numbers 'A,B,...' or 'role=A,role=B,...' (0..4095)", v);
+	memcpy(pick->role, p, rlen);
+	pick->role[rlen] = '\0';
+	pick->cpu = (int)x;
 	return 0;
 }
 
 int pb_plan_parse_cpus(struct pb_plan *plan, const char *v, struct pb_err *err)
 {
-	char *end;
-	long a, b = -1;
+	struct pb_cpu_pick picks[PB_MAX_THREADS] = { 0 };	/* zeroed: plans compare bytewise */
+	unsigned n = 0, named = 0;
+	const char *p = v;
 
-	errno = 0;
-	a = strtol(v, &end, 10);
-	if (*end == ',') {
-		if (end[1] < '0' || end[1] > '9')
-			return pb_err_set(err, "'%.64s': expected CPU numbers 'A' or 'A,B'", v);
-		b = strtol(end + 1, &end, 10);
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+
+		if (n == PB_MAX_THREADS)
+			return pb_err_set(err, "'%.64s': more than %d CPUs", v, PB_MAX_THREADS);
+		if (parse_pick(v, p, len, &picks[n], err))
+			return -1;
+		if (picks[n].role[0]) {
+			named++;
+			for (unsigned i = 0; i < n; i++)
+				if (!strcmp(picks[i].role, picks[n].role))
+					return pb_err_set(err, "'%.64s': role '%s' given twice", v,
+							  picks[n].role);
+		}
+		n++;
+		if (!comma)
+			break;
+		p = comma + 1;
 	}
-	if (*v < '0' || *v > '9' || *end || errno || a < 0 || a > 4095 || b < -1 || b > 4095)
-		return pb_err_set(err, "'%.64s': expected CPU numbers 'A' or 'A,B'", v);
-	plan->cpus[0] = (int)a;
-	plan->cpus[1] = (int)b;
+	if (named && named != n)
+		return pb_err_set(err, "'%.64s': give every CPU by position or every one by role, not both", v);
+	memcpy(plan->cpus, picks, n * sizeof(picks[0]));
+	plan->ncpus = n;
+	return 0;
+}
+
+/* "alloc, free" into @buf: the names --cpus role=N takes for @wl. */
+static void role_list(const struct pb_workload *wl, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (unsigned t = 0; t < wl->nthreads && wl->tracks[t]; t++) {
+		int w = snprintf(buf + off, len - off, "%s%s", t ? ", " : "", wl->tracks[t]);
+
+		if (w < 0 || (size_t)w >= len - off)
+			break;
+		off += (size_t)w;
+	}
+}
+
+int pb_plan_cpu_want(const struct pb_plan *plan, int want[PB_MAX_THREADS], struct pb_err *err)
+{
+	const struct pb_workload *wl = plan->wl;
+	char roles[160];
+
+	for (unsigned t = 0; t < PB_MAX_THREADS; t++)
+		want[t] = -1;
+	if (plan->ncpus > wl->nthreads)
+		return pb_err_set(err, "--cpus: %u CPUs given, but workload %s has %u thread%s",
+				  plan->ncpus, wl->name, wl->nthreads, wl->nthreads == 1 ? "" : "s");
+	for (unsigned i = 0; i < plan->ncpus; i++) {
+		const struct pb_cpu_pick *p = &plan->cpus[i];
+		int t = p->role[0] ? pb_workload_role(wl, p->role) : (int)i;
+
+		if (t < 0) {
+			role_list(wl, roles, sizeof(roles));
+			if (!roles[0])
+				return pb_err_set(err, "--cpus %s=%d: workload %s has one unnamed thread: give its CPU by number",
+						  p->role, p->cpu, wl->name);
+			return pb_err_set(err, "--cpus %s=%d: workload %s has no thread '%s' (its threads: %s)",
+					  p->role, p->cpu, wl->name, p->role, roles);
+		}
+		want[t] = p->cpu;
+	}
 	return 0;
 }

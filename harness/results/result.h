@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "params.h"
+#include "platform.h"
 #include "stats.h"
 
 /* Order statistics of a sample set. */
@@ -97,7 +98,6 @@ struct pb_machine {
 	char instructions_source[16];	/* "callgrind" when counts came from valgrind, else "" */
 };
 
-#define PB_MAX_THREADS 8
 #define PB_MAX_FACTS 64
 
 /* Where one measured thread ran. */
