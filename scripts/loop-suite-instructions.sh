@@ -22,9 +22,10 @@ for w in alloc-free alloc-free-remote alloc-free-slow outstanding bulk; do
 import json, sys, statistics
 doc = json.load(open(sys.argv[1]))
 for b in doc["benchmarks"]:
-    if b.get("run_type", "aggregate") != "aggregate" or b.get("aggregate_name", "median") != "median":
-        continue
-    ev = (b.get("counters") or {}).get("instructions") or {}
+    if b.get("gbench_row"):
+        continue    # Google Benchmark's view of the record that precedes it
+    # schema 2 keeps PMU/callgrind events under pmu_events; schema 1 had them under counters
+    ev = (b.get("pmu_events") or b.get("counters") or {}).get("instructions") or {}
     s = ev.get("samples_per_op")
     print(f'{b["name"]:40s} {statistics.median(s):10.1f}' if s else f'{b["name"]:40s} -')
 PY

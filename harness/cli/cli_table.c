@@ -95,6 +95,7 @@ void pb_table_print(FILE *f, const struct pb_machine *m, const struct pb_job_con
 {
 	const char *cols[MAX_COLS];
 	unsigned ncols = rate_columns(r, n, cols);
+	bool cg = m->instructions_source[0] != '\0';
 	char params[256];
 	int pw = 20;
 
@@ -105,8 +106,13 @@ void pb_table_print(FILE *f, const struct pb_machine *m, const struct pb_job_con
 		if (len > pw)
 			pw = len < 60 ? len : 60;
 	}
-	fprintf(f, "%-14s %-18s %-*s %-6s %9s %9s %6s %9s", "backend", "workload", pw, "params",
-		"track", "ns/op", "cyc/op", "CV%", "p99 cyc");
+	/* Under callgrind the clock measured valgrind, not the code: show the counts instead. */
+	if (cg)
+		fprintf(f, "%-14s %-18s %-*s %-6s %12s", "backend", "workload", pw, "params", "track",
+			"instr/op");
+	else
+		fprintf(f, "%-14s %-18s %-*s %-6s %9s %9s %6s %9s", "backend", "workload", pw,
+			"params", "track", "ns/op", "cyc/op", "CV%", "p99 cyc");
 	for (unsigned c = 0; c < ncols; c++) {
 		const char *label;
 		int w, p;
@@ -126,9 +132,21 @@ void pb_table_print(FILE *f, const struct pb_machine *m, const struct pb_job_con
 			snprintf(cv, sizeof(cv), "-");
 		else
 			snprintf(cv, sizeof(cv), "%.1f%s", x->cycles.cv * 100, x->unstable ? "!" : "");
-		fprintf(f, "%-14s %-18s %-*.*s %-6s %9.2f %9.1f %6s %9.1f ",
-			base ? "(baseline)" : x->alloc, x->workload, pw, pw, params[0] ? params : "-",
-			x->track[0] ? x->track : "-", x->ns.median, x->cycles.median, cv, x->cycles.p99);
+		if (cg) {
+			double ins = pb_record_metric(x, true);
+
+			fprintf(f, "%-14s %-18s %-*.*s %-6s ", base ? "(baseline)" : x->alloc,
+				x->workload, pw, pw, params[0] ? params : "-", x->track[0] ? x->track : "-");
+			if (ins > 0)
+				fprintf(f, "%12.1f ", ins);
+			else
+				fprintf(f, "%12s ", "-");
+		} else {
+			fprintf(f, "%-14s %-18s %-*.*s %-6s %9.2f %9.1f %6s %9.1f ",
+				base ? "(baseline)" : x->alloc, x->workload, pw, pw,
+				params[0] ? params : "-", x->track[0] ? x->track : "-", x->ns.median,
+				x->cycles.median, cv, x->cycles.p99);
+		}
 		for (unsigned c = 0; c < ncols; c++) {
 			const struct pb_counter *v = pb_counter_find(x, cols[c]);
 			const char *label;
@@ -155,11 +173,12 @@ void pb_table_print(FILE *f, const struct pb_machine *m, const struct pb_job_con
 		"median of %u repetitions, order seed %llu\n",
 		ctx->timer_overhead_cycles, ctx->loop_overhead_cycles, n ? r[0].repetitions : 0,
 		(unsigned long long)ctx->seed);
-	print_counters(f, ctx, r, n);
+	if (!cg)	/* the PMU table would repeat the column and list events callgrind replaced */
+		print_counters(f, ctx, r, n);
 	for (size_t i = 0; i < n; i++)
 		if (r[i].warning[0])
 			fprintf(f, "warning: %s: %s\n", r[i].name, r[i].warning);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n && !cg; i++)
 		if (r[i].unstable) {
 			fprintf(f, "note: rows marked ! vary by more than the unstable threshold across repetitions\n");
 			break;
