@@ -112,4 +112,11 @@ static inline void *pb_kernel_aligned_alloc(size_t align, size_t n)
 	return kvmalloc(PAGE_ALIGN(n), GFP_KERNEL);
 }
 
+
+/* The real interrupt save/restore (the pcp lock's irqsave in mm/page_alloc.c). */
+#define pb_local_irq_save(flags) local_irq_save(flags)
+#define pb_local_irq_restore(flags) local_irq_restore(flags)
+/* CPUs online. */
+static inline unsigned pb_nr_online_cpus(void) { return num_online_cpus(); }
+
 #endif
