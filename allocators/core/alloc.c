@@ -14,8 +14,8 @@ const struct pb_param_spec pb_mem_params[] = {
 	  "page allocator path modelled: 6.1 (Debian 12) or 2016 (Linux 4.6: order-0 pcp lists, "
 	  "checks on every allocation and free)" },
 	{ "init_on_alloc", PB_PARAM_BOOL, 0, 1, NULL, NULL,
-	  "zero every allocated page (init_on_alloc=1, Debian's default; unset: on with kernel=6.1, "
-	  "off with kernel=2016, which predates it)" },
+	  "zero every allocated page (init_on_alloc=1, Debian's default; unset: on with kernel=6.1 "
+	  "(in the module: the running kernel's setting), off with kernel=2016, which predates it)" },
 	{ "pcp_batch", PB_PARAM_UINT, 1, 4096, NULL, "63", "pages per per-CPU list refill/drain (pcp->batch)" },
 	{ "pcp_high", PB_PARAM_UINT, 1, 65536, NULL, NULL,
 	  "per-CPU list length that triggers a drain (unset: derived as the kernel does: "
@@ -88,7 +88,7 @@ struct pb_alloc *pb_alloc_create(const struct pb_alloc_ops *ops, const struct pb
 	if (pb_params_raw(p, "init_on_alloc"))
 		zp.init_on_alloc = pb_param_u64(p, pb_mem_params, "init_on_alloc");
 	else
-		zp.init_on_alloc = zp.kernel == PB_KERNEL_6_1;
+		zp.init_on_alloc = zp.kernel == PB_KERNEL_6_1 && pb_init_on_alloc_default();
 	zp.ncpus = PB_MAX_CPUS;
 	a->mem.zone = pb_zone_create(&a->mem.arena, &zp);
 	if (!a->mem.zone) {

@@ -122,6 +122,9 @@ static inline void pb_cpu_set_id(unsigned cpu) { pb_tls_cpu = cpu; }
 #define pb_local_irq_restore(flags) do { (void)(flags); pb_barrier(); } while (0)
 #endif
 
+/* init_on_alloc of the kernel modelled: on, as Debian builds it (INIT_ON_ALLOC_DEFAULT_ON). */
+static inline bool pb_init_on_alloc_default(void) { return true; }
+
 /* CPUs online (num_online_cpus()), at least 1. */
 static inline unsigned pb_nr_online_cpus(void)
 {
