@@ -23,11 +23,12 @@ struct zfix {
 	struct pb_zone *z;
 };
 
-static void zfix_init(struct zfix *f, size_t npages, unsigned batch, unsigned high,
-		      unsigned max_order, unsigned ncpus)
+static void zfix_init_k(struct zfix *f, size_t npages, unsigned batch, unsigned high,
+			unsigned max_order, unsigned ncpus, unsigned kernel, bool init_on_alloc)
 {
 	struct pb_zone_params zp = { .pcp_batch = batch, .pcp_high = high,
-				     .pcp_max_order = max_order, .ncpus = ncpus };
+				     .pcp_max_order = max_order, .ncpus = ncpus,
+				     .kernel = kernel, .init_on_alloc = init_on_alloc };
 	struct pb_err err = { { 0 } };
 
 	cr_assert_eq(pb_arena_init(&f->ar, npages, -1, false, &err), 0, "arena: %s", err.msg);
@@ -35,6 +36,12 @@ static void zfix_init(struct zfix *f, size_t npages, unsigned batch, unsigned hi
 	cr_assert_not_null(f->z);
 	cr_assert_eq(f->ar.zone, f->z);
 	pb_cpu_set_id(0);
+}
+
+static void zfix_init(struct zfix *f, size_t npages, unsigned batch, unsigned high,
+		      unsigned max_order, unsigned ncpus)
+{
+	zfix_init_k(f, npages, batch, high, max_order, ncpus, PB_KERNEL_6_1, false);
 }
 
 static void zfix_fini(struct zfix *f)
@@ -245,12 +252,13 @@ Test(page_alloc, free_merges_back_to_maximal_blocks)
 	zfix_fini(&f);
 }
 
+/* 4.6 (free_hot_cold_page): every drain at high is exactly one batch. */
 Test(page_alloc, pcp_refills_by_batch_and_drains_at_high)
 {
 	struct zfix f;
 	struct pb_page *pg[40];
 
-	zfix_init(&f, 1024, 8, 32, 0, 1);
+	zfix_init_k(&f, 1024, 8, 32, 0, 1, PB_KERNEL_2016, false);
 	pg[0] = pb_alloc_pages(f.z, 0);
 	cr_assert_not_null(pg[0]);
 	cr_expect_eq(zstats(f.z).pa_zone_locks, 1);
@@ -358,9 +366,14 @@ Test(page_alloc, exhaustion_returns_null_and_recovers)
 	cr_expect_eq(pb_zone_nr_free(f.z), 0);
 	for (size_t i = 0; i < n; i++)
 		pb_free_pages(f.z, pg[i], 0);
-	/* Some pages sit unmerged on the pcp list: the failing path must drain and merge them. */
+	/*
+	 * Some pages sit unmerged on the pcp list: GFP_ATOMIC fails without draining them,
+	 * only a caller that may reclaim gets drain_all_pages and merges them.
+	 */
 	cr_expect_gt(pcp_pages(f.z), 0);
-	big = pb_alloc_pages(f.z, 6);
+	cr_expect_null(pb_alloc_pages(f.z, 6), "GFP_ATOMIC must not drain the pcp lists");
+	cr_expect_gt(pcp_pages(f.z), 0);
+	big = pb_alloc_pages_gfp(f.z, PB_GFP_KERNEL | PB_GFP_COMP | PB_GFP_MEMALLOC, 6);
 	cr_assert_not_null(big, "whole zone free but no order-6 block");
 	cr_expect_eq(pb_page_pfn(big), 0);
 	cr_expect_eq(pb_zone_nr_free(f.z), 0);
@@ -382,8 +395,12 @@ Test(page_alloc, bulk_returns_distinct_pages)
 	cr_expect_eq(n, 300);
 	cr_expect_eq(zstats(f.z).pa_alloc_calls, 1);
 	cr_expect_eq(zstats(f.z).pa_alloc_pages, 300);
+	/* 212 left is below low watermark + 300: one page through the ordinary path. */
 	m = pb_alloc_pages_bulk(f.z, 300, pg + n);
-	cr_expect_eq(m, 212, "the rest of the zone, and no more");
+	cr_expect_eq(m, 1);
+	while (n + m < 600 && (pg[n + m] = pb_alloc_pages(f.z, 0)))
+		m++;
+	cr_expect_eq(m, 212, "the rest of the zone (reserves included), and no more");
 	cr_expect_eq(pb_zone_nr_free(f.z), 0);
 	for (unsigned i = 0; i < n + m; i++) {
 		size_t pfn = pb_page_pfn(pg[i]);
@@ -392,7 +409,7 @@ Test(page_alloc, bulk_returns_distinct_pages)
 		seen[pfn] = 1;
 		cr_expect_eq(pb_page_count(pg[i]), 1);
 		cr_expect_eq(pg[i]->order, 0);
-		cr_expect_eq(pg[i]->flags, 0);
+		cr_expect_eq(pg[i]->flags & ~PB_PG_RESERVE, 0);
 	}
 	cr_expect_eq(pb_alloc_pages_bulk(f.z, 4, pg + n + m), 0);
 	for (unsigned i = 0; i < n + m; i++)
@@ -729,4 +746,355 @@ Test(page_alloc, buddy_backend)
 	pb_alloc_free_bulk(a, pages, 8, true);
 	pb_alloc_free(a, pg, false);
 	tb_destroy_clean(a);
+}
+
+/* The 6.1 drain at high: batch << free_factor, doubling while frees go on, halved by an alloc. */
+Test(page_alloc, free_factor_grows_the_drain_and_alloc_halves_it)
+{
+	struct zfix f;
+	struct pb_zone_vmstat vs;
+	static struct pb_page *pg[200];
+
+	zfix_init(&f, 1024, 8, 32, 3, 1);
+	for (int i = 0; i < 200; i++)
+		cr_assert_not_null(pg[i] = pb_alloc_pages(f.z, 0));
+	pb_zone_drain_local(f.z);
+	for (int i = 0; i < 32; i++)
+		pb_free_pages(f.z, pg[i], 0);
+	pb_zone_vmstat(f.z, &vs);
+	cr_expect_eq(vs.pcp_count, 24, "first drain at high frees one batch");
+	cr_expect_eq(vs.free_factor, 1);
+	for (int i = 32; i < 40; i++)
+		pb_free_pages(f.z, pg[i], 0);
+	pb_zone_vmstat(f.z, &vs);
+	cr_expect_eq(vs.pcp_count, 16, "second drain frees batch << 1");
+	cr_expect_eq(vs.free_factor, 2);
+	for (int i = 40; i < 56; i++)
+		pb_free_pages(f.z, pg[i], 0);
+	pb_zone_vmstat(f.z, &vs);
+	cr_expect_eq(vs.pcp_count, 8, "third drain is clamped to high - batch");
+	cr_expect_eq(vs.free_factor, 2, "no growth once clamped");
+	pg[0] = pb_alloc_pages(f.z, 0);
+	pb_zone_vmstat(f.z, &vs);
+	cr_expect_eq(vs.free_factor, 1, "an allocation halves free_factor");
+	pb_free_pages(f.z, pg[0], 0);
+	for (int i = 56; i < 200; i++)
+		pb_free_pages(f.z, pg[i], 0);
+	expect_all_back(&f);
+	zfix_fini(&f);
+}
+
+/* free_high: while free_factor is set, a high-order free empties the whole pcp. */
+Test(page_alloc, free_high_drains_everything_on_high_order_free)
+{
+	struct zfix f;
+	struct pb_zone_vmstat vs;
+	static struct pb_page *pg[40];
+	struct pb_page *o1;
+
+	zfix_init(&f, 1024, 8, 32, 3, 1);
+	for (int i = 0; i < 40; i++)
+		cr_assert_not_null(pg[i] = pb_alloc_pages(f.z, 0));
+	o1 = pb_alloc_pages(f.z, 1);
+	cr_assert_not_null(o1);
+	pb_zone_drain_local(f.z);
+	for (int i = 0; i < 32; i++)
+		pb_free_pages(f.z, pg[i], 0);
+	pb_zone_vmstat(f.z, &vs);
+	cr_expect_eq(vs.free_factor, 1);
+	cr_expect_gt(vs.pcp_count, 0);
+	pb_free_pages(f.z, o1, 1);
+	pb_zone_vmstat(f.z, &vs);
+	cr_expect_eq(vs.pcp_count, 0, "free_high must drain every pcp list");
+	for (int i = 32; i < 40; i++)
+		pb_free_pages(f.z, pg[i], 0);
+	expect_all_back(&f);
+	zfix_fini(&f);
+}
+
+/* zone_highsize: max(low watermark / online CPUs, 4 x batch); 4.6: 6 x batch. */
+Test(page_alloc, pcp_high_is_derived_like_the_kernel)
+{
+	struct zfix f;
+	struct pb_zone_vmstat vs;
+	unsigned long want;
+
+	zfix_init(&f, 32768, 8, 0, 3, 1);	/* 128 MiB */
+	pb_zone_vmstat(f.z, &vs);
+	/* min_free_kbytes = sqrt(131072 KiB x 16) = 1448: 362 pages; low = 362 + 90 */
+	cr_expect_eq(vs.watermark_min, 362);
+	cr_expect_eq(vs.watermark_low, 452);
+	cr_expect_eq(vs.watermark_high, 542);
+	want = 452 / pb_nr_online_cpus();
+	if (want < 32)
+		want = 32;
+	cr_expect_eq(vs.pcp_high, want);
+	cr_expect_eq(vs.pcp_batch, 8);
+	zfix_fini(&f);
+
+	zfix_init(&f, 1024, 63, 0, 3, 1);
+	pb_zone_vmstat(f.z, &vs);
+	cr_expect_eq(vs.pcp_high, 252, "a small zone's high is 4 x batch");
+	zfix_fini(&f);
+
+	zfix_init_k(&f, 1024, 63, 0, 0, 1, PB_KERNEL_2016, false);
+	pb_zone_vmstat(f.z, &vs);
+	cr_expect_eq(vs.pcp_high, 378, "4.6: 6 x batch");
+	zfix_fini(&f);
+}
+
+/* ZONE_RECLAIM_ACTIVE caps the pcp at 4 x batch (nr_pcp_high). */
+Test(page_alloc, reclaim_active_caps_pcp_high)
+{
+	struct zfix f;
+	struct pb_zone_vmstat vs;
+	static struct pb_page *pg[100];
+
+	zfix_init(&f, 1024, 8, 96, 3, 1);
+	for (int i = 0; i < 100; i++)
+		cr_assert_not_null(pg[i] = pb_alloc_pages(f.z, 0));
+	pb_zone_drain_local(f.z);
+	pb_zone_set_reclaim_active(f.z, true);
+	for (int i = 0; i < 32; i++)
+		pb_free_pages(f.z, pg[i], 0);
+	pb_zone_vmstat(f.z, &vs);
+	cr_expect_lt(vs.pcp_count, 32, "the drain ran at 4 x batch, not at high");
+	pb_zone_set_reclaim_active(f.z, false);
+	for (int i = 32; i < 100; i++)
+		pb_free_pages(f.z, pg[i], 0);
+	expect_all_back(&f);
+	zfix_fini(&f);
+}
+
+/* PGALLOC, PGFREE and the NUMA counters count every page, in both profiles. */
+static void check_counters(unsigned kernel)
+{
+	struct zfix f;
+	struct pb_zone_vmstat vs;
+	struct pb_page *pg[10];
+	struct pb_page *big;
+
+	zfix_init_k(&f, 4096, 8, 0, 0, 1, kernel, false);
+	for (int r = 0; r < 5; r++) {
+		for (int i = 0; i < 10; i++)
+			cr_assert_not_null(pg[i] = pb_alloc_pages(f.z, 0));
+		for (int i = 0; i < 10; i++)
+			pb_free_pages(f.z, pg[i], 0);
+	}
+	big = pb_alloc_pages(f.z, 2);
+	cr_assert_not_null(big);
+	pb_free_pages(f.z, big, 2);
+	pb_zone_vmstat(f.z, &vs);
+	cr_expect_eq(vs.pgalloc, 54, "PGALLOC counts pages");
+	cr_expect_eq(vs.pgfree, 54, "PGFREE counts pages");
+	/* 6.1 counts NUMA events per request, 4.6 (__inc_zone_state) one per request too. */
+	cr_expect_eq(vs.numa_hit, 51);
+	cr_expect_eq(vs.numa_local, 51);
+	cr_expect_eq(vs.numa_miss + vs.numa_foreign + vs.numa_other, 0);
+	pb_zone_drain_all(f.z);
+	/* NR_FREE_PAGES is the folded value: within the threshold of the truth. */
+	cr_expect_leq(llabs(vs.nr_free_pages - (long long)(4096 - 0)) , 4096);
+	zfix_fini(&f);
+}
+
+Test(page_alloc, vmstat_counters_61)
+{
+	check_counters(PB_KERNEL_6_1);
+}
+
+Test(page_alloc, vmstat_counters_2016)
+{
+	check_counters(PB_KERNEL_2016);
+}
+
+/* NR_FREE_PAGES folds per-CPU diffs at the threshold: never off by more than it. */
+Test(page_alloc, nr_free_pages_folds_within_threshold)
+{
+	struct zfix f;
+	struct pb_zone_vmstat vs;
+	static struct pb_page *pg[500];
+
+	zfix_init(&f, 4096, 8, 32, 3, 1);
+	for (int i = 0; i < 500; i++) {
+		cr_assert_not_null(pg[i] = pb_alloc_pages(f.z, 0));
+		pb_zone_vmstat(f.z, &vs);
+		/* buddy pages = truth; the drift is at most threshold (+ batch in flight) */
+		cr_assert_leq(llabs(vs.nr_free_pages - (long long)buddy_pages(f.z)),
+			      vs.stat_threshold, "drift %lld at %d",
+			      vs.nr_free_pages - (long long)buddy_pages(f.z), i);
+	}
+	for (int i = 0; i < 500; i++)
+		pb_free_pages(f.z, pg[i], 0);
+	expect_all_back(&f);
+	zfix_fini(&f);
+}
+
+/* Only direct reclaim drains other CPUs' pcp lists; GFP_ATOMIC fails with pages parked there. */
+Test(page_alloc, atomic_failure_does_not_drain_other_cpus)
+{
+	struct zfix f;
+	static struct pb_page *pg[64];
+	size_t n = 0;
+
+	zfix_init(&f, 64, 4, 16, 3, 2);
+	while (n < 64 && (pg[n] = pb_alloc_pages(f.z, 0)))
+		n++;
+	cr_assert_eq(n, 64);
+	pb_cpu_set_id(1);
+	for (int i = 0; i < 8; i++)
+		pb_free_pages(f.z, pg[--n], 0);
+	pb_cpu_set_id(0);
+	cr_expect_eq(pb_zone_nr_free(f.z), 8);
+	cr_expect_null(pb_alloc_pages(f.z, 0), "GFP_ATOMIC drained another CPU's pcp list");
+	cr_expect_eq(pcp_pages(f.z), 8);
+	pg[n] = pb_alloc_pages_gfp(f.z, PB_GFP_KERNEL | PB_GFP_MEMALLOC, 0);
+	cr_expect_not_null(pg[n], "direct reclaim drains every pcp list");
+	/* CPU 1's 8 pages merged back; what is left is CPU 0's own refill (batch - 1). */
+	cr_expect_eq(pcp_pages(f.z), 3);
+	n++;
+	while (n)
+		pb_free_pages(f.z, pg[--n], 0);
+	pb_cpu_set_id(1);
+	pb_zone_drain_local(f.z);
+	pb_cpu_set_id(0);
+	expect_all_back(&f);
+	zfix_fini(&f);
+}
+
+/* Below the low watermark only __GFP_MEMALLOC gets pages, and they carry the pfmemalloc mark. */
+Test(page_alloc, reserves_are_marked_pfmemalloc)
+{
+	struct zfix f;
+	struct pb_zone_vmstat vs;
+	static struct pb_page *pg[1024];
+	size_t n = 0, reserve = 0;
+
+	zfix_init(&f, 1024, 8, 32, 3, 1);
+	pb_zone_vmstat(f.z, &vs);
+	while (n < 1024 && (pg[n] = pb_alloc_pages_gfp(f.z, PB_GFP_ATOMIC, 0)))
+		n++;
+	cr_expect_lt(n, 1024, "GFP_ATOMIC must stop at its watermark");
+	cr_expect_gt(n, 1024 - vs.watermark_low - 8 * 2);
+	for (size_t i = 0; i < n; i++)
+		cr_expect_not(pg[i]->flags & PB_PG_RESERVE);
+	while (n < 1024 && (pg[n] = pb_alloc_pages(f.z, 0))) {
+		reserve += !!(pg[n]->flags & PB_PG_RESERVE);
+		n++;
+	}
+	cr_expect_eq(n, 1024, "__GFP_MEMALLOC reaches every page");
+	cr_expect_gt(reserve, 0);
+	while (n)
+		pb_free_pages(f.z, pg[--n], 0);
+	expect_all_back(&f);
+	zfix_fini(&f);
+}
+
+/* init_on_alloc zeroes a recycled page; without it the old bytes come back. */
+Test(page_alloc, init_on_alloc_zeroes_pages)
+{
+	for (int on = 0; on < 2; on++) {
+		struct zfix f;
+		struct pb_page *pg, *again;
+		unsigned char *p;
+
+		zfix_init_k(&f, 1024, 8, 32, 3, 1, PB_KERNEL_6_1, on);
+		pg = pb_alloc_pages(f.z, 0);
+		p = pb_page_address(pg);
+		memset(p, 0xa5, PB_PAGE_SIZE);
+		pb_free_pages(f.z, pg, 0);
+		again = pb_alloc_pages(f.z, 0);
+		cr_assert_eq(again, pg, "the pcp list is LIFO");
+		p = pb_page_address(again);
+		cr_expect_eq(p[0], on ? 0 : 0xa5);
+		cr_expect_eq(p[PB_PAGE_SIZE - 1], on ? 0 : 0xa5);
+		pb_free_pages(f.z, again, 0);
+		expect_all_back(&f);
+		zfix_fini(&f);
+	}
+}
+
+/* prep_compound_page / free_tail_pages_check: tails point at the head and are cleared on free. */
+Test(page_alloc, compound_pages_set_and_clear_tails)
+{
+	struct zfix f;
+	struct pb_page *pg;
+
+	zfix_init(&f, 1024, 8, 32, 3, 1);
+	pg = pb_alloc_pages(f.z, 2);
+	cr_assert_not_null(pg);
+	cr_expect(pg->flags & PB_PG_HEAD);
+	for (int i = 1; i < 4; i++) {
+		cr_expect_eq((uintptr_t)pg[i].next, (uintptr_t)pg | 1, "tail %d compound_head", i);
+		cr_expect_not_null(pg[i].pp, "tail %d mapping", i);
+	}
+	cr_expect_eq(pg[1].order, 2, "compound_order in the first tail");
+	cr_expect_eq(pb_atomic_read(&pg[1].frag_count), -1, "compound_mapcount");
+	pb_free_pages(f.z, pg, 2);
+	for (int i = 1; i < 4; i++) {
+		cr_expect_null(pg[i].next);
+		cr_expect_null(pg[i].pp);
+	}
+	cr_expect_not(pg->flags & PB_PG_HEAD);
+	expect_all_back(&f);
+	zfix_fini(&f);
+}
+
+Test(page_alloc, tail_with_reference_aborts, .signal = SIGABRT, .init = pb_test_expect_bug)
+{
+	struct zfix f;
+	struct pb_page *pg;
+
+	zfix_init(&f, 1024, 8, 32, 3, 1);
+	pg = pb_alloc_pages(f.z, 1);
+	pb_atomic_set(&pg[1].refcount, 1);
+	pb_free_pages(f.z, pg, 1);
+}
+
+/* The 2016 profile: order-0 pcp lists only; order > 0 always takes the zone lock. */
+Test(page_alloc, profile_2016_has_order0_pcp_only)
+{
+	struct zfix f;
+	struct pb_arena ar;
+	struct pb_err err = { { 0 } };
+	struct pb_zone_params bad = { .pcp_batch = 8, .pcp_high = 32, .pcp_max_order = 3,
+				      .ncpus = 1, .kernel = PB_KERNEL_2016 };
+	struct pb_page *pg;
+	uint64_t locks;
+
+	cr_assert_eq(pb_arena_init(&ar, 64, -1, false, &err), 0);
+	cr_expect_null(pb_zone_create(&ar, &bad), "4.6 has no high-order pcp lists");
+	pb_arena_fini(&ar);
+
+	zfix_init_k(&f, 1024, 8, 0, 0, 1, PB_KERNEL_2016, false);
+	pg = pb_alloc_pages(f.z, 1);
+	pb_free_pages(f.z, pg, 1);
+	locks = zstats(f.z).pa_zone_locks;
+	pg = pb_alloc_pages(f.z, 1);
+	pb_free_pages(f.z, pg, 1);
+	cr_expect_eq(zstats(f.z).pa_zone_locks, locks + 2);
+	expect_all_back(&f);
+	zfix_fini(&f);
+}
+
+/* kernel= and init_on_alloc= through the parameter table. */
+Test(page_alloc, kernel_params_are_checked)
+{
+	const struct pb_alloc_ops *ops = pb_alloc_find("buddy");
+	struct pb_params p = { 0 };
+	struct pb_err err = { { 0 } };
+
+	cr_assert_not_null(ops);
+	cr_assert_eq(pb_params_add(&p, "kernel=2016", &err), 0);
+	cr_expect_eq(pb_alloc_check_params(ops, &p, &err), 0, "%s", err.msg);
+	cr_assert_eq(pb_params_add(&p, "init_on_alloc=on", &err), 0);
+	cr_expect_eq(pb_alloc_check_params(ops, &p, &err), -1);
+	cr_expect(strstr(err.msg, "init_on_alloc=on") != NULL, "%s", err.msg);
+	memset(&p, 0, sizeof(p));
+	cr_assert_eq(pb_params_add(&p, "kernel=2016", &err), 0);
+	cr_assert_eq(pb_params_add(&p, "pcp_max_order=3", &err), 0);
+	cr_expect_eq(pb_alloc_check_params(ops, &p, &err), -1);
+	cr_expect(strstr(err.msg, "pcp_max_order=3") != NULL, "%s", err.msg);
+	memset(&p, 0, sizeof(p));
+	cr_assert_eq(pb_params_add(&p, "kernel=2017", &err), 0);
+	cr_expect_eq(pb_alloc_check_params(ops, &p, &err), -1);
 }

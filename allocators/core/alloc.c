@@ -10,10 +10,18 @@ const struct pb_param_spec pb_mem_params[] = {
 	{ "node", PB_PARAM_UINT, 0, 255, NULL, NULL,
 	  "NUMA node the arena is bound to through hwloc (unset: first touch by the measured CPU)" },
 	{ "hugepage", PB_PARAM_BOOL, 0, 1, NULL, "off", "back the arena with transparent huge pages" },
-	{ "pcp_batch", PB_PARAM_UINT, 1, 4096, NULL, "63", "pages per per-CPU list refill/drain" },
-	{ "pcp_high", PB_PARAM_UINT, 1, 65536, NULL, "378", "per-CPU list length that triggers a drain" },
-	{ "pcp_max_order", PB_PARAM_UINT, 0, 3, NULL, "3",
-	  "orders 0..N use per-CPU lists (0: the 2016 kernel; 3: since Linux 5.14)" },
+	{ "kernel", PB_PARAM_ENUM, 0, 0, "6.1|2016", "6.1",
+	  "page allocator path modelled: 6.1 (Debian 12) or 2016 (Linux 4.6: order-0 pcp lists, "
+	  "checks on every allocation and free)" },
+	{ "init_on_alloc", PB_PARAM_BOOL, 0, 1, NULL, NULL,
+	  "zero every allocated page (init_on_alloc=1, Debian's default; unset: on with kernel=6.1 "
+	  "(in the module: the running kernel's setting), off with kernel=2016, which predates it)" },
+	{ "pcp_batch", PB_PARAM_UINT, 1, 4096, NULL, "63", "pages per per-CPU list refill/drain (pcp->batch)" },
+	{ "pcp_high", PB_PARAM_UINT, 1, 65536, NULL, NULL,
+	  "per-CPU list length that triggers a drain (unset: derived as the kernel does: "
+	  "max(low watermark / online CPUs, 4 x batch) on 6.1, 6 x batch on 2016)" },
+	{ "pcp_max_order", PB_PARAM_UINT, 0, 3, NULL, NULL,
+	  "orders 0..N use per-CPU lists (unset: 3 with kernel=6.1, 0 with kernel=2016)" },
 	{ "dma", PB_PARAM_CUSTOM, 0, 0, NULL, "none",
 	  "DMA mapping cost model: none, pt, iommu or fixed:NNN (ns per map+unmap)", pb_dma_check },
 	{ 0 },
@@ -28,9 +36,18 @@ int pb_alloc_check_params(const struct pb_alloc_ops *ops, const struct pb_params
 		return -1;
 	if (ops->check && ops->check(p, err))
 		return -1;
-	if (pb_param_u64(p, pb_mem_params, "pcp_high") < pb_param_u64(p, pb_mem_params, "pcp_batch"))
+	if (pb_params_raw(p, "pcp_high") &&
+	    pb_param_u64(p, pb_mem_params, "pcp_high") < pb_param_u64(p, pb_mem_params, "pcp_batch"))
 		return pb_err_set(err, "pcp_high=%s: must be at least pcp_batch",
-				  pb_params_raw(p, "pcp_high") ?: "378");
+				  pb_params_raw(p, "pcp_high"));
+	if (pb_param_u64(p, pb_mem_params, "kernel") == PB_KERNEL_2016) {
+		if (pb_params_raw(p, "pcp_max_order") && pb_param_u64(p, pb_mem_params, "pcp_max_order"))
+			return pb_err_set(err, "pcp_max_order=%s: kernel=2016 (Linux 4.6) has order-0 "
+					  "per-CPU lists only", pb_params_raw(p, "pcp_max_order"));
+		if (pb_params_raw(p, "init_on_alloc") && pb_param_u64(p, pb_mem_params, "init_on_alloc"))
+			return pb_err_set(err, "init_on_alloc=%s: kernel=2016 (Linux 4.6) has no "
+					  "init_on_alloc (it arrived in 5.3)", pb_params_raw(p, "init_on_alloc"));
+	}
 	return 0;
 }
 
@@ -60,9 +77,18 @@ struct pb_alloc *pb_alloc_create(const struct pb_alloc_ops *ops, const struct pb
 	if (pb_arena_init(&a->mem.arena, npages, node,
 			  pb_param_u64(p, pb_mem_params, "hugepage"), err))
 		goto free_a;
+	zp.kernel = (unsigned)pb_param_u64(p, pb_mem_params, "kernel");
 	zp.pcp_batch = (unsigned)pb_param_u64(p, pb_mem_params, "pcp_batch");
-	zp.pcp_high = (unsigned)pb_param_u64(p, pb_mem_params, "pcp_high");
-	zp.pcp_max_order = (unsigned)pb_param_u64(p, pb_mem_params, "pcp_max_order");
+	zp.pcp_high = pb_params_raw(p, "pcp_high") ?
+		      (unsigned)pb_param_u64(p, pb_mem_params, "pcp_high") : 0;
+	if (pb_params_raw(p, "pcp_max_order"))
+		zp.pcp_max_order = (unsigned)pb_param_u64(p, pb_mem_params, "pcp_max_order");
+	else
+		zp.pcp_max_order = zp.kernel == PB_KERNEL_2016 ? 0 : 3;
+	if (pb_params_raw(p, "init_on_alloc"))
+		zp.init_on_alloc = pb_param_u64(p, pb_mem_params, "init_on_alloc");
+	else
+		zp.init_on_alloc = zp.kernel == PB_KERNEL_6_1 && pb_init_on_alloc_default();
 	zp.ncpus = PB_MAX_CPUS;
 	a->mem.zone = pb_zone_create(&a->mem.arena, &zp);
 	if (!a->mem.zone) {

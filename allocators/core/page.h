@@ -17,6 +17,7 @@ enum pb_page_flags {
 	PB_PG_PCP = 1 << 1,	/* free, sitting on a per-CPU list */
 	PB_PG_RESERVE = 1 << 2,	/* taken from the reserves (page_is_pfmemalloc): never recycle */
 	PB_PG_POOL = 1 << 3,	/* owned by a recycling pool (page->pp_magic) */
+	PB_PG_HEAD = 1 << 4,	/* head of a compound page (PG_head); tails point at it via next */
 };
 
 /* One cache line, like struct page: the hot fields share the line the refcount is on. */

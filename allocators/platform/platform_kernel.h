@@ -114,4 +114,13 @@ static inline void *pb_kernel_aligned_alloc(size_t align, size_t n)
 	return kvmalloc(PAGE_ALIGN(n), GFP_KERNEL);
 }
 
+
+/* The real interrupt save/restore (the pcp lock's irqsave in mm/page_alloc.c). */
+#define pb_local_irq_save(flags) local_irq_save(flags)
+#define pb_local_irq_restore(flags) local_irq_restore(flags)
+/* CPUs online. */
+static inline unsigned pb_nr_online_cpus(void) { return num_online_cpus(); }
+/* The running kernel's init_on_alloc (boot parameter or CONFIG_INIT_ON_ALLOC_DEFAULT_ON). */
+static inline bool pb_init_on_alloc_default(void) { return want_init_on_alloc(0); }
+
 #endif

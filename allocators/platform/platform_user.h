@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
+#include <unistd.h>
 
 #define PB_MAX_CPUS 64
 
@@ -103,5 +104,33 @@ extern _Thread_local unsigned pb_tls_cpu;
 static inline unsigned pb_cpu_id(void) { return pb_tls_cpu; }
 /* Declares the calling thread to run as CPU slot @cpu (< PB_MAX_CPUS). */
 static inline void pb_cpu_set_id(unsigned cpu) { pb_tls_cpu = cpu; }
+
+
+/*
+ * local_irq_save/restore as far as userspace can: the kernel's is pushf; pop; cli and
+ * push; popf. cli is privileged here, so this is pushf; pop and push; popf, and popf with an
+ * unchanged IF is the instruction that carries the cost (microcoded, serialising the flags;
+ * cli costs a few cycles beside it). Other architectures get a compiler barrier only.
+ */
+#if defined(__x86_64__)
+#define pb_local_irq_save(flags) \
+	__asm__ __volatile__("pushfq; popq %0" : "=rm"(flags) : : "memory")
+#define pb_local_irq_restore(flags) \
+	__asm__ __volatile__("pushq %0; popfq" : : "g"(flags) : "memory", "cc")
+#else
+#define pb_local_irq_save(flags) do { (flags) = 0; pb_barrier(); } while (0)
+#define pb_local_irq_restore(flags) do { (void)(flags); pb_barrier(); } while (0)
+#endif
+
+/* init_on_alloc of the kernel modelled: on, as Debian builds it (INIT_ON_ALLOC_DEFAULT_ON). */
+static inline bool pb_init_on_alloc_default(void) { return true; }
+
+/* CPUs online (num_online_cpus()), at least 1. */
+static inline unsigned pb_nr_online_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? (unsigned)n : 1;
+}
 
 #endif
