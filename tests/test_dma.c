@@ -183,7 +183,8 @@ Test(dma, iommu_addresses_distinct_and_aligned)
 	struct range r[N];
 	uint64_t top;
 
-	dfix_init(&f, "iommu", N * 8);
+	/* The tree alone, strict: the freed top frame is free again at once (no cache, no queue). */
+	dfix_init(&f, "iommu:strict:iotlb=0:rcache=off", N * 8);
 	for (size_t i = 0; i < N; i++) {
 		struct pb_page *pg = pb_pfn_to_page(&f.ar, i * 8);
 		unsigned order = i % 4;
@@ -267,24 +268,35 @@ Test(dma, iommu_double_unmap_aborts, .signal = SIGABRT, .init = pb_test_expect_b
 Test(dma, check_accepts_valid_values)
 {
 	static const char *const ok[] = { "none", "pt", "iommu", "fixed:0", "fixed:2000",
-					  "fixed:1000000" };
+					  "fixed:1000000", "iommu:strict", "iommu:lazy",
+					  "iommu:strict:iotlb=0", "iommu:iotlb=1000000:rcache=off",
+					  "iommu:rcache=on:lazy" };
 	struct pb_err err = { { 0 } };
-	enum pb_dma_mode m;
-	uint64_t ns;
+	struct pb_dma_cfg c;
 
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
 		cr_assert_eq(pb_dma_check(ok[i], &err), 0, "%s: %s", ok[i], err.msg);
-	cr_assert_eq(pb_dma_parse("fixed:2000", &m, &ns, &err), 0);
-	cr_assert_eq(m, PB_DMA_FIXED);
-	cr_assert_eq(ns, 2000);
-	cr_assert_eq(pb_dma_parse("iommu", &m, &ns, &err), 0);
-	cr_assert_eq(m, PB_DMA_IOMMU);
+	cr_assert_eq(pb_dma_parse("fixed:2000", &c, &err), 0);
+	cr_assert_eq(c.mode, PB_DMA_FIXED);
+	cr_assert_eq(c.fixed_ns, 2000);
+	/* The kernel's defaults: lazy (Debian's CONFIG_IOMMU_DEFAULT_DMA_LAZY), rcaches on. */
+	cr_assert_eq(pb_dma_parse("iommu", &c, &err), 0);
+	cr_assert_eq(c.mode, PB_DMA_IOMMU);
+	cr_assert_not(c.strict);
+	cr_assert(c.rcache);
+	cr_assert_eq(c.iotlb_ns, PB_DMA_IOTLB_NS_DEFAULT);
+	cr_assert_eq(pb_dma_parse("iommu:strict:iotlb=250:rcache=off", &c, &err), 0);
+	cr_assert(c.strict);
+	cr_assert_not(c.rcache);
+	cr_assert_eq(c.iotlb_ns, 250);
 }
 
 Test(dma, check_rejects_bad_values_by_name)
 {
 	static const char *const bad[] = { "fixed:", "fixed:abc", "fixed:5000000", "bogus",
-					   "fixed:12x", "fixed:-1", "", "IOMMU" };
+					   "fixed:12x", "fixed:-1", "", "IOMMU", "iommu:", "iommux",
+					   "iommu:strictly", "iommu:iotlb=", "iommu:iotlb=5x",
+					   "iommu:iotlb=2000000", "iommu:rcache=maybe", "iommu::lazy" };
 	struct pb_err err;
 	struct pb_arena ar;
 

@@ -79,6 +79,7 @@ struct halfpage {
 	unsigned nid;
 	struct pb_zone *zone;
 	struct pb_dma *dma;
+	bool sync;			/* a device that maps: the per-frame syncs are due */
 	struct pb_halfpage_counters c;
 	uint64_t served_fast;		/* frames into a page the slot already had */
 	uint64_t empty;			/* no page to be had */
@@ -143,6 +144,9 @@ static pb_noinline bool hp_new_page(struct halfpage *hp, struct hp_slot *s)
 	}
 	s->page = pg;
 	s->page_offset = 0;
+	/* i40e_alloc_rx_buffers: dma_sync_single_range_for_device of the half being posted. */
+	if (hp->sync)
+		pb_dma_sync_for_device(hp->dma, pg->dma_addr, HP_HALF);
 	return true;
 }
 
@@ -225,12 +229,18 @@ static bool hp_alloc_buf(struct pb_alloc *a, struct pb_buf *b)
 	b->page = s->page;
 	b->offset = s->page_offset;
 	b->len = b->truesize = HP_HALF;
+	/* i40e_get_rx_buffer: dma_sync_single_range_for_cpu of the frame before it is read. */
+	if (hp->sync)
+		pb_dma_sync_for_cpu(hp->dma, s->page->dma_addr + b->offset, HP_HALF);
 	/* The stack's reference: already paid for (bias), or the driver's own (2016). */
 	if (hp->variant == HP_BIAS)
 		s->pagecnt_bias--;
 	if (pb_likely(hp_can_reuse(hp, s))) {
 		s->page_offset ^= HP_HALF;
 		hp->c.reuse++;
+		/* The other half goes back to the device (i40e_alloc_rx_buffers' sync). */
+		if (hp->sync)
+			pb_dma_sync_for_device(hp->dma, s->page->dma_addr + s->page_offset, HP_HALF);
 	} else {
 		hp_let_go(hp, s);
 	}
@@ -298,6 +308,7 @@ static int hp_create(struct pb_alloc *a, const struct pb_params *p, struct pb_er
 	hp->nid = a->mem.arena.node;
 	hp->zone = a->mem.zone;
 	hp->dma = a->mem.dma;
+	hp->sync = pb_dma_mode(a->mem.dma) != PB_DMA_NONE;
 	a->order = 0;
 	a->pieces = true;
 	a->priv = hp;

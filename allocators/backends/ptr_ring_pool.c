@@ -55,6 +55,7 @@ struct ptr_ring_pool {
 	struct pb_dma *dma;
 	unsigned order;
 	unsigned nid;
+	uint32_t sync_len;		/* PP_FLAG_DMA_SYNC_DEV with a mapping device: max_len; else 0 */
 };
 
 static const struct pb_param_spec pp_params[] = {
@@ -63,6 +64,8 @@ static const struct pb_param_spec pp_params[] = {
 	  "ptr_ring entries for non-direct returns (pool_size)" },
 	{ "frag", PB_PARAM_UINT, 0, 65536, NULL, "0",
 	  "hand out fragments of this many bytes (page_pool_alloc_frag); 0: whole pages" },
+	{ "sync_dev", PB_PARAM_BOOL, 0, 1, NULL, "off",
+	  "PP_FLAG_DMA_SYNC_DEV: sync max_len (the pool page) for the device at map and at every recycle" },
 	{ 0 },
 };
 
@@ -92,6 +95,8 @@ static bool pp_init_page(struct ptr_ring_pool *pp, struct pb_page *pg)
 	pg->flags |= PB_PG_POOL;
 	pg->pp = pp;
 	pp->hold_cnt++;
+	if (pp->sync_len)	/* page_pool_dma_map: page_pool_dma_sync_for_device */
+		pb_dma_sync_for_device(pp->dma, pg->dma_addr, pp->sync_len);
 	return true;
 }
 
@@ -174,6 +179,9 @@ static inline struct pb_page *pp_put_prepare(struct ptr_ring_pool *pp, struct pb
 					     bool direct, struct pb_stats *st)
 {
 	if (pb_likely(pb_page_count(pg) == 1 && !(pg->flags & PB_PG_RESERVE))) {
+		/* __page_pool_put_page: page_pool_dma_sync_for_device(pool, page, -1 = max_len) */
+		if (pp->sync_len)
+			pb_dma_sync_for_device(pp->dma, pg->dma_addr, pp->sync_len);
 		if (direct && pp->alloc.count < PP_ALLOC_CACHE_SIZE) {
 			pp->alloc.cache[pp->alloc.count++] = pg;
 			st->recycle_cached++;
@@ -376,6 +384,8 @@ static int pp_create(struct pb_alloc *a, const struct pb_params *p, struct pb_er
 	pp->frag_size = (pp->frag_size + PB_CACHELINE - 1) & ~(uint32_t)(PB_CACHELINE - 1);
 	a->pieces = pp->frag_size != 0;
 	pp->nid = a->mem.arena.node;
+	if (pb_param_u64(p, pp_params, "sync_dev") && pb_dma_mode(pp->dma) != PB_DMA_NONE)
+		pp->sync_len = (uint32_t)(PB_PAGE_SIZE << pp->order);
 	a->order = pp->order;
 	a->priv = pp;
 	return 0;
