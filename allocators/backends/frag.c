@@ -172,6 +172,7 @@ static pb_noinline bool pf_alloc_slow(struct pb_alloc *a, struct frag_cache *fc,
 				      struct pb_buf *b)
 {
 	struct pb_page *pg = fc->page;
+	bool reused = false;
 	int32_t offset;
 
 	if (pg) {
@@ -183,9 +184,7 @@ static pb_noinline bool pf_alloc_slow(struct pb_alloc *a, struct frag_cache *fc,
 		} else {
 			pb_atomic_set(&pg->refcount, fc->max_size + 1);
 			fc->bias = fc->max_size + 1;
-			fc->st.recycle_cached++;
-			fc->alloc_fast++;	/* reused in place: no page allocator call */
-			offset = (int32_t)fc->size - (int32_t)fc->stride;
+			reused = true;
 			goto carve;
 		}
 	}
@@ -194,13 +193,21 @@ static pb_noinline bool pf_alloc_slow(struct pb_alloc *a, struct frag_cache *fc,
 		return false;
 	}
 	fc->st.alloc_slow++;
-	offset = (int32_t)fc->size - (int32_t)fc->stride;
 carve:
+	offset = (int32_t)fc->size - (int32_t)fc->stride;
 	if (pb_unlikely(offset < 0)) {
-		/* The order-0 fallback cannot hold the fragment: the kernel returns NULL too. */
-		fc->offset = offset + (int32_t)fc->stride;
+		/*
+		 * The order-0 fallback cannot hold the fragment: the kernel returns NULL and
+		 * keeps the page rather than add to memory pressure, so the cache stays stuck
+		 * with it for fragments this large, as page_frag_alloc_align does.
+		 */
+		fc->offset = (int32_t)fc->size;
 		fc->st.alloc_empty++;
 		return false;
+	}
+	if (reused) {
+		fc->st.recycle_cached++;
+		fc->alloc_fast++;	/* reused in place: no page allocator call */
 	}
 	fc->bias--;
 	fc->offset = offset;
