@@ -217,7 +217,8 @@ static inline bool hp_can_reuse(struct halfpage *hp, struct hp_slot *s)
  * A frame arrived in the slot at next_to_clean: hand its half page to the stack as @b,
  * then keep the page (flip to the other half) or let it go.
  */
-static bool hp_alloc_buf(struct pb_alloc *a, struct pb_buf *b)
+static __attribute__((__always_inline__)) inline bool hp_rx(struct pb_alloc *a,
+							      struct pb_buf *b, const bool sync)
 {
 	struct halfpage *hp = hp_of(a);
 	struct hp_slot *s = &hp->ring[hp->next_to_clean];
@@ -230,7 +231,7 @@ static bool hp_alloc_buf(struct pb_alloc *a, struct pb_buf *b)
 	b->offset = s->page_offset;
 	b->len = b->truesize = HP_HALF;
 	/* i40e_get_rx_buffer: dma_sync_single_range_for_cpu of the frame before it is read. */
-	if (hp->sync)
+	if (sync)
 		pb_dma_sync_for_cpu(hp->dma, s->page->dma_addr + b->offset, HP_HALF);
 	/* The stack's reference: already paid for (bias), or the driver's own (2016). */
 	if (hp->variant == HP_BIAS)
@@ -239,7 +240,7 @@ static bool hp_alloc_buf(struct pb_alloc *a, struct pb_buf *b)
 		s->page_offset ^= HP_HALF;
 		hp->c.reuse++;
 		/* The other half goes back to the device (i40e_alloc_rx_buffers' sync). */
-		if (hp->sync)
+		if (sync)
 			pb_dma_sync_for_device(hp->dma, s->page->dma_addr + s->page_offset, HP_HALF);
 	} else {
 		hp_let_go(hp, s);
@@ -247,6 +248,19 @@ static bool hp_alloc_buf(struct pb_alloc *a, struct pb_buf *b)
 	if (pb_unlikely(++hp->next_to_clean == hp->count))
 		hp->next_to_clean = 0;
 	return true;
+}
+
+/* The same frame with a mapping device: the syncs, kept off the path without one. */
+static pb_noinline bool hp_alloc_buf_synced(struct pb_alloc *a, struct pb_buf *b)
+{
+	return hp_rx(a, b, true);
+}
+
+static bool hp_alloc_buf(struct pb_alloc *a, struct pb_buf *b)
+{
+	if (pb_unlikely(hp_of(a)->sync))
+		return hp_alloc_buf_synced(a, b);
+	return hp_rx(a, b, false);
 }
 
 /*

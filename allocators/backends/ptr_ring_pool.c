@@ -179,9 +179,6 @@ static inline struct pb_page *pp_put_prepare(struct ptr_ring_pool *pp, struct pb
 					     bool direct, struct pb_stats *st)
 {
 	if (pb_likely(pb_page_count(pg) == 1 && !(pg->flags & PB_PG_RESERVE))) {
-		/* __page_pool_put_page: page_pool_dma_sync_for_device(pool, page, -1 = max_len) */
-		if (pp->sync_len)
-			pb_dma_sync_for_device(pp->dma, pg->dma_addr, pp->sync_len);
 		if (direct && pp->alloc.count < PP_ALLOC_CACHE_SIZE) {
 			pp->alloc.cache[pp->alloc.count++] = pg;
 			st->recycle_cached++;
@@ -194,9 +191,20 @@ static inline struct pb_page *pp_put_prepare(struct ptr_ring_pool *pp, struct pb
 	return NULL;
 }
 
-static void pp_free(struct pb_alloc *a, struct pb_page *pg, bool direct)
+/*
+ * __page_pool_put_page with PP_FLAG_DMA_SYNC_DEV: page_pool_dma_sync_for_device(pool, page,
+ * -1 = max_len) on a page about to be recycled. Kept out of pp_free so that the path
+ * without the flag keeps its code (a call there costs the fast path its registers).
+ */
+static inline void pp_sync_recyclable(struct ptr_ring_pool *pp, struct pb_page *pg)
 {
-	struct ptr_ring_pool *pp = pp_of(a);
+	if (pb_page_count(pg) == 1 && !(pg->flags & PB_PG_RESERVE))
+		pb_dma_sync_for_device(pp->dma, pg->dma_addr, pp->sync_len);
+}
+
+/* __page_pool_put_page + page_pool_recycle_in_ring, after the checks. */
+static inline void pp_put(struct ptr_ring_pool *pp, struct pb_page *pg, bool direct)
+{
 	struct pb_stats *st = &pp->recycle[pb_cpu_id()].s;
 
 	PB_BUG_ON(pg->pp != pp, "ptr_ring_pool: page returned to a pool that does not own it");
@@ -209,6 +217,22 @@ static void pp_free(struct pb_alloc *a, struct pb_page *pg, bool direct)
 	}
 	st->recycle_ring_full++;
 	pp_return_page(pp, pg, st);
+}
+
+/* pp_free for a pool with sync_dev: the sync, then the same put. */
+static pb_noinline void pp_free_synced(struct ptr_ring_pool *pp, struct pb_page *pg, bool direct)
+{
+	pp_sync_recyclable(pp, pg);
+	pp_put(pp, pg, direct);
+}
+
+static void pp_free(struct pb_alloc *a, struct pb_page *pg, bool direct)
+{
+	struct ptr_ring_pool *pp = pp_of(a);
+
+	if (pb_unlikely(pp->sync_len))
+		return pp_free_synced(pp, pg, direct);
+	pp_put(pp, pg, direct);
 }
 
 /*
@@ -225,6 +249,8 @@ static void pp_free_bulk(struct pb_alloc *a, struct pb_page **pages, unsigned n,
 		struct pb_page *pg = pages[i];
 
 		PB_BUG_ON(pg->pp != pp, "ptr_ring_pool: page returned to a pool that does not own it");
+		if (pp->sync_len)
+			pp_sync_recyclable(pp, pg);
 		pg = pp_put_prepare(pp, pg, false, st);
 		if (pg)
 			pages[keep++] = pg;

@@ -271,7 +271,7 @@ static unsigned order_for(uint64_t n)
 }
 
 /* iommu_map: the leaf entries of @n frames from @iova_pfn to the frames from @pfn. */
-static void pte_set(struct pb_dma *d, uint64_t iova_pfn, uint64_t pfn, uint64_t n)
+static void iopte_set(struct pb_dma *d, uint64_t iova_pfn, uint64_t pfn, uint64_t n)
 {
 	for (uint64_t i = 0; i < n; i++) {
 		PB_BUG_ON(d->pte[iova_pfn + i], "dma: an IOVA frame mapped twice");
@@ -280,7 +280,7 @@ static void pte_set(struct pb_dma *d, uint64_t iova_pfn, uint64_t pfn, uint64_t 
 }
 
 /* iommu_unmap_fast: clears @n leaf entries; each must be present (unmapped != size is a bug). */
-static void pte_clear(struct pb_dma *d, uint64_t iova_pfn, uint64_t n)
+static void iopte_clear(struct pb_dma *d, uint64_t iova_pfn, uint64_t n)
 {
 	for (uint64_t i = 0; i < n; i++) {
 		PB_BUG_ON(!(d->pte[iova_pfn + i] & PTE_PRESENT),
@@ -385,7 +385,7 @@ static int iommu_map(struct pb_dma *d, uint64_t pfn, uint64_t n, uint64_t *iova_
 
 	if (pb_unlikely(!iova))
 		return -1;
-	pte_set(d, iova, pfn, n);
+	iopte_set(d, iova, pfn, n);
 	*iova_pfn = iova;
 	return 0;
 }
@@ -398,7 +398,7 @@ static void iommu_unmap(struct pb_dma *d, uint64_t iova_pfn, uint64_t n)
 {
 	unsigned order = order_for(n);
 
-	pte_clear(d, iova_pfn, n);
+	iopte_clear(d, iova_pfn, n);
 	if (d->cfg.strict) {
 		iotlb_wait(d);
 		iova_put(d, iova_pfn, order);
