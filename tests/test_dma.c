@@ -15,9 +15,11 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "allocator.h"
 #include "dma.h"
+#include "iova.h"
 #include "page.h"
 #include "params.h"
 #include "support_backend.h"
@@ -183,7 +185,8 @@ Test(dma, iommu_addresses_distinct_and_aligned)
 	struct range r[N];
 	uint64_t top;
 
-	dfix_init(&f, "iommu", N * 8);
+	/* The tree alone, strict: the freed top frame is free again at once (no cache, no queue). */
+	dfix_init(&f, "iommu:strict:iotlb=0:rcache=off", N * 8);
 	for (size_t i = 0; i < N; i++) {
 		struct pb_page *pg = pb_pfn_to_page(&f.ar, i * 8);
 		unsigned order = i % 4;
@@ -267,24 +270,35 @@ Test(dma, iommu_double_unmap_aborts, .signal = SIGABRT, .init = pb_test_expect_b
 Test(dma, check_accepts_valid_values)
 {
 	static const char *const ok[] = { "none", "pt", "iommu", "fixed:0", "fixed:2000",
-					  "fixed:1000000" };
+					  "fixed:1000000", "iommu:strict", "iommu:lazy",
+					  "iommu:strict:iotlb=0", "iommu:iotlb=1000000:rcache=off",
+					  "iommu:rcache=on:lazy" };
 	struct pb_err err = { { 0 } };
-	enum pb_dma_mode m;
-	uint64_t ns;
+	struct pb_dma_cfg c;
 
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
 		cr_assert_eq(pb_dma_check(ok[i], &err), 0, "%s: %s", ok[i], err.msg);
-	cr_assert_eq(pb_dma_parse("fixed:2000", &m, &ns, &err), 0);
-	cr_assert_eq(m, PB_DMA_FIXED);
-	cr_assert_eq(ns, 2000);
-	cr_assert_eq(pb_dma_parse("iommu", &m, &ns, &err), 0);
-	cr_assert_eq(m, PB_DMA_IOMMU);
+	cr_assert_eq(pb_dma_parse("fixed:2000", &c, &err), 0);
+	cr_assert_eq(c.mode, PB_DMA_FIXED);
+	cr_assert_eq(c.fixed_ns, 2000);
+	/* The kernel's defaults: lazy (Debian's CONFIG_IOMMU_DEFAULT_DMA_LAZY), rcaches on. */
+	cr_assert_eq(pb_dma_parse("iommu", &c, &err), 0);
+	cr_assert_eq(c.mode, PB_DMA_IOMMU);
+	cr_assert_not(c.strict);
+	cr_assert(c.rcache);
+	cr_assert_eq(c.iotlb_ns, PB_DMA_IOTLB_NS_DEFAULT);
+	cr_assert_eq(pb_dma_parse("iommu:strict:iotlb=250:rcache=off", &c, &err), 0);
+	cr_assert(c.strict);
+	cr_assert_not(c.rcache);
+	cr_assert_eq(c.iotlb_ns, 250);
 }
 
 Test(dma, check_rejects_bad_values_by_name)
 {
 	static const char *const bad[] = { "fixed:", "fixed:abc", "fixed:5000000", "bogus",
-					   "fixed:12x", "fixed:-1", "", "IOMMU" };
+					   "fixed:12x", "fixed:-1", "", "IOMMU", "iommu:", "iommux",
+					   "iommu:strictly", "iommu:iotlb=", "iommu:iotlb=5x",
+					   "iommu:iotlb=2000000", "iommu:rcache=maybe", "iommu::lazy" };
 	struct pb_err err;
 	struct pb_arena ar;
 
@@ -442,4 +456,224 @@ Test(dma, buddy_backend_balances_maps_and_unmaps)
 		     (unsigned long)s.dma_unmap);
 	cr_assert_eq(pb_dma_nr_mapped(a->mem.dma), 0);
 	tb_destroy_clean(a);
+}
+
+/* --- the IOMMU's costs: IOVA caches, IOTLB invalidation, flush queues, syncs --- */
+
+static struct pb_dma_counters dcount(const struct pb_dma *d)
+{
+	struct pb_dma_counters c;
+
+	pb_dma_counters(d, &c);
+	return c;
+}
+
+static struct pb_iova_stats dma_iova_stats(const struct pb_dma *d)
+{
+	struct pb_iova_stats s;
+
+	pb_iova_stats(pb_dma_iova(d), &s);
+	return s;
+}
+
+/* Map/unmap pairs of one page, @n times; returns the counters. */
+static struct pb_dma_counters pairs(struct dfix *f, unsigned order, unsigned n)
+{
+	struct pb_page *pg = pb_pfn_to_page(&f->ar, 0);
+
+	for (unsigned i = 0; i < n; i++) {
+		cr_assert_eq(pb_dma_map(f->d, pg, order), 0);
+		pb_dma_unmap(f->d, pg, order);
+	}
+	return dcount(f->d);
+}
+
+Test(dma, strict_invalidates_at_every_unmap_and_frees_to_the_rcache)
+{
+	struct dfix f;
+	struct pb_dma_counters c;
+	struct pb_iova_stats s;
+
+	dfix_init(&f, "iommu:strict:iotlb=0", 64);
+	c = pairs(&f, 0, 1000);
+	cr_assert_eq(c.iotlb_inv, 1000);
+	cr_assert_eq(c.fq_queued, 0);
+	s = dma_iova_stats(f.d);
+	cr_assert_eq(s.tree_alloc, 1, "strict with rcaches: one tree allocation in all");
+	cr_assert_eq(s.rcache_hit, 999);
+	dfix_fini(&f);
+}
+
+Test(dma, rcache_off_takes_the_tree_and_its_lock_every_time)
+{
+	struct dfix f;
+	struct pb_iova_stats s;
+
+	dfix_init(&f, "iommu:strict:iotlb=0:rcache=off", 64);
+	pairs(&f, 0, 1000);
+	s = dma_iova_stats(f.d);
+	cr_assert_eq(s.tree_alloc, 1000);
+	cr_assert_eq(s.tree_free, 1000);
+	cr_assert_eq(s.rcache_hit + s.rcache_insert, 0);
+	dfix_fini(&f);
+}
+
+/*
+ * queue_iova: a ring of 256 holds 255; the 256th unmap finds it full, invalidates the
+ * domain once and frees the 255 waiting. So 1000 unmaps flush at the 256th, 511th and
+ * 766th: 3 invalidations, 765 IOVAs freed, 235 still waiting.
+ */
+Test(dma, lazy_invalidates_once_per_full_flush_queue)
+{
+	struct dfix f;
+	struct pb_dma_counters c;
+
+	dfix_init(&f, "iommu:iotlb=0", 64);
+	c = pairs(&f, 0, 1000);
+	cr_assert_eq(c.fq_queued, 1000);
+	cr_assert_eq(c.fq_full, 3);
+	cr_assert_eq(c.iotlb_inv, 3);
+	cr_assert_eq(c.fq_freed, 3 * (PB_DMA_FQ_SIZE - 1));
+	/* The timer's work: one more invalidation, every queue emptied. */
+	pb_dma_flush_queues(f.d);
+	c = dcount(f.d);
+	cr_assert_eq(c.iotlb_inv, 4);
+	cr_assert_eq(c.fq_freed, 1000);
+	dfix_fini(&f);
+}
+
+/* The point of the queue: an unmapped IOVA is not handed out again before its flush. */
+Test(dma, lazy_never_reuses_an_iova_before_its_flush)
+{
+	enum { N = PB_DMA_FQ_SIZE - 1 };
+	struct dfix f;
+	struct pb_page *pg;
+	uint64_t seen[N];
+
+	dfix_init(&f, "iommu:iotlb=0", 64);
+	pg = pb_pfn_to_page(&f.ar, 0);
+	for (unsigned i = 0; i < N; i++) {
+		cr_assert_eq(pb_dma_map(f.d, pg, 0), 0);
+		seen[i] = pg->dma_addr;
+		for (unsigned j = 0; j < i; j++)
+			cr_assert_neq(seen[j], seen[i], "IOVA %#lx reused before any flush",
+				      (unsigned long)seen[i]);
+		pb_dma_unmap(f.d, pg, 0);
+	}
+	cr_assert_eq(dcount(f.d).iotlb_inv, 0);
+	dfix_fini(&f);
+}
+
+/* The invalidation is waited, not counted only: 3 strict unmaps at 1 ms take >= 3 ms. */
+Test(dma, strict_unmap_waits_the_iotlb_round_trip)
+{
+	struct dfix f;
+	struct timespec t0, t1;
+	int64_t ns;
+
+	dfix_init(&f, "iommu:strict:iotlb=1000000", 64);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pairs(&f, 0, 3);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ns = (t1.tv_sec - t0.tv_sec) * 1000000000ll + (t1.tv_nsec - t0.tv_nsec);
+	cr_assert_geq(ns, 2900000, "3 invalidations of 1 ms took %lld ns", (long long)ns);
+	dfix_fini(&f);
+}
+
+/* dma_map_single of a piece of a page: every frame it touches, the in-page offset kept. */
+Test(dma, range_maps_cover_the_frames_touched)
+{
+	struct dfix f;
+	struct pb_page *pg;
+	uint64_t a, b;
+
+	dfix_init(&f, "iommu:strict:iotlb=0:rcache=off", 64);
+	pg = pb_pfn_to_page(&f.ar, 8);
+	cr_assert_eq(pb_dma_map_range(f.d, pg, 100, 1000, &a), 0);
+	cr_assert_eq(a & (PB_PAGE_SIZE - 1), 100);
+	cr_assert_eq(pb_iova_count(pb_dma_iova(f.d)), 1);
+	/* 1536 bytes at 3072 cross into the next frame: a 2-frame, 2-aligned IOVA. */
+	cr_assert_eq(pb_dma_map_range(f.d, pg, 3072, 1536, &b), 0);
+	cr_assert_eq(b & (PB_PAGE_SIZE - 1), 3072);
+	cr_assert_eq((b >> PB_PAGE_SHIFT) & 1, 0, "a 2-frame IOVA must be 2-aligned");
+	cr_assert_eq(pg->dma_addr, 0, "a range map must leave the page's own mapping alone");
+	cr_assert_eq(pb_dma_nr_mapped(f.d), 2);
+	pb_dma_unmap_range(f.d, a, 1000);
+	pb_dma_unmap_range(f.d, b, 1536);
+	cr_assert_eq(pb_dma_nr_mapped(f.d), 0);
+	cr_assert_eq(pb_iova_count(pb_dma_iova(f.d)), 0);
+	dfix_fini(&f);
+}
+
+Test(dma, syncs_are_counted_except_in_mode_none)
+{
+	static const char *const modes[] = { "none", "pt", "iommu", "fixed:0" };
+
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		struct dfix f;
+		struct pb_page *pg;
+		struct pb_dma_counters c;
+		bool none = !strcmp(modes[i], "none");
+
+		dfix_init(&f, modes[i], 16);
+		pg = pb_pfn_to_page(&f.ar, 1);
+		cr_assert_eq(pb_dma_map(f.d, pg, 0), 0);
+		for (unsigned k = 0; k < 7; k++)
+			pb_dma_sync_for_cpu(f.d, pg->dma_addr + 2048, 2048);
+		for (unsigned k = 0; k < 5; k++)
+			pb_dma_sync_for_device(f.d, pg->dma_addr, 2048);
+		c = dcount(f.d);
+		cr_assert_eq(c.sync_cpu, none ? 0 : 7, "%s", modes[i]);
+		cr_assert_eq(c.sync_dev, none ? 0 : 5, "%s", modes[i]);
+		pb_dma_unmap(f.d, pg, 0);
+		dfix_fini(&f);
+	}
+}
+
+/* Drivers pay the syncs where they do: halfpage per frame, page_pool with SYNC_DEV per recycle. */
+Test(dma, halfpage_syncs_each_frame_for_cpu_and_device)
+{
+	struct pb_alloc *a = TB_CREATE("halfpage", "mem=8M", "rx_ring=4", "dma=pt");
+	struct pb_dma_counters c;
+	struct pb_buf b;
+
+	for (unsigned i = 0; i < 100; i++) {
+		cr_assert(pb_alloc_buf(a, &b));
+		pb_free_buf(a, &b, true);
+	}
+	pb_dma_counters(a->mem.dma, &c);
+	cr_assert_eq(c.sync_cpu, 100, "i40e_get_rx_buffer syncs every frame");
+	/* Each slot's first page is posted once before its first frame: 4 more. */
+	cr_assert_eq(c.sync_dev, 4 + 100, "i40e_alloc_rx_buffers syncs every posted buffer");
+	cr_assert_eq(c.map, 4, "the ring's pages stay mapped");
+	tb_destroy_clean(a);
+}
+
+Test(dma, page_pool_syncs_for_device_only_with_the_flag)
+{
+	struct pb_alloc *on = TB_CREATE("ptr_ring_pool", "mem=8M", "sync_dev=on", "dma=iommu");
+	struct pb_alloc *off = TB_CREATE("ptr_ring_pool", "mem=8M", "dma=iommu");
+	struct pb_alloc *none = TB_CREATE("ptr_ring_pool", "mem=8M", "sync_dev=on");
+	struct pb_dma_counters c;
+	struct pb_page *pg;
+
+	for (unsigned i = 0; i < 50; i++) {
+		pg = pb_alloc_page(on);
+		pb_alloc_free(on, pg, true);
+		pg = pb_alloc_page(off);
+		pb_alloc_free(off, pg, true);
+		pg = pb_alloc_page(none);
+		pb_alloc_free(none, pg, true);
+	}
+	pb_dma_counters(on->mem.dma, &c);
+	/* page_pool_dma_map syncs each of the 64 pages of the bulk refill, each recycle one more. */
+	cr_assert_eq(c.sync_dev, 64 + 50, "sync_dev %llu", (unsigned long long)c.sync_dev);
+	cr_assert_eq(c.sync_cpu, 0);
+	pb_dma_counters(off->mem.dma, &c);
+	cr_assert_eq(c.sync_dev, 0);
+	pb_dma_counters(none->mem.dma, &c);
+	cr_assert_eq(c.sync_dev, 0, "no device, nothing to sync");
+	tb_destroy_clean(on);
+	tb_destroy_clean(off);
+	tb_destroy_clean(none);
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "iova.h"
+#include "platform.h"
 
 /* The small domain of most tests: [1, LIMIT], one bitmap word per 64 pfns. */
 #define LIMIT 4096
@@ -383,5 +384,166 @@ Test(iova, random_sequence_matches_bitmap_model, .timeout = 60)
 	for (uint64_t i = 0; i < LIMIT; i++)
 		model_take(&m, alloc_ok(d, 0, LIMIT), 0);
 	cr_assert_eq(pb_iova_alloc(d, 0), 0);
+	pb_iova_destroy(d);
+}
+
+/* --- the per-CPU range caches --- */
+
+static struct pb_iova_stats istats(const struct pb_iova_domain *d)
+{
+	struct pb_iova_stats s;
+
+	pb_iova_stats(d, &s);
+	return s;
+}
+
+/* A map/unmap pair in the steady state: the tree is touched once, then never again. */
+Test(iova, rcache_serves_repeated_pairs_without_the_tree)
+{
+	struct pb_iova_domain *d = domain(1, LIMIT);
+	struct pb_iova_stats s;
+	uint64_t first = 0;
+
+	pb_cpu_set_id(0);
+	for (unsigned i = 0; i < 1000; i++) {
+		uint64_t pfn = pb_iova_alloc_fast(d, 0);
+
+		cr_assert_neq(pfn, 0);
+		if (!i)
+			first = pfn;
+		cr_assert_eq(pfn, first, "pair %u got another pfn from the magazine", i);
+		pb_iova_free_fast(d, pfn, 0);
+	}
+	s = istats(d);
+	cr_assert_eq(s.tree_alloc, 1);
+	cr_assert_eq(s.tree_free, 0, "a cached range went back to the tree");
+	cr_assert_eq(s.rcache_hit, 999);
+	cr_assert_eq(s.rcache_miss, 1);
+	cr_assert_eq(s.rcache_insert, 1000);
+	cr_assert_eq(pb_iova_count(d), 1, "a cached range stays allocated in the tree");
+	cr_assert_eq(pb_iova_cached(d), 1);
+	pb_iova_destroy(d);
+}
+
+/* Orders 0..5 (up to 32 pages) are cached; order 6 goes to the tree every time. */
+Test(iova, sizes_above_32_pages_bypass_the_rcache)
+{
+	struct pb_iova_domain *d = domain(1, 1u << 16);
+	struct pb_iova_stats s;
+
+	pb_cpu_set_id(0);
+	for (unsigned i = 0; i < 10; i++) {
+		uint64_t a = pb_iova_alloc_fast(d, 5), b = pb_iova_alloc_fast(d, 6);
+
+		cr_assert(a && b);
+		pb_iova_free_fast(d, a, 5);
+		pb_iova_free_fast(d, b, 6);
+	}
+	s = istats(d);
+	cr_assert_eq(s.rcache_reject, 10);
+	cr_assert_eq(s.rcache_hit, 9, "order 5 is cached");
+	cr_assert_eq(s.tree_alloc, 1 + 10);
+	cr_assert_eq(s.tree_free, 10);
+	cr_assert_eq(pb_iova_cached(d), 1);
+	pb_iova_destroy(d);
+}
+
+/*
+ * Magazine rotation: 2 x 128 frees fill loaded and prev; every 128 more push a full
+ * magazine to the depot, which takes 32; the next full one is emptied into the tree.
+ * Allocating them all back takes the depot's magazines again and never the tree.
+ */
+Test(iova, magazines_rotate_through_the_depot_and_drain_when_it_is_full)
+{
+	/* Frees 257, 385, ... push 32 magazines; free 4353 finds the depot full and drains one. */
+	enum { N = (2 + PB_IOVA_MAX_GLOBAL_MAGS + 1) * PB_IOVA_MAG_SIZE };
+	struct pb_iova_domain *d = domain(1, 1u << 20);
+	uint64_t *v = calloc(N, sizeof(*v));
+	struct pb_iova_stats s;
+	size_t cached;
+
+	cr_assert_not_null(v);
+	pb_cpu_set_id(0);
+	for (unsigned i = 0; i < N; i++)
+		cr_assert_neq(v[i] = pb_iova_alloc(d, 0), 0);
+	for (unsigned i = 0; i < N; i++)
+		pb_iova_free_fast(d, v[i], 0);
+	s = istats(d);
+	cr_assert_eq(s.depot_put, PB_IOVA_MAX_GLOBAL_MAGS, "depot_put %llu",
+		     (unsigned long long)s.depot_put);
+	cr_assert_eq(s.mag_drained, 1);
+	cr_assert_eq(s.tree_free, PB_IOVA_MAG_SIZE, "the drained magazine went to the tree");
+	cached = pb_iova_cached(d);
+	cr_assert_eq(cached, N - PB_IOVA_MAG_SIZE);
+	cr_assert_eq(pb_iova_count(d), cached);
+
+	for (size_t i = 0; i < cached; i++)
+		cr_assert_neq(pb_iova_alloc_fast(d, 0), 0);
+	s = istats(d);
+	cr_assert_eq(s.rcache_hit, cached);
+	cr_assert_eq(s.depot_get, PB_IOVA_MAX_GLOBAL_MAGS);
+	cr_assert_eq(s.tree_alloc, N, "the cached ranges came from the tree");
+	cr_assert_eq(pb_iova_cached(d), 0);
+	free(v);
+	pb_iova_destroy(d);
+}
+
+/* Ranges another CPU cached are what a full tree lacks: alloc_fast flushes and retries. */
+Test(iova, full_tree_flushes_other_cpus_caches_and_retries)
+{
+	struct pb_iova_domain *d = domain(1, 64);
+	uint64_t v[64];
+
+	pb_cpu_set_id(0);
+	for (unsigned i = 0; i < 64; i++)
+		cr_assert_neq(v[i] = pb_iova_alloc_fast(d, 0), 0);
+	cr_assert_eq(pb_iova_alloc(d, 0), 0, "the domain is full");
+	pb_cpu_set_id(1);
+	for (unsigned i = 0; i < 64; i++)
+		pb_iova_free_fast(d, v[i], 0);
+	pb_cpu_set_id(0);
+	cr_assert_eq(pb_iova_count(d), 64);
+	cr_assert_neq(pb_iova_alloc_fast(d, 0), 0, "CPU 1's cached ranges were not reclaimed");
+	cr_assert_eq(istats(d).rcache_flush, 1);
+	cr_assert_eq(pb_iova_cached(d), 0);
+	cr_assert_eq(pb_iova_count(d), 1);
+	pb_iova_flush_rcaches(d);
+	pb_iova_destroy(d);
+}
+
+/* Live and cached ranges never overlap, under a random mix of fast and tree calls. */
+Test(iova, fast_and_tree_calls_never_hand_out_a_live_range, .timeout = 60)
+{
+	enum { STEPS = 20000, MAXH = 512 };
+	struct pb_iova_domain *d = domain(1, LIMIT);
+	struct { uint64_t pfn; unsigned order; } h[MAXH];
+	struct model m;
+	uint64_t s = 0x1234567;
+	unsigned n = 0;
+
+	model_init(&m, LIMIT);
+	pb_cpu_set_id(0);
+	for (unsigned step = 0; step < STEPS; step++) {
+		if (n < MAXH && (n == 0 || rnd(&s) % 2)) {
+			unsigned order = (unsigned)(rnd(&s) % 7);
+			uint64_t pfn = pb_iova_alloc_fast(d, order);
+
+			if (!pfn)
+				continue;
+			cr_assert_eq(pfn & ((1ull << order) - 1), 0);
+			model_take(&m, pfn, order);
+			h[n].pfn = pfn;
+			h[n++].order = order;
+		} else {
+			unsigned i = (unsigned)(rnd(&s) % n);
+
+			model_release(&m, h[i].pfn, h[i].order);
+			pb_cpu_set_id((unsigned)(rnd(&s) % 3));
+			pb_iova_free_fast(d, h[i].pfn, h[i].order);
+			pb_cpu_set_id(0);
+			h[i] = h[--n];
+		}
+	}
+	cr_assert_eq(pb_iova_count(d) - pb_iova_cached(d), n);
 	pb_iova_destroy(d);
 }

@@ -1,53 +1,49 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * frag: one high-order page carved into fixed-stride fragments, the scheme of the kernel's
- * page_frag_cache (page_frag_alloc_align / __page_frag_cache_refill, 5.x to 6.1) and of
- * mlx4_en's 2016 RX path (mlx4_alloc_pages with its order fallback, one DMA mapping per
- * page).
+ * frag: one high-order page carved into fragments, in two faithful modes (mode=).
  *
- * Reference counting with a bias: when a page is obtained its refcount is raised once by a
- * large FRAG_BIAS and the cache remembers, in a private pagecnt_bias, how many of those
- * references it still owns. Handing out a fragment just decrements the private count, so
- * carving takes no atomic at all; each fragment's owner drops one real reference when done.
- * When the page is used up the cache gives back what it still owns in a single atomic; if
- * that leaves nothing, every fragment already came back and the page is reused in place
- * (no page allocator call, no new DMA mapping). Otherwise the cache forgets the page and
- * whoever drops the last reference frees it to the zone.
+ * page_frag (the default): the kernel's page_frag_cache as netdev_alloc_frag and
+ * napi_alloc_frag use it in 6.1 (mm/page_alloc.c page_frag_alloc_align,
+ * __page_frag_cache_refill, page_frag_free; mm/page_frag_cache.c since 6.12). The cache
+ * asks for an order-3 page and falls straight back to order 0; it charges the page
+ * PAGE_FRAG_CACHE_MAX_SIZE references at once and pays each fragment from a private
+ * pagecnt_bias, carving from the end of the page down; when the page is used up it gives
+ * back the bias in one atomic and, if that leaves nothing, reuses the page in place. The
+ * cache holds no DMA mapping: a driver on this allocator maps each fragment
+ * (dma_map_single) and unmaps it when the device is done, so with dma= set every packet
+ * pays one map and one unmap. A free finds the head page from the fragment's address
+ * (virt_to_head_page) and drops one reference.
  *
- * Concurrency: the carving state (page, offset, bias) is only ever touched by the
- * allocating context, like a page_frag_cache owned by one NAPI context or RX ring. A free
- * touches nothing but the page's refcount (atomic) and the zone (which has its own locks),
- * exactly as page_frag_free() may run on any CPU. So frees from other CPUs are safe while
- * the owner allocates (one_context = false); only two concurrent allocators would not be.
- * The settle/free race is resolved by the refcount alone: whichever side takes it to zero
- * frees the page, and a page the cache is about to let go of is unmapped before its bias
- * is given back, i.e. while nobody else can be the one to free it.
+ * mlx4-2016: mlx4_en's RX allocator as of v4.6 (drivers/net/ethernet/mellanox/mlx4/
+ * en_rx.c: mlx4_alloc_pages, mlx4_en_alloc_frags, mlx4_en_free_frag). The page (order 3,
+ * stepping down while a fragment still fits) is mapped once, and charged exactly as many
+ * references as it holds fragments: page_ref_add(page, page_size / stride - 1) on top of
+ * the allocation's one. Fragments are carved upward at frag_stride; each one carries one
+ * of those references to the stack; the driver never reuses a page in place and unmaps it
+ * when the device is done with its last fragment (the next_frag_end > page_size test of
+ * mlx4_en_free_frag). It syncs each fragment for the CPU (mlx4_en_complete_rx_desc).
  *
- * DMA: a page is mapped once when it is obtained and stays mapped while it is reused in
- * place. It is unmapped when the cache lets go of it, even with fragments still out: that
- * is mlx4's 2016 choice (the driver unmapped once the device was done with the page's last
- * fragment, leaving the stack to put_page() an unmapped page). Unmapping on the last
- * fragment free instead would break as soon as that last reference is dropped by someone
- * other than free_buf (an skb clone's put_page, alloc-free-slow's pb_page_put): the zone
- * would get a mapped page. In this model alloc_buf hands out a buffer the device has
- * already filled, so once the cache has carved the last fragment the device is done.
+ * In this model alloc_buf hands out a buffer the device has already filled, so the per
+ * packet DMA steps of both modes (map/unmap or sync/last unmap) happen inside it.
+ *
+ * Concurrency: the carving state is only ever touched by the allocating context, like a
+ * page_frag_cache owned by one NAPI context or an RX ring. A free touches nothing but the
+ * page's refcount and the zone, exactly as page_frag_free() and put_page() may run on any
+ * CPU (one_context = false). page_frag: whichever side takes the count to zero frees the
+ * page; the cache only reuses it when its own settle reached zero, when no fragment is out.
+ * mlx4-2016: the driver unmaps the page before it hands out the last fragment, i.e. while
+ * that fragment's reference still pins it, so nobody can free a mapped page.
  */
 #include <stdlib.h>
 #include <string.h>
 #include "allocator.h"
 #include "frag.h"
 
-/*
- * References pre-charged per page: at least the most fragments a page can hold (the
- * largest block over the smallest stride), as PAGE_FRAG_CACHE_MAX_SIZE is for the kernel's
- * 32 KiB pages and 1-byte fragments, so the cache's own share never runs out before the
- * page does.
- */
-#define FRAG_BIAS ((int32_t)((PB_PAGE_SIZE << PB_MAX_ORDER) / PB_CACHELINE))
 #define FRAG_MIN_STRIDE PB_CACHELINE
+/* page->compound_head of a tail page: the head's address with bit 0 set (PageTail). */
+#define TAIL_MARK 1u
 
-_Static_assert(FRAG_BIAS >= (int32_t)((PB_PAGE_SIZE << PB_MAX_ORDER) / FRAG_MIN_STRIDE),
-	       "a page could hold more fragments than the bias pre-charges");
+enum frag_mode { FRAG_PAGE_FRAG, FRAG_MLX4_2016 };
 
 /* Slow-path and reporting counters; only the allocating context writes them. */
 struct frag_slow_stats {
@@ -61,44 +57,37 @@ struct frag_slow_stats {
 struct frag_cache {
 	/* The fast path reads and writes this line and nothing else of ours. */
 	struct pb_page *page;	/* head of the block being carved; NULL before the first refill */
-	int32_t offset;		/* start of the fragment carved last: carving runs downward */
-	int32_t bias;		/* pagecnt_bias: references charged to the page, not handed out */
-	uint32_t stride;	/* truesize of each fragment */
-	uint32_t frag;		/* bytes of payload per fragment */
+	int32_t offset;		/* page_frag: last fragment's start (down); mlx4: next one's (up) */
+	int32_t bias;		/* page_frag: pagecnt_bias; mlx4: references not yet handed out */
+	uint32_t size;		/* bytes of the page being carved (nc->size / page_size) */
+	uint32_t stride;	/* truesize of each fragment (fragsz / frag_stride) */
+	uint32_t frag;		/* bytes of payload per fragment (frag_size) */
+	enum frag_mode mode;
+	bool dma;		/* a device that maps: the per-packet DMA steps are due */
 	uint64_t alloc_fast;	/* fragments carved without a page allocator call */
 
 	unsigned order;		/* order asked for at refill */
-	unsigned min_order;	/* smallest order one stride fits in: where fallback stops */
-	bool fallback;
+	unsigned min_order;	/* mlx4: smallest order one stride fits in */
+	int32_t max_size;	/* page_frag: PAGE_FRAG_CACHE_MAX_SIZE, the references charged */
 
 	struct frag_slow_stats st pb_cacheline_aligned;
 };
 
 static const struct pb_param_spec frag_params[] = {
+	{ "mode", PB_PARAM_ENUM, 0, 0, "page_frag|mlx4-2016", "page_frag",
+	  "page_frag: 6.1 page_frag_cache (bias, in-place reuse, a map per fragment); mlx4-2016: v4.6 mlx4_en (exact charge, a map per page)" },
 	{ "order", PB_PARAM_UINT, 0, PB_MAX_ORDER, NULL, "3",
-	  "page order the cache carves (3 = 32 KiB, PAGE_FRAG_CACHE_MAX_SIZE)" },
+	  "page order the cache asks for first (3 = 32 KiB, PAGE_FRAG_CACHE_MAX_ORDER / MLX4_EN_ALLOC_PREFER_ORDER)" },
 	{ "frag", PB_PARAM_UINT, FRAG_MIN_STRIDE, 65536, NULL, "1536",
 	  "payload bytes per fragment (b->len)" },
 	{ "stride", PB_PARAM_UINT, 0, PB_PAGE_SIZE << PB_MAX_ORDER, NULL, "0",
 	  "bytes between fragments (truesize); 0: frag rounded up to the 64-byte cache line" },
-	{ "fallback", PB_PARAM_BOOL, 0, 1, NULL, "on",
-	  "when the order is not available try lower orders down to one stride (mlx4_alloc_pages)" },
 	{ 0 },
 };
 
 static inline struct frag_cache *frag_of(struct pb_alloc *a)
 {
 	return a->priv;
-}
-
-static inline void frag_carve(struct frag_cache *fc, struct pb_buf *b, int32_t offset)
-{
-	fc->offset = offset;
-	fc->bias--;
-	b->page = fc->page;
-	b->offset = (uint32_t)offset;
-	b->len = fc->frag;
-	b->truesize = fc->stride;
 }
 
 /* Marks @pg as ours until the zone gets it back (the zone clears page->pp on free). */
@@ -109,62 +98,198 @@ static void frag_obtained(struct frag_cache *fc, struct pb_page *pg, unsigned or
 	fc->st.order_hist[order]++;
 }
 
-/*
- * The cache lets go of its page. The unmap comes first: until the bias is given back
- * nobody else can drop the last reference, so nobody can free a mapped page.
- */
-static void frag_let_go(struct pb_alloc *a, struct frag_cache *fc)
+/* The last reference to @pg is gone: the block goes back to the zone (free_the_page). */
+static inline void frag_put(struct pb_alloc *a, struct pb_page *pg, int32_t ref)
 {
-	struct pb_page *pg = fc->page;
-	unsigned order = pg->order;
-	int32_t bias = fc->bias;
+	if (pb_unlikely(ref == 0))
+		pb_free_pages_unref(a->mem.zone, pg, pg->order);
+	else
+		PB_BUG_ON(ref < 0, "frag: fragment freed twice");
+}
 
-	pb_dma_unmap(a->mem.dma, pg, order);
-	fc->page = NULL;
-	fc->offset = 0;
-	fc->bias = 0;
-	if (pb_atomic_sub_return(&pg->refcount, bias) == 0)
-		pb_free_pages_unref(a->mem.zone, pg, order);
+/* ---------------- page_frag ---------------- */
+
+/*
+ * prep_compound_page's set_compound_head for what page_frag_free needs: every tail of an
+ * order > 0 block points at its head, so virt_to_head_page of any fragment finds it. The
+ * page model's allocator does not prepare compound pages, so the cache does it here, once
+ * per refill, the cost __GFP_COMP adds to the allocation.
+ */
+static void pf_prep_compound(struct pb_page *head, unsigned order)
+{
+	head->private_ = 0;
+	for (size_t i = 1; i < (1u << order); i++)
+		head[i].private_ = (uint64_t)(uintptr_t)head | TAIL_MARK;
+}
+
+/* virt_to_head_page: the descriptor of @addr's frame, or the head a tail points at. */
+static inline struct pb_page *pf_virt_to_head_page(const struct pb_arena *ar, const char *addr)
+{
+	struct pb_page *pg = pb_pfn_to_page(ar, (size_t)(addr - ar->base) >> PB_PAGE_SHIFT);
+	uint64_t head = PB_READ_ONCE(pg->private_);
+
+	if (head & TAIL_MARK)
+		return (struct pb_page *)(uintptr_t)(head & ~(uint64_t)TAIL_MARK);
+	return pg;
 }
 
 /*
- * The page is used up: settle the bias and reuse the page in place when every fragment is
- * back; otherwise let it go. The count is read first only to know whether the page must
- * be unmapped before the settle (see frag_let_go): when it equals the bias, only the cache
- * holds references and nothing can add one, so the answer cannot change. The settle is
- * still the single locked operation page_frag_alloc pays per page, whichever way it goes.
- * A reserve page is never reused, as page_frag_alloc drops a pfmemalloc page.
+ * __page_frag_cache_refill: order 3 (__GFP_NORETRY, no reserves), else straight to order 0,
+ * then page_frag_alloc_align's charge of PAGE_FRAG_CACHE_MAX_SIZE references (a
+ * page_ref_add, not a set: get_page_unless_zero users must never see it drop).
  */
-static bool frag_reuse(struct pb_alloc *a, struct frag_cache *fc)
+static bool pf_refill(struct pb_alloc *a, struct frag_cache *fc)
 {
-	struct pb_page *pg = fc->page;
-	int32_t ref;
+	unsigned order = fc->order;
+	struct pb_page *pg = pb_alloc_pages(a->mem.zone, order);
 
-	if (pb_page_count(pg) != fc->bias || (pg->flags & PB_PG_RESERVE)) {
-		frag_let_go(a, fc);
-		return false;
+	if (!pg && order) {
+		order = 0;
+		pg = pb_alloc_pages(a->mem.zone, 0);
 	}
-	ref = pb_atomic_sub_return(&pg->refcount, fc->bias);
-	PB_BUG_ON(ref != 0, "frag: page reference taken without a fragment");
-	/* Nobody else can see the page now: a plain store, as set_page_count(). */
-	pb_atomic_set(&pg->refcount, FRAG_BIAS + 1);
-	fc->bias = FRAG_BIAS + 1;
-	fc->offset = (int32_t)(PB_PAGE_SIZE << pg->order);
+	if (!pg)
+		return false;
+	if (order)
+		pf_prep_compound(pg, order);
+	else
+		pg->private_ = 0;
+	frag_obtained(fc, pg, order);
+	pb_atomic_add(&pg->refcount, fc->max_size);
+	fc->page = pg;
+	fc->size = (uint32_t)(PB_PAGE_SIZE << order);
+	fc->bias = fc->max_size + 1;
+	fc->offset = (int32_t)fc->size;
 	return true;
 }
 
 /*
- * A new page from the page allocator, mapped once and charged with the bias. The order
- * steps down on failure the way mlx4_alloc_pages retried with smaller orders, but only as
- * far as a page still holds one stride.
+ * The page is used up (offset < 0 in page_frag_alloc_align): give back the bias; zero means
+ * every fragment is back and the page is reused in place (set_page_count, a plain store:
+ * nobody else can see it) unless it came from the reserves, which is freed. Otherwise the
+ * cache just forgets the page: the last page_frag_free frees it.
  */
-static bool frag_refill(struct pb_alloc *a, struct frag_cache *fc)
+static pb_noinline bool pf_alloc_slow(struct pb_alloc *a, struct frag_cache *fc,
+				      struct pb_buf *b)
+{
+	struct pb_page *pg = fc->page;
+	bool reused = false;
+	int32_t offset;
+
+	if (pg) {
+		if (pb_atomic_sub_return(&pg->refcount, fc->bias) != 0) {
+			fc->page = NULL;
+		} else if (pb_unlikely(pg->flags & PB_PG_RESERVE)) {
+			fc->page = NULL;
+			pb_free_pages_unref(a->mem.zone, pg, pg->order);
+		} else {
+			pb_atomic_set(&pg->refcount, fc->max_size + 1);
+			fc->bias = fc->max_size + 1;
+			reused = true;
+			goto carve;
+		}
+	}
+	if (!pf_refill(a, fc)) {
+		fc->st.alloc_empty++;
+		return false;
+	}
+	fc->st.alloc_slow++;
+carve:
+	offset = (int32_t)fc->size - (int32_t)fc->stride;
+	if (pb_unlikely(offset < 0)) {
+		/*
+		 * The order-0 fallback cannot hold the fragment: the kernel returns NULL and
+		 * keeps the page rather than add to memory pressure, so the cache stays stuck
+		 * with it for fragments this large, as page_frag_alloc_align does.
+		 */
+		fc->offset = (int32_t)fc->size;
+		fc->st.alloc_empty++;
+		return false;
+	}
+	if (reused) {
+		fc->st.recycle_cached++;
+		fc->alloc_fast++;	/* reused in place: no page allocator call */
+	}
+	fc->bias--;
+	fc->offset = offset;
+	*b = (struct pb_buf){ fc->page, (uint32_t)offset, fc->frag, fc->stride };
+	return true;
+}
+
+/*
+ * The driver's dma_map_single of the fragment at refill and dma_unmap_single once the
+ * device wrote it: one of each per packet. An IOVA shortage drops the packet: the
+ * fragment goes back at once, as a driver frees the buffer it could not map.
+ */
+static pb_noinline bool pf_dma_packet(struct pb_alloc *a, struct pb_buf *b)
+{
+	uint64_t addr;
+
+	if (pb_unlikely(pb_dma_map_range(a->mem.dma, b->page, b->offset, b->len, &addr))) {
+		struct pb_page *pg = b->page;
+
+		frag_put(a, pg, pb_atomic_dec_return(&pg->refcount));
+		frag_of(a)->st.alloc_empty++;
+		return false;
+	}
+	pb_dma_unmap_range(a->mem.dma, addr, b->len);
+	return true;
+}
+
+/* page_frag_alloc_align: carve downward; the used-up page and refills go the slow way. */
+static bool pf_alloc_buf(struct pb_alloc *a, struct pb_buf *b)
+{
+	struct frag_cache *fc = frag_of(a);
+	int32_t offset = fc->offset - (int32_t)fc->stride;
+
+	if (pb_unlikely(offset < 0 || !fc->page)) {
+		if (!pf_alloc_slow(a, fc, b))
+			return false;
+	} else {
+		fc->alloc_fast++;
+		fc->bias--;
+		fc->offset = offset;
+		*b = (struct pb_buf){ fc->page, (uint32_t)offset, fc->frag, fc->stride };
+	}
+	if (fc->dma)
+		return pf_dma_packet(a, b);
+	return true;
+}
+
+/* page_frag_free: virt_to_head_page, then put_page_testzero and free_the_page. */
+static void pf_free_buf(struct pb_alloc *a, const struct pb_buf *b, bool direct)
+{
+	const char *addr = (const char *)pb_page_address(b->page) + b->offset;
+	struct pb_page *head = pf_virt_to_head_page(&a->mem.arena, addr);
+
+	(void)direct;
+	PB_BUG_ON(head != b->page, "frag: a fragment's address leads to another head page");
+	frag_put(a, head, pb_atomic_dec_return(&head->refcount));
+}
+
+/* __page_frag_cache_drain of what the cache still owns (the bias), at teardown. */
+static void pf_drain(struct pb_alloc *a, struct frag_cache *fc)
+{
+	struct pb_page *pg = fc->page;
+
+	fc->page = NULL;
+	frag_put(a, pg, pb_atomic_sub_return(&pg->refcount, fc->bias));
+	fc->bias = 0;
+}
+
+/* ---------------- mlx4-2016 ---------------- */
+
+/*
+ * mlx4_alloc_pages: the preferred order, stepping down while a fragment still fits; the
+ * page mapped once, whole, and charged page_size / stride references in all.
+ */
+static bool mlx4_alloc_pages(struct pb_alloc *a, struct frag_cache *fc)
 {
 	unsigned order = fc->order;
 	struct pb_page *pg;
+	int32_t refs;
 
 	while (!(pg = pb_alloc_pages(a->mem.zone, order))) {
-		if (!fc->fallback || order == fc->min_order)
+		if (order == fc->min_order)
 			return false;
 		order--;
 	}
@@ -173,56 +298,88 @@ static bool frag_refill(struct pb_alloc *a, struct frag_cache *fc)
 		return false;
 	}
 	frag_obtained(fc, pg, order);
-	pb_atomic_add(&pg->refcount, FRAG_BIAS);
+	fc->size = (uint32_t)(PB_PAGE_SIZE << order);
+	refs = (int32_t)(fc->size / fc->stride);
+	pb_atomic_add(&pg->refcount, refs - 1);	/* page_ref_add(page, page_size / stride - 1) */
 	fc->page = pg;
-	fc->bias = FRAG_BIAS + 1;
-	fc->offset = (int32_t)(PB_PAGE_SIZE << order);
-	return true;
-}
-
-static pb_noinline bool frag_alloc_slow(struct pb_alloc *a, struct frag_cache *fc,
-					struct pb_buf *b)
-{
-	if (fc->page && frag_reuse(a, fc)) {
-		fc->st.recycle_cached++;
-		fc->alloc_fast++;
-	} else if (frag_refill(a, fc)) {
-		fc->st.alloc_slow++;
-	} else {
-		fc->st.alloc_empty++;
-		return false;
-	}
-	frag_carve(fc, b, fc->offset - (int32_t)fc->stride);
-	return true;
-}
-
-/* From the end of the page toward its start, like page_frag_alloc. */
-static bool frag_alloc_buf(struct pb_alloc *a, struct pb_buf *b)
-{
-	struct frag_cache *fc = frag_of(a);
-	int32_t offset = fc->offset - (int32_t)fc->stride;
-
-	if (pb_unlikely(offset < 0))
-		return frag_alloc_slow(a, fc, b);
-	fc->alloc_fast++;
-	frag_carve(fc, b, offset);
+	fc->offset = 0;
+	fc->bias = refs;
 	return true;
 }
 
 /*
- * page_frag_free: one reference off the head page, from any context; @direct means nothing
- * here. The page was unmapped when the cache let go of it, so the last reference frees an
- * unmapped page whoever drops it.
+ * mlx4_en_alloc_frags + mlx4_en_complete_rx_desc + mlx4_en_free_frag for one fragment: the
+ * ring's current fragment (a page is taken first when the ring has none) is synced for the
+ * CPU and handed out with one of the page's references; if it is the page's last, the
+ * page is unmapped and the ring takes a new one at the next packet. No atomic here.
  */
+static bool mlx4_alloc_buf(struct pb_alloc *a, struct pb_buf *b)
+{
+	struct frag_cache *fc = frag_of(a);
+	struct pb_page *pg = fc->page;
+	int32_t offset = fc->offset;
+
+	if (pb_unlikely(!pg)) {
+		if (!mlx4_alloc_pages(a, fc)) {
+			fc->st.alloc_empty++;
+			return false;
+		}
+		fc->st.alloc_slow++;
+		pg = fc->page;
+		offset = 0;
+	} else {
+		fc->alloc_fast++;
+	}
+	*b = (struct pb_buf){ pg, (uint32_t)offset, fc->frag, fc->stride };
+	if (fc->dma)
+		pb_dma_sync_for_cpu(a->mem.dma, pg->dma_addr + (uint32_t)offset, fc->frag);
+	fc->bias--;
+	if ((uint32_t)offset + 2 * fc->stride > fc->size) {	/* next_frag_end > page_size */
+		PB_BUG_ON(fc->bias != 0, "frag: mlx4 page left with references not handed out");
+		pb_dma_unmap(a->mem.dma, pg, pg->order);
+		fc->page = NULL;
+	} else {
+		fc->offset = offset + (int32_t)fc->stride;
+	}
+	return true;
+}
+
+/* The stack's put_page of the skb fragment's page. */
+static void mlx4_free_buf(struct pb_alloc *a, const struct pb_buf *b, bool direct)
+{
+	(void)direct;
+	frag_put(a, b->page, pb_atomic_dec_return(&b->page->refcount));
+}
+
+/*
+ * mlx4_en_destroy_allocator: unmap the ring's page and drop the references no fragment
+ * took (one page_ref_sub where the driver looped put_page).
+ */
+static void mlx4_drain(struct pb_alloc *a, struct frag_cache *fc)
+{
+	struct pb_page *pg = fc->page;
+
+	fc->page = NULL;
+	pb_dma_unmap(a->mem.dma, pg, pg->order);
+	frag_put(a, pg, pb_atomic_sub_return(&pg->refcount, fc->bias));
+	fc->bias = 0;
+}
+
+/* ---------------- common ---------------- */
+
+static bool frag_alloc_buf(struct pb_alloc *a, struct pb_buf *b)
+{
+	if (frag_of(a)->mode == FRAG_MLX4_2016)
+		return mlx4_alloc_buf(a, b);
+	return pf_alloc_buf(a, b);
+}
+
 static void frag_free_buf(struct pb_alloc *a, const struct pb_buf *b, bool direct)
 {
-	struct pb_page *pg = b->page;
-	int32_t ref = pb_atomic_dec_return(&pg->refcount);
-
-	if (pb_unlikely(ref == 0))
-		pb_free_pages_unref(a->mem.zone, pg, pg->order);
+	if (frag_of(a)->mode == FRAG_MLX4_2016)
+		mlx4_free_buf(a, b, direct);
 	else
-		PB_BUG_ON(ref < 0, "frag: fragment freed twice");
+		pf_free_buf(a, b, direct);
 }
 
 /*
@@ -251,17 +408,18 @@ empty:
 
 static void frag_free_page(struct pb_alloc *a, struct pb_page *pg, bool direct)
 {
+	(void)direct;
 	pb_dma_unmap(a->mem.dma, pg, pg->order);
 	pb_free_pages(a->mem.zone, pg, pg->order);
 }
 
 /*
- * Pages obtained and not yet back in the zone. page_frag keeps no such count and needs
- * none; the harness does, and no counter on our side could keep it, because the last
- * reference to a page may be dropped by anyone (put_page of an skb clone) without passing
- * through free_buf. The zone clears page->pp when a block comes back, so a head that still
- * carries our mark and a reference is one of ours out there. It walks every descriptor:
- * for stats and destroy only, never on a packet path.
+ * Pages obtained and not yet back in the zone. Neither scheme keeps such a count; the
+ * harness needs one, and no counter on our side could keep it, because the last reference
+ * to a page may be dropped by anyone (put_page of an skb clone) without passing through
+ * free_buf. The zone clears page->pp when a block comes back, so a head that still carries
+ * our mark and a reference is one of ours out there. It walks every descriptor: for stats
+ * and destroy only, never on a packet path.
  */
 static uint64_t frag_pages_out(struct pb_alloc *a, struct frag_cache *fc)
 {
@@ -277,22 +435,26 @@ static uint64_t frag_pages_out(struct pb_alloc *a, struct frag_cache *fc)
 	return n;
 }
 
+static uint64_t frag_stride(const struct pb_params *p)
+{
+	uint64_t stride = pb_param_u64(p, frag_params, "stride");
+	uint64_t frag = pb_param_u64(p, frag_params, "frag");
+
+	return stride ? stride : (frag + PB_CACHELINE - 1) & ~(uint64_t)(PB_CACHELINE - 1);
+}
+
 static int frag_check(const struct pb_params *p, struct pb_err *err)
 {
 	unsigned order = (unsigned)pb_param_u64(p, frag_params, "order");
 	uint64_t frag = pb_param_u64(p, frag_params, "frag");
-	uint64_t stride = pb_param_u64(p, frag_params, "stride");
+	uint64_t stride = frag_stride(p);
 	uint64_t size = PB_PAGE_SIZE << order;
-	const char *key = "stride";
+	const char *key = pb_param_u64(p, frag_params, "stride") ? "stride" : "frag";
 
-	if (!stride) {
-		stride = (frag + PB_CACHELINE - 1) & ~(uint64_t)(PB_CACHELINE - 1);
-		key = "frag";	/* the stride was derived: frag is what does not fit */
-	} else if (stride < frag) {
+	if (stride < frag)
 		return pb_err_set(err, "stride=%s: smaller than frag=%s",
 				  pb_param_str(p, frag_params, "stride"),
 				  pb_param_str(p, frag_params, "frag"));
-	}
 	if (stride > size)
 		return pb_err_set(err, "%s=%s: larger than an order-%u page (%llu bytes)", key,
 				  pb_param_str(p, frag_params, key), order, (unsigned long long)size);
@@ -302,25 +464,23 @@ static int frag_check(const struct pb_params *p, struct pb_err *err)
 static int frag_create(struct pb_alloc *a, const struct pb_params *p, struct pb_err *err)
 {
 	unsigned order = (unsigned)pb_param_u64(p, frag_params, "order");
-	uint64_t frag = pb_param_u64(p, frag_params, "frag");
-	uint64_t stride = pb_param_u64(p, frag_params, "stride");
+	uint64_t stride = frag_stride(p);
 	struct frag_cache *fc;
 	unsigned min_order = 0;
 
-	if (!stride)
-		stride = (frag + PB_CACHELINE - 1) & ~(uint64_t)(PB_CACHELINE - 1);
 	while ((PB_PAGE_SIZE << min_order) < stride)
 		min_order++;
-
 	fc = aligned_alloc(PB_CACHELINE, sizeof(*fc));
 	if (!fc)
 		return pb_err_set(err, "frag: out of memory");
 	memset(fc, 0, sizeof(*fc));
+	fc->mode = pb_param_u64(p, frag_params, "mode") ? FRAG_MLX4_2016 : FRAG_PAGE_FRAG;
 	fc->stride = (uint32_t)stride;
-	fc->frag = (uint32_t)frag;
+	fc->frag = (uint32_t)pb_param_u64(p, frag_params, "frag");
 	fc->order = order;
 	fc->min_order = min_order;
-	fc->fallback = pb_param_u64(p, frag_params, "fallback");
+	fc->max_size = (int32_t)(PB_PAGE_SIZE << order);
+	fc->dma = pb_dma_mode(a->mem.dma) != PB_DMA_NONE;
 	a->order = order;
 	a->pieces = true;
 	a->priv = fc;
@@ -336,8 +496,12 @@ static uint64_t frag_destroy(struct pb_alloc *a)
 	struct frag_cache *fc = frag_of(a);
 	uint64_t out;
 
-	if (fc->page)
-		frag_let_go(a, fc);
+	if (fc->page) {
+		if (fc->mode == FRAG_MLX4_2016)
+			mlx4_drain(a, fc);
+		else
+			pf_drain(a, fc);
+	}
 	out = frag_pages_out(a, fc);
 	if (out)
 		return out;
@@ -368,9 +532,17 @@ void pb_frag_order_histogram(struct pb_alloc *a, uint64_t out[PB_MAX_ORDER + 1])
 	memcpy(out, fc->st.order_hist, sizeof(fc->st.order_hist));
 }
 
+void pb_frag_state(struct pb_alloc *a, struct pb_frag_state *out)
+{
+	struct frag_cache *fc = frag_of(a);
+
+	PB_BUG_ON(a->ops != &pb_alloc_frag, "frag: state asked of another backend");
+	*out = (struct pb_frag_state){ fc->page, fc->offset, fc->bias, fc->size };
+}
+
 const struct pb_alloc_ops pb_alloc_frag = {
 	.name = "frag",
-	.desc = "high-order page split into fragments (mlx4 2016 / page_frag_cache), bias refcounting",
+	.desc = "high-order page split into fragments: page_frag_cache (6.1) or mlx4_en (2016)",
 	.params = frag_params,
 	.one_context = false,	/* frees touch only the page refcount and the zone */
 	.check = frag_check,

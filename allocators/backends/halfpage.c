@@ -79,6 +79,7 @@ struct halfpage {
 	unsigned nid;
 	struct pb_zone *zone;
 	struct pb_dma *dma;
+	bool sync;			/* a device that maps: the per-frame syncs are due */
 	struct pb_halfpage_counters c;
 	uint64_t served_fast;		/* frames into a page the slot already had */
 	uint64_t empty;			/* no page to be had */
@@ -143,6 +144,9 @@ static pb_noinline bool hp_new_page(struct halfpage *hp, struct hp_slot *s)
 	}
 	s->page = pg;
 	s->page_offset = 0;
+	/* i40e_alloc_rx_buffers: dma_sync_single_range_for_device of the half being posted. */
+	if (hp->sync)
+		pb_dma_sync_for_device(hp->dma, pg->dma_addr, HP_HALF);
 	return true;
 }
 
@@ -213,7 +217,8 @@ static inline bool hp_can_reuse(struct halfpage *hp, struct hp_slot *s)
  * A frame arrived in the slot at next_to_clean: hand its half page to the stack as @b,
  * then keep the page (flip to the other half) or let it go.
  */
-static bool hp_alloc_buf(struct pb_alloc *a, struct pb_buf *b)
+static __attribute__((__always_inline__)) inline bool hp_rx(struct pb_alloc *a,
+							      struct pb_buf *b, const bool sync)
 {
 	struct halfpage *hp = hp_of(a);
 	struct hp_slot *s = &hp->ring[hp->next_to_clean];
@@ -225,18 +230,37 @@ static bool hp_alloc_buf(struct pb_alloc *a, struct pb_buf *b)
 	b->page = s->page;
 	b->offset = s->page_offset;
 	b->len = b->truesize = HP_HALF;
+	/* i40e_get_rx_buffer: dma_sync_single_range_for_cpu of the frame before it is read. */
+	if (sync)
+		pb_dma_sync_for_cpu(hp->dma, s->page->dma_addr + b->offset, HP_HALF);
 	/* The stack's reference: already paid for (bias), or the driver's own (2016). */
 	if (hp->variant == HP_BIAS)
 		s->pagecnt_bias--;
 	if (pb_likely(hp_can_reuse(hp, s))) {
 		s->page_offset ^= HP_HALF;
 		hp->c.reuse++;
+		/* The other half goes back to the device (i40e_alloc_rx_buffers' sync). */
+		if (sync)
+			pb_dma_sync_for_device(hp->dma, s->page->dma_addr + s->page_offset, HP_HALF);
 	} else {
 		hp_let_go(hp, s);
 	}
 	if (pb_unlikely(++hp->next_to_clean == hp->count))
 		hp->next_to_clean = 0;
 	return true;
+}
+
+/* The same frame with a mapping device: the syncs, kept off the path without one. */
+static pb_noinline bool hp_alloc_buf_synced(struct pb_alloc *a, struct pb_buf *b)
+{
+	return hp_rx(a, b, true);
+}
+
+static bool hp_alloc_buf(struct pb_alloc *a, struct pb_buf *b)
+{
+	if (pb_unlikely(hp_of(a)->sync))
+		return hp_alloc_buf_synced(a, b);
+	return hp_rx(a, b, false);
 }
 
 /*
@@ -298,6 +322,7 @@ static int hp_create(struct pb_alloc *a, const struct pb_params *p, struct pb_er
 	hp->nid = a->mem.arena.node;
 	hp->zone = a->mem.zone;
 	hp->dma = a->mem.dma;
+	hp->sync = pb_dma_mode(a->mem.dma) != PB_DMA_NONE;
 	a->order = 0;
 	a->pieces = true;
 	a->priv = hp;

@@ -55,6 +55,7 @@ struct ptr_ring_pool {
 	struct pb_dma *dma;
 	unsigned order;
 	unsigned nid;
+	uint32_t sync_len;		/* PP_FLAG_DMA_SYNC_DEV with a mapping device: max_len; else 0 */
 };
 
 static const struct pb_param_spec pp_params[] = {
@@ -63,6 +64,8 @@ static const struct pb_param_spec pp_params[] = {
 	  "ptr_ring entries for non-direct returns (pool_size)" },
 	{ "frag", PB_PARAM_UINT, 0, 65536, NULL, "0",
 	  "hand out fragments of this many bytes (page_pool_alloc_frag); 0: whole pages" },
+	{ "sync_dev", PB_PARAM_BOOL, 0, 1, NULL, "off",
+	  "PP_FLAG_DMA_SYNC_DEV: sync max_len (the pool page) for the device at map and at every recycle" },
 	{ 0 },
 };
 
@@ -92,6 +95,8 @@ static bool pp_init_page(struct ptr_ring_pool *pp, struct pb_page *pg)
 	pg->flags |= PB_PG_POOL;
 	pg->pp = pp;
 	pp->hold_cnt++;
+	if (pp->sync_len)	/* page_pool_dma_map: page_pool_dma_sync_for_device */
+		pb_dma_sync_for_device(pp->dma, pg->dma_addr, pp->sync_len);
 	return true;
 }
 
@@ -186,9 +191,20 @@ static inline struct pb_page *pp_put_prepare(struct ptr_ring_pool *pp, struct pb
 	return NULL;
 }
 
-static void pp_free(struct pb_alloc *a, struct pb_page *pg, bool direct)
+/*
+ * __page_pool_put_page with PP_FLAG_DMA_SYNC_DEV: page_pool_dma_sync_for_device(pool, page,
+ * -1 = max_len) on a page about to be recycled. Kept out of pp_free so that the path
+ * without the flag keeps its code (a call there costs the fast path its registers).
+ */
+static inline void pp_sync_recyclable(struct ptr_ring_pool *pp, struct pb_page *pg)
 {
-	struct ptr_ring_pool *pp = pp_of(a);
+	if (pb_page_count(pg) == 1 && !(pg->flags & PB_PG_RESERVE))
+		pb_dma_sync_for_device(pp->dma, pg->dma_addr, pp->sync_len);
+}
+
+/* __page_pool_put_page + page_pool_recycle_in_ring, after the checks. */
+static inline void pp_put(struct ptr_ring_pool *pp, struct pb_page *pg, bool direct)
+{
 	struct pb_stats *st = &pp->recycle[pb_cpu_id()].s;
 
 	PB_BUG_ON(pg->pp != pp, "ptr_ring_pool: page returned to a pool that does not own it");
@@ -201,6 +217,22 @@ static void pp_free(struct pb_alloc *a, struct pb_page *pg, bool direct)
 	}
 	st->recycle_ring_full++;
 	pp_return_page(pp, pg, st);
+}
+
+/* pp_free for a pool with sync_dev: the sync, then the same put. */
+static pb_noinline void pp_free_synced(struct ptr_ring_pool *pp, struct pb_page *pg, bool direct)
+{
+	pp_sync_recyclable(pp, pg);
+	pp_put(pp, pg, direct);
+}
+
+static void pp_free(struct pb_alloc *a, struct pb_page *pg, bool direct)
+{
+	struct ptr_ring_pool *pp = pp_of(a);
+
+	if (pb_unlikely(pp->sync_len))
+		return pp_free_synced(pp, pg, direct);
+	pp_put(pp, pg, direct);
 }
 
 /*
@@ -217,6 +249,8 @@ static void pp_free_bulk(struct pb_alloc *a, struct pb_page **pages, unsigned n,
 		struct pb_page *pg = pages[i];
 
 		PB_BUG_ON(pg->pp != pp, "ptr_ring_pool: page returned to a pool that does not own it");
+		if (pp->sync_len)
+			pp_sync_recyclable(pp, pg);
 		pg = pp_put_prepare(pp, pg, false, st);
 		if (pg)
 			pages[keep++] = pg;
@@ -376,6 +410,8 @@ static int pp_create(struct pb_alloc *a, const struct pb_params *p, struct pb_er
 	pp->frag_size = (pp->frag_size + PB_CACHELINE - 1) & ~(uint32_t)(PB_CACHELINE - 1);
 	a->pieces = pp->frag_size != 0;
 	pp->nid = a->mem.arena.node;
+	if (pb_param_u64(p, pp_params, "sync_dev") && pb_dma_mode(pp->dma) != PB_DMA_NONE)
+		pp->sync_len = (uint32_t)(PB_PAGE_SIZE << pp->order);
 	a->order = pp->order;
 	a->priv = pp;
 	return 0;
