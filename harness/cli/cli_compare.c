@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* `pagebench compare OLD.json NEW.json`: exit 0 when nothing regressed, 1 when something did. */
+/* `pagebench compare OLD.json NEW.json`: exit 0 when nothing regressed, 1 when something did or may have. */
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
@@ -9,14 +9,23 @@
 
 static const char compare_help[] =
 	"usage: pagebench compare OLD.json NEW.json [--threshold PCT] [--alpha A] [--metric time|instructions]\n"
+	"                         [--drift] [--gate] [--allow-emulated]\n"
 	"\n"
-	"Compares every benchmark present in both result files: medians, spread (MAD), change,\n"
-	"Mann-Whitney U p-value, and a verdict: slower/faster only when p < alpha AND the change\n"
-	"exceeds the threshold; 'unstable' when a side is too noisy to call it the same.\n"
-	"Exit status: 0 no regression, 1 a benchmark is slower, 2 bad input.\n"
+	"Compares every benchmark present in both result files: medians, spread (MAD), change with\n"
+	"its confidence interval, Mann-Whitney U p-value, and a verdict:\n"
+	"  slower/faster  p < alpha, the change beyond the threshold, its interval clear of zero\n"
+	"  inconclusive   too few samples for the U test ever to reach p < alpha\n"
+	"  unstable       significant but the interval reaches zero (processes disagree), raw and\n"
+	"                 drift-corrected change disagree, or a side too noisy to call it the same\n"
+	"  same           none of these\n"
+	"Exit status: 0 no regression, 1 a benchmark is slower or inconclusive (with --gate: or\n"
+	"unstable), 2 bad input.\n"
 	"  --threshold PCT   practical threshold in percent (default 3)\n"
-	"  --alpha A         significance level (default 0.05)\n"
-	"  --metric M        time (TSC cycles per op, default) or instructions (PMU instructions per op)\n";
+	"  --alpha A         significance level (default 0.05); the interval is at 1 - A\n"
+	"  --metric M        time (TSC cycles per op, default) or instructions (PMU instructions per op)\n"
+	"  --drift           divide the machine's drift (from the baselines) out of every change\n"
+	"  --gate            a gate: unstable verdicts fail as well\n"
+	"  --allow-emulated  compare a file from an emulated guest with one from hardware\n";
 
 static int parse_fraction(const char *opt, const char *v, double lo, double hi, double *out)
 {
@@ -62,6 +71,12 @@ int pb_cli_compare(int argc, char **argv)
 			} else if (strcmp(argv[i], "time")) {
 				return pb_cli_usage_error("compare: --metric %s: must be time or instructions", argv[i]);
 			}
+		} else if (!strcmp(a, "--drift")) {
+			o.drift = true;
+		} else if (!strcmp(a, "--gate")) {
+			o.gate = true;
+		} else if (!strcmp(a, "--allow-emulated")) {
+			o.allow_emulated = true;
 		} else if (a[0] == '-' && a[1]) {
 			return pb_cli_usage_error("compare: unknown option '%s' (see pagebench compare --help)", a);
 		} else if (nfiles < 2) {
@@ -82,10 +97,7 @@ int pb_cli_compare(int argc, char **argv)
 		goto out;
 	}
 	pb_compare_print(stdout, &c, &o);
-	rc = PB_EXIT_OK;
-	for (size_t i = 0; i < c.nrows; i++)
-		if (c.rows[i].verdict == PB_SLOWER)
-			rc = PB_EXIT_FAIL;
+	rc = pb_compare_status(&c, &o) ? PB_EXIT_FAIL : PB_EXIT_OK;
 	pb_compare_free(&c);
 out:
 	pb_result_set_free(&docs[0]);

@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* A/B comparison of two result documents. */
+/* A/B comparison of two result documents: see compare.h for the verdict rules. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "compare.h"
 #include "record.h"
 #include "mann_whitney.h"
+#include "shift_ci.h"
 #include "summary.h"
+
+/* Seeds the hierarchical bootstrap: a comparison of the same files gives the same interval. */
+#define COMPARE_SEED 1
 
 void pb_compare_opts_init(struct pb_compare_opts *o)
 {
@@ -14,52 +18,80 @@ void pb_compare_opts_init(struct pb_compare_opts *o)
 	o->alpha = 0.05;
 	o->instructions = false;
 	o->unstable_cv = 0.05;
+	/* Off: measured on a loaded 2-CPU machine, it made more false verdicts than it removed. */
+	o->drift = false;
+	o->allow_emulated = false;
+	o->gate = false;
 }
 
 const char *pb_verdict_name(enum pb_verdict v)
 {
-	static const char *const names[] = { "same", "faster", "slower", "unstable", "baseline" };
+	static const char *const names[] = { "same", "faster", "slower", "unstable", "baseline",
+					     "inconclusive" };
 
 	return names[v];
 }
 
+/* The samples of one side of one row: the metric's numbers and the process of each. */
+struct side {
+	double *v;
+	unsigned *proc;
+	size_t n;
+	unsigned procs;
+};
+
+static const double *instruction_samples(const struct pb_result *b)
+{
+	for (unsigned e = 0; e < b->nevents; e++)
+		if (!strcmp(b->ev[e].name, "instructions"))
+			return b->ev[e].available ? b->ev[e].rep_per_op : NULL;
+	return NULL;
+}
+
 /*
  * The per-repetition samples of the chosen metric that are numbers (a null, a sample that
- * could not be measured, is dropped and counted in *@dropped). NULL when the record has no
+ * could not be measured, is dropped and counted in *@dropped). False when the record has no
  * such samples at all: the caller skips it.
  */
-static double *metric_samples(const struct pb_result *b, bool instructions, size_t *n,
-			      size_t *dropped)
+static bool metric_samples(const struct pb_result *b, bool instructions, struct side *s,
+			   size_t *dropped)
 {
-	const double *src = instructions ? NULL : b->rep_cycles;
-	double *v;
+	const double *src = instructions ? instruction_samples(b) : b->rep_cycles;
+	unsigned most = 0;
 
-	*n = 0;
-	if (instructions) {
-		for (unsigned e = 0; e < b->nevents; e++)
-			if (!strcmp(b->ev[e].name, "instructions")) {
-				if (!b->ev[e].available)
-					return NULL;
-				src = b->ev[e].rep_per_op;
-				break;
-			}
-		if (!src)
-			return NULL;
-	}
-	v = malloc((b->repetitions + 1) * sizeof(*v));
-	if (!v)
+	memset(s, 0, sizeof(*s));
+	if (!src)
+		return false;
+	s->v = malloc((b->repetitions + 1) * sizeof(*s->v));
+	s->proc = malloc((b->repetitions + 1) * sizeof(*s->proc));
+	if (!s->v || !s->proc)
 		abort();
-	for (unsigned i = 0; i < b->repetitions && src; i++) {
-		if (!isnan(src[i]))
-			v[(*n)++] = src[i];
-		else
+	for (unsigned i = 0; i < b->repetitions; i++) {
+		if (isnan(src[i])) {
 			(*dropped)++;
+			continue;
+		}
+		s->proc[s->n] = b->rep_process ? b->rep_process[i] : 0;
+		if (s->proc[s->n] > most)
+			most = s->proc[s->n];
+		s->v[s->n++] = src[i];
 	}
-	if (!*n) {
-		free(v);
-		return NULL;
+	s->procs = most + 1;
+	if (!s->n) {
+		free(s->v);
+		free(s->proc);
+		memset(s, 0, sizeof(*s));
+		return false;
 	}
-	return v;
+	return true;
+}
+
+static void side_free(struct side *s)
+{
+	free(s->v);
+	free(s->proc);
+	s->v = NULL;
+	s->proc = NULL;
 }
 
 static double spread(const double *v, size_t n)
@@ -79,42 +111,132 @@ static double cv_of(const double *v, size_t n)
 	return s.cv;
 }
 
-static enum pb_verdict decide(const struct pb_compare_row *r, const struct pb_compare_opts *o)
+/* (max - min) / median of the per-process medians; 0 for one process. */
+static double process_spread(const struct side *s)
+{
+	double *med, *buf, lo = INFINITY, hi = -INFINITY, mid;
+	unsigned k = 0;
+
+	if (s->procs < 2)
+		return 0;
+	med = malloc(s->procs * sizeof(*med));
+	buf = malloc(s->n * sizeof(*buf));
+	if (!med || !buf)
+		abort();
+	for (unsigned p = 0; p < s->procs; p++) {
+		size_t m = 0;
+
+		for (size_t i = 0; i < s->n; i++)
+			if (s->proc[i] == p)
+				buf[m++] = s->v[i];
+		if (!m)
+			continue;
+		med[k] = pb_median(buf, m);
+		lo = fmin(lo, med[k]);
+		hi = fmax(hi, med[k]);
+		k++;
+	}
+	mid = pb_median(med, k);
+	free(med);
+	free(buf);
+	return k > 1 && mid > 0 ? (hi - lo) / mid : 0;
+}
+
+static enum pb_verdict decide(struct pb_compare_row *r, const struct pb_compare_opts *o,
+			      bool drift_applied)
 {
 	bool significant = r->p < o->alpha;
 	bool practical = fabs(r->net) > o->threshold;
 
+	r->why = PB_WHY_NONE;
 	if (r->baseline)
 		return PB_BASELINE;
+	/* "Not significant" means nothing when significance was out of reach. */
+	if (r->min_p >= o->alpha)
+		return PB_INCONCLUSIVE;
+	if (significant && practical) {
+		bool up = r->net > 0;
 
-	if (significant && practical)
-		return r->net > 0 ? PB_SLOWER : PB_FASTER;
+		if (up ? !(r->ci_lo > 0) : !(r->ci_hi < 0)) {
+			r->why = PB_WHY_INTERVAL;
+			return PB_UNSTABLE;
+		}
+		/* A change the drift correction made, or reversed, is the baselines' noise. */
+		if (drift_applied && ((r->change > 0) != up || !(fabs(r->change) > o->threshold))) {
+			r->why = PB_WHY_DRIFT;
+			return PB_UNSTABLE;
+		}
+		return up ? PB_SLOWER : PB_FASTER;
+	}
 	/* Not shown to differ, but one side is too noisy for that to mean "same". */
-	if (r->old_unstable || r->new_unstable)
+	if (r->old_unstable || r->new_unstable) {
+		r->why = PB_WHY_NOISE;
 		return PB_UNSTABLE;
+	}
 	return PB_SAME;
 }
 
-/* One matched benchmark with its samples, before the verdict. */
-struct pending {
-	double *ov, *nv;
-	size_t on, nn;
-};
+/* The interval of the change between @os and @ns (already net of any drift). */
+static void interval(struct pb_compare_row *r, const struct side *os, const struct side *ns,
+		     const struct pb_compare_opts *o)
+{
+	struct pb_shift sh;
+	int rc;
+
+	r->ci_hier = os->procs > 1 || ns->procs > 1;
+	if (r->ci_hier)
+		rc = pb_shift_hier(os->v, os->proc, os->n, ns->v, ns->proc, ns->n, 1 - o->alpha,
+				   PB_BOOTSTRAP_RESAMPLES, COMPARE_SEED, &sh);
+	else
+		rc = pb_shift_ratio(os->v, os->n, ns->v, ns->n, 1 - o->alpha, &sh);
+	if (rc) {
+		/* A zero or negative figure (a baseline at the timer's resolution): no ratio. */
+		r->ci_lo = -INFINITY;
+		r->ci_hi = INFINITY;
+		return;
+	}
+	r->ci_lo = sh.lo - 1;
+	r->ci_hi = sh.hi - 1;
+}
 
 static bool under_valgrind(const struct pb_result_set *doc)
 {
 	return doc->machine.instructions_source[0] != '\0';
 }
 
-int pb_compare(const struct pb_result_set *old_doc, const char *oldname,
-	       const struct pb_result_set *new_doc, const char *newname,
-	       const struct pb_compare_opts *o, struct pb_compare *out, struct pb_err *err)
+static bool emulated(const struct pb_result_set *doc)
 {
-	size_t i, nbase = 0, nback = 0;
-	struct pending *pend;
-	double log_base = 0, log_sum = 0;
+	for (size_t i = 0; i < doc->njobs; i++)
+		if (doc->jobs[i].emulated)
+			return true;
+	return false;
+}
 
-	memset(out, 0, sizeof(*out));
+static bool has_instructions(const struct pb_result_set *doc)
+{
+	for (size_t i = 0; i < doc->nrecs; i++)
+		if (instruction_samples(&doc->recs[i]))
+			return true;
+	return false;
+}
+
+/* A name given twice would be matched with one partner and the other silently lost. */
+static int check_unique(const struct pb_result_set *doc, const char *name, struct pb_err *err)
+{
+	for (size_t i = 0; i < doc->nrecs; i++)
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(doc->recs[i].name, doc->recs[j].name) &&
+			    !strcmp(doc->recs[i].job, doc->recs[j].job))
+				return pb_err_set(err, "%s: benchmark '%s%s%s' appears twice (records %zu and %zu)",
+						  name, doc->recs[i].job, doc->recs[i].job[0] ? ":" : "",
+						  doc->recs[i].name, j, i);
+	return 0;
+}
+
+static int check_inputs(const struct pb_result_set *old_doc, const char *oldname,
+			const struct pb_result_set *new_doc, const char *newname,
+			const struct pb_compare_opts *o, struct pb_err *err)
+{
 	if (!o->instructions && (under_valgrind(old_doc) || under_valgrind(new_doc)))
 		return pb_err_set(err, "%s: its timings were taken under valgrind: compare it with --metric instructions",
 				  under_valgrind(old_doc) ? oldname : newname);
@@ -123,6 +245,59 @@ int pb_compare(const struct pb_result_set *old_doc, const char *oldname,
 		return pb_err_set(err, "%s counted instructions with %s, %s with %s: not comparable", oldname,
 				  under_valgrind(old_doc) ? "callgrind" : "the PMU", newname,
 				  under_valgrind(new_doc) ? "callgrind" : "the PMU");
+	if (o->instructions && (!has_instructions(old_doc) || !has_instructions(new_doc)))
+		return pb_err_set(err, "%s: no instruction counts in the file (it was run without a PMU that counts them, "
+				  "or without --metric instructions): compare it with --metric time",
+				  !has_instructions(old_doc) ? oldname : newname);
+	if (!o->allow_emulated && emulated(old_doc) != emulated(new_doc))
+		return pb_err_set(err, "%s was measured in an emulated guest and %s was not: their figures are not "
+				  "comparable (--allow-emulated compares them anyway)",
+				  emulated(old_doc) ? oldname : newname, emulated(old_doc) ? newname : oldname);
+	if (check_unique(old_doc, oldname, err) || check_unique(new_doc, newname, err))
+		return -1;
+	return 0;
+}
+
+/* The baselines' new/old: the drift and the range it comes from. */
+static void drift_of(struct pb_compare *out, const struct pb_compare_opts *o)
+{
+	double log_base = 0;
+
+	out->drift = 1;
+	out->drift_lo = out->drift_hi = 1;
+	out->nbaselines = 0;
+	for (size_t i = 0; i < out->nrows && !o->instructions; i++) {
+		const struct pb_compare_row *r = &out->rows[i];
+		double q;
+
+		if (!r->baseline || !(r->old_median > 0) || !(r->new_median > 0))
+			continue;
+		q = r->new_median / r->old_median;
+		if (!out->nbaselines || q < out->drift_lo)
+			out->drift_lo = q;
+		if (!out->nbaselines || q > out->drift_hi)
+			out->drift_hi = q;
+		log_base += log(q);
+		out->nbaselines++;
+	}
+	/* The machine's own change of speed: counts do not drift, time does. */
+	if (out->nbaselines)
+		out->drift = exp(log_base / (double)out->nbaselines);
+	out->drift_applied = o->drift && !o->instructions && out->nbaselines;
+}
+
+int pb_compare(const struct pb_result_set *old_doc, const char *oldname,
+	       const struct pb_result_set *new_doc, const char *newname,
+	       const struct pb_compare_opts *o, struct pb_compare *out, struct pb_err *err)
+{
+	size_t i, nback = 0;
+	struct side (*pend)[2];
+	double log_sum = 0;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (check_inputs(old_doc, oldname, new_doc, newname, o, err))
+		return -1;
 	out->rows = calloc(old_doc->nrecs + 1, sizeof(*out->rows));
 	pend = calloc(old_doc->nrecs + 1, sizeof(*pend));
 	if (!out->rows || !pend) {
@@ -130,24 +305,23 @@ int pb_compare(const struct pb_result_set *old_doc, const char *oldname,
 		pb_compare_free(out);
 		return pb_err_set(err, "out of memory");
 	}
+	out->needed = pb_mw_samples_needed(o->alpha);
 	for (i = 0; i < old_doc->nrecs; i++) {
 		const struct pb_result *ob = &old_doc->recs[i];
 		const char *job = ob->job[0] ? ob->job : NULL;
 		const struct pb_result *nb = pb_result_set_find(new_doc, ob->name, ob->job);
 		struct pb_compare_row *r = &out->rows[out->nrows];
-		struct pending *pd = &pend[out->nrows];
+		struct side *pd = pend[out->nrows];
 
 		if (!nb) {
 			out->only_old++;
 			continue;
 		}
-		pd->ov = metric_samples(ob, o->instructions, &pd->on, &out->dropped);
-		pd->nv = metric_samples(nb, o->instructions, &pd->nn, &out->dropped);
-		if (!pd->ov || !pd->nv) {
+		if (!metric_samples(ob, o->instructions, &pd[0], &out->dropped) ||
+		    !metric_samples(nb, o->instructions, &pd[1], &out->dropped)) {
 			/* Nothing of this metric on a side (e.g. a track without counts): skip it. */
-			free(pd->ov);
-			free(pd->nv);
-			pd->ov = pd->nv = NULL;
+			side_free(&pd[0]);
+			side_free(&pd[1]);
 			out->skipped++;
 			continue;
 		}
@@ -155,44 +329,52 @@ int pb_compare(const struct pb_result_set *old_doc, const char *oldname,
 		snprintf(r->name, sizeof(r->name), "%s%s%.*s", job ? job : "", job ? ":" : "",
 			 (int)(sizeof(r->name) - sizeof(ob->job) - 1), ob->name);
 		r->baseline = !strcmp(ob->kind, "baseline");
-		r->old_median = pb_median(pd->ov, pd->on);
-		r->new_median = pb_median(pd->nv, pd->nn);
+		r->old_median = pb_median(pd[0].v, pd[0].n);
+		r->new_median = pb_median(pd[1].v, pd[1].n);
 		r->change = r->old_median > 0 ? r->new_median / r->old_median - 1 : 0;
 		if (o->instructions) {
 			/* The timing flag says nothing about counts: judge their own spread. */
-			r->old_unstable = cv_of(pd->ov, pd->on) > o->unstable_cv;
-			r->new_unstable = cv_of(pd->nv, pd->nn) > o->unstable_cv;
+			r->old_unstable = cv_of(pd[0].v, pd[0].n) > o->unstable_cv;
+			r->new_unstable = cv_of(pd[1].v, pd[1].n) > o->unstable_cv;
 		} else {
 			r->old_unstable = ob->unstable;
 			r->new_unstable = nb->unstable;
 		}
-		if (r->baseline && r->old_median > 0 && r->new_median > 0) {
-			log_base += log(r->new_median / r->old_median);
-			nbase++;
-		}
 		out->nrows++;
 	}
-	/* The machine's own change of speed: counts do not drift, time does. */
-	out->drift = !o->instructions && nbase ? exp(log_base / (double)nbase) : 1.0;
+	drift_of(out, o);
 	for (i = 0; i < out->nrows; i++) {
 		struct pb_compare_row *r = &out->rows[i];
-		struct pending *pd = &pend[i];
+		struct side *os = &pend[i][0], *ns = &pend[i][1];
 		struct pb_mwu u;
 
-		if (!r->baseline)
-			for (size_t k = 0; k < pd->nn; k++)
-				pd->nv[k] /= out->drift;
-		r->net = r->old_median > 0 ? pb_median(pd->nv, pd->nn) / r->old_median - 1 : 0;
-		r->old_spread = spread(pd->ov, pd->on);
-		r->new_spread = spread(pd->nv, pd->nn);
-		r->old_n = (unsigned)pd->on;
-		r->new_n = (unsigned)pd->nn;
-		pb_mann_whitney(pd->ov, pd->on, pd->nv, pd->nn, 0, &u);
+		if (!r->baseline && out->drift_applied)
+			for (size_t k = 0; k < ns->n; k++)
+				ns->v[k] /= out->drift;
+		r->net = r->old_median > 0 ? pb_median(ns->v, ns->n) / r->old_median - 1 : 0;
+		r->old_spread = spread(os->v, os->n);
+		r->new_spread = spread(ns->v, ns->n);
+		r->old_n = (unsigned)os->n;
+		r->new_n = (unsigned)ns->n;
+		r->old_procs = os->procs;
+		r->new_procs = ns->procs;
+		r->old_pspread = process_spread(os);
+		r->new_pspread = process_spread(ns);
+		pb_mann_whitney(os->v, os->n, ns->v, ns->n, 0, &u);
 		r->p = u.p;
-		r->verdict = decide(r, o);
+		r->min_p = pb_mw_min_p(os->n, ns->n);
+		interval(r, os, ns, o);
+		r->verdict = decide(r, o, out->drift_applied);
 		if (r->baseline)
 			continue;
-		if (pd->on < 9 || pd->nn < 9)
+		if (r->verdict == PB_INCONCLUSIVE) {
+			unsigned fewest = r->old_n < r->new_n ? r->old_n : r->new_n;
+
+			if (!out->inconclusive || fewest < out->fewest)
+				out->fewest = fewest;
+			out->inconclusive++;
+		}
+		if (os->n < 9 || ns->n < 9)
 			out->few_samples = true;
 		log_sum += log1p(r->net);
 		nback++;
@@ -200,26 +382,20 @@ int pb_compare(const struct pb_result_set *old_doc, const char *oldname,
 	if (!nback) {
 		pb_err_set(err, "%s and %s have no backend benchmark in common (baselines alone prove nothing)",
 			   oldname, newname);
-		goto fail;
+		goto out;
 	}
 	out->only_new = new_doc->nrecs - out->nrows - out->skipped;
-	if ((ssize_t)out->only_new < 0)
-		out->only_new = 0;	/* duplicate names in the old file */
 	out->geomean_ratio = exp(log_sum / (double)nback);
-	for (i = 0; i < out->nrows; i++) {
-		free(pend[i].ov);
-		free(pend[i].nv);
+	rc = 0;
+out:
+	for (i = 0; i < old_doc->nrecs + 1; i++) {
+		side_free(&pend[i][0]);
+		side_free(&pend[i][1]);
 	}
 	free(pend);
-	return 0;
-fail:
-	for (i = 0; i <= out->nrows; i++) {
-		free(pend[i].ov);
-		free(pend[i].nv);
-	}
-	free(pend);
-	pb_compare_free(out);
-	return -1;
+	if (rc)
+		pb_compare_free(out);
+	return rc;
 }
 
 void pb_compare_free(struct pb_compare *c)
@@ -229,28 +405,85 @@ void pb_compare_free(struct pb_compare *c)
 	c->nrows = 0;
 }
 
+/* "[-1.2%, +3.4%]" into @buf. */
+static void fmt_interval(char *buf, size_t len, double lo, double hi)
+{
+	if (isinf(lo) || isinf(hi))
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "[%+.1f%%, %+.1f%%]", lo * 100, hi * 100);
+}
+
+static size_t count_why(const struct pb_compare *c, enum pb_unstable_why why)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->nrows; i++)
+		n += c->rows[i].verdict == PB_UNSTABLE && c->rows[i].why == why;
+	return n;
+}
+
 void pb_compare_print(FILE *f, const struct pb_compare *c, const struct pb_compare_opts *o)
 {
 	const char *unit = o->instructions ? "instr/op" : "cyc/op";
+	bool procs = false, hier = false;
+	char ci[40];
+	size_t n;
 
-	fprintf(f, "%-52s %11s %7s %11s %7s %8s %8s %8s  %s\n", "benchmark", "old", "±MAD%", "new",
-		"±MAD%", "change", "net", "p", "verdict");
+	for (size_t i = 0; i < c->nrows; i++) {
+		procs |= c->rows[i].old_procs > 1 || c->rows[i].new_procs > 1;
+		hier |= c->rows[i].ci_hier;
+	}
+	fprintf(f, "%-44s %10s %6s %10s %6s %8s %18s", "benchmark", "old", "±MAD%", "new", "±MAD%",
+		"change", hier ? "95% CI (boot)" : "95% CI (HL)");
+	if (c->drift_applied)
+		fprintf(f, " %8s", "net");
+	if (procs)
+		fprintf(f, " %7s", "procs±%");
+	fprintf(f, " %7s  %s\n", "p", "verdict");
 	for (size_t i = 0; i < c->nrows; i++) {
 		const struct pb_compare_row *r = &c->rows[i];
 
-		fprintf(f, "%-52.52s %11.2f %6.1f%% %11.2f %6.1f%% %+7.1f%% %+7.1f%% %8.4f  %s\n", r->name,
+		fmt_interval(ci, sizeof(ci), r->ci_lo, r->ci_hi);
+		fprintf(f, "%-44.44s %10.2f %5.1f%% %10.2f %5.1f%% %+7.1f%% %18s", r->name,
 			r->old_median, r->old_spread * 100, r->new_median, r->new_spread * 100,
-			r->change * 100, r->net * 100, r->p, pb_verdict_name(r->verdict));
+			r->change * 100, ci);
+		if (c->drift_applied)
+			fprintf(f, " %+7.1f%%", r->net * 100);
+		if (procs)
+			fprintf(f, " %6.1f%%", fmax(r->old_pspread, r->new_pspread) * 100);
+		fprintf(f, " %7.4f  %s\n", r->p, pb_verdict_name(r->verdict));
 	}
-	fprintf(f, "%-52s %11s %7s %11s %7s %8s %+7.1f%%\n", "geometric mean of backends (new/old)", "",
-		"", "", "", "", (c->geomean_ratio - 1) * 100);
-	fprintf(f, "metric: %s; verdicts need p < %.2f (Mann-Whitney U) and |net change| > %.1f%%\n",
-		unit, o->alpha, o->threshold * 100);
-	if (!o->instructions)
-		fprintf(f, "machine drift between the runs, from the baselines: %+.1f%% (net = change less "
-			"drift; baselines never gate)\n", (c->drift - 1) * 100);
-	if (c->few_samples)
+	fprintf(f, "%-44s %10s %6s %10s %6s %+7.1f%%\n", "geometric mean of backends (new/old)", "",
+		"", "", "", (c->geomean_ratio - 1) * 100);
+	fprintf(f, "metric: %s; slower/faster need p < %.2f (Mann-Whitney U), |%schange| > %.1f%% and its "
+		"%.0f%% interval clear of zero\n", unit, o->alpha, c->drift_applied ? "net " : "",
+		o->threshold * 100, (1 - o->alpha) * 100);
+	if (hier)
+		fprintf(f, "interval: bootstrap over processes, then repetitions within them (procs±%% = spread of "
+			"the per-process medians)\n");
+	if (!o->instructions && c->nbaselines && c->drift_applied)
+		fprintf(f, "machine drift from the baselines: %+.1f%% (they range %+.1f%% to %+.1f%%), divided out "
+			"(net); baselines never gate\n", (c->drift - 1) * 100, (c->drift_lo - 1) * 100,
+			(c->drift_hi - 1) * 100);
+	else if (!o->instructions && c->nbaselines)
+		fprintf(f, "machine drift from the baselines: %+.1f%% (they range %+.1f%% to %+.1f%%), not applied "
+			"(--drift divides it out); baselines never gate\n", (c->drift - 1) * 100,
+			(c->drift_lo - 1) * 100, (c->drift_hi - 1) * 100);
+	if (c->inconclusive)
+		fprintf(f, "inconclusive: %zu benchmarks: with %u samples on a side the U test's smallest p is %.4f, "
+			"not below %.2f: run at least %u repetitions per side (--reps %u, or --reps x --processes)\n",
+			c->inconclusive, c->fewest, pb_mw_min_p(c->fewest, c->fewest), o->alpha, c->needed,
+			c->needed);
+	if (c->few_samples && !c->inconclusive)
 		fprintf(f, "warning: fewer than 9 repetitions on a side: the U test has little power\n");
+	if ((n = count_why(c, PB_WHY_INTERVAL)))
+		fprintf(f, "unstable: %zu benchmarks: significant, but the interval of the change reaches zero "
+			"(the processes disagree)\n", n);
+	if ((n = count_why(c, PB_WHY_DRIFT)))
+		fprintf(f, "unstable: %zu benchmarks: the raw and the drift-corrected change disagree\n", n);
+	if ((n = count_why(c, PB_WHY_NOISE)))
+		fprintf(f, "unstable: %zu benchmarks: not shown to differ, with a side above the CV threshold\n", n);
 	if (c->skipped)
 		fprintf(f, "note: %zu benchmarks skipped: no %s samples on a side\n", c->skipped,
 			o->instructions ? "instruction" : "timing");
@@ -259,4 +492,15 @@ void pb_compare_print(FILE *f, const struct pb_compare *c, const struct pb_compa
 	if (c->only_old || c->only_new)
 		fprintf(f, "note: %zu benchmarks only in the old file, %zu only in the new one\n",
 			c->only_old, c->only_new);
+}
+
+int pb_compare_status(const struct pb_compare *c, const struct pb_compare_opts *o)
+{
+	for (size_t i = 0; i < c->nrows; i++) {
+		enum pb_verdict v = c->rows[i].verdict;
+
+		if (v == PB_SLOWER || v == PB_INCONCLUSIVE || (o->gate && v == PB_UNSTABLE))
+			return 1;
+	}
+	return 0;
 }

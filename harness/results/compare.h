@@ -1,9 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * A/B comparison of two result files (Google Benchmark's compare.py, asv's continuous):
- * per benchmark present in both, the medians with their spread, the change, a Mann-Whitney
- * U p-value over the repetition samples, and a verdict that needs BOTH significance and a
- * practical threshold before it calls anything faster or slower.
+ * A/B comparison of two result sets (Google Benchmark's compare.py, asv's continuous): per
+ * benchmark present in both, the medians with their spread, the change with its confidence
+ * interval, a Mann-Whitney U p-value over the repetition samples, and a verdict that cannot
+ * say more than the samples can:
+ *
+ *   inconclusive  the U test cannot reach p < alpha with so few samples, whatever they are
+ *   slower/faster p < alpha, |change| above the threshold, and the interval of the change
+ *                 wholly on that side of zero
+ *   unstable      significant, but the interval crosses zero (the processes disagree), or
+ *                 the raw and the drift-corrected change disagree; or not significant with
+ *                 a side too noisy for that to mean "same"
+ *   same          otherwise
+ *
+ * The interval is Hodges-Lehmann/Moses when each side is one process, and a hierarchical
+ * bootstrap (processes, then repetitions within them) when a side has several, so that the
+ * spread between processes, which repetitions inside one cannot show, decides as well.
  */
 #ifndef PB_COMPARE_H
 #define PB_COMPARE_H
@@ -13,13 +25,19 @@
 #include "params.h"
 #include "result.h"
 
-enum pb_verdict { PB_SAME, PB_FASTER, PB_SLOWER, PB_UNSTABLE, PB_BASELINE };
+enum pb_verdict { PB_SAME, PB_FASTER, PB_SLOWER, PB_UNSTABLE, PB_BASELINE, PB_INCONCLUSIVE };
+
+/* Why a row is unstable. */
+enum pb_unstable_why { PB_WHY_NONE, PB_WHY_NOISE, PB_WHY_INTERVAL, PB_WHY_DRIFT };
 
 struct pb_compare_opts {
 	double threshold;	/* practical threshold, a fraction (0.03 = 3%) */
-	double alpha;		/* significance level of the U test */
+	double alpha;		/* significance level of the U test; the interval is at 1 - alpha */
 	bool instructions;	/* compare instructions per op (PMU counter) instead of cycles */
 	double unstable_cv;	/* instructions: a side whose CV exceeds this is unstable */
+	bool drift;		/* divide the baselines' drift out of the time metric (--drift) */
+	bool allow_emulated;	/* compare an emulated guest's file with a hardware one */
+	bool gate;		/* pb_compare_status: unstable rows fail as well */
 };
 
 struct pb_compare_row {
@@ -27,12 +45,18 @@ struct pb_compare_row {
 	double old_median, new_median;	/* of the chosen metric */
 	double old_spread, new_spread;	/* MAD / median, as a fraction */
 	unsigned old_n, new_n;		/* samples */
+	unsigned old_procs, new_procs;	/* processes the samples came from */
+	double old_pspread, new_pspread;/* (max - min) / median of the per-process medians; 0: one */
 	double change;			/* new / old - 1, as measured */
-	double net;			/* the change net of the machine's drift (see drift) */
+	double net;			/* the change net of the machine's drift (= change without --drift) */
+	double ci_lo, ci_hi;		/* interval of the (net) change, as fractions */
+	bool ci_hier;			/* the interval is the hierarchical bootstrap's */
 	bool baseline;			/* a machine baseline: shown, measures drift, never gates */
 	double p;			/* Mann-Whitney two-sided p-value */
+	double min_p;			/* the smallest p the test can give with these sample counts */
 	bool old_unstable, new_unstable;
 	enum pb_verdict verdict;
+	enum pb_unstable_why why;	/* when unstable */
 };
 
 struct pb_compare {
@@ -43,26 +67,39 @@ struct pb_compare {
 	size_t dropped;			/* null samples left out */
 	double geomean_ratio;		/* geometric mean of new/old medians over backend rows, net */
 	double drift;			/* time metric: geometric mean new/old of the baselines, else 1 */
+	double drift_lo, drift_hi;	/* the smallest and largest baseline's new/old */
+	unsigned nbaselines;		/* baselines the drift comes from */
+	bool drift_applied;		/* net = change / drift (opts.drift) */
 	bool few_samples;		/* some row has fewer than 9 samples on a side */
+	size_t inconclusive;		/* rows that cannot reach significance */
+	unsigned fewest;		/* inconclusive rows: the smallest sample count on a side */
+	unsigned needed;		/* samples per side the U test needs to reach p < alpha */
 };
 
-/* The default options: threshold 3%, alpha 0.05, cycles, unstable above 5% CV. */
+/* The defaults: threshold 3%, alpha 0.05, cycles, unstable above 5% CV, no drift correction. */
 void pb_compare_opts_init(struct pb_compare_opts *o);
 /*
- * Compares two result sets (pb_results_load). In the time metric, how much
- * the machine itself changed speed between the two runs is read off the baselines both files
- * carry (for-loop, atomic-inc, spin-lock), and backend changes are judged net of it. -1 +
- * @err when the metric is missing, when timings were taken under valgrind, or when no
- * backend benchmark is in both files; @oldname/@newname name the files.
+ * Compares two result sets (pb_results_load). In the time metric the machine's change of
+ * speed between the runs is read off the baselines both files carry (for-loop, atomic-inc,
+ * spin-lock) and shown; with o->drift backend changes are judged net of it. -1 + @err when
+ * the metric is missing, when timings were taken under valgrind, when a file names a
+ * benchmark twice, when one file comes from an emulated guest and the other does not
+ * (unless o->allow_emulated), or when no backend benchmark is in both; @oldname/@newname
+ * name the files.
  */
 int pb_compare(const struct pb_result_set *old_doc, const char *oldname,
 	       const struct pb_result_set *new_doc, const char *newname,
 	       const struct pb_compare_opts *o, struct pb_compare *out, struct pb_err *err);
 /* Frees what pb_compare allocated. */
 void pb_compare_free(struct pb_compare *c);
-/* The verdict's word: "same", "faster", "slower", "unstable". */
+/* The verdict's word: "same", "faster", "slower", "unstable", "baseline", "inconclusive". */
 const char *pb_verdict_name(enum pb_verdict v);
 /* Prints the comparison table, the geometric-mean row and any notes. */
 void pb_compare_print(FILE *f, const struct pb_compare *c, const struct pb_compare_opts *o);
+/*
+ * The exit status a comparison earns: 1 when a row is slower or inconclusive (a regression
+ * that could not be ruled out is not a pass), or with o->gate unstable; else 0.
+ */
+int pb_compare_status(const struct pb_compare *c, const struct pb_compare_opts *o);
 
 #endif

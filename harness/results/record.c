@@ -116,8 +116,7 @@ static void make_counters(struct pb_result *r, const struct pb_record_counts *c)
 	pb_counter_set(r, "leaked_pages", PB_CTR_COUNT, true, (double)c->leaked);
 }
 
-int pb_record_finish(struct pb_result *r, const struct pb_job_context *job,
-		     const struct pb_record_counts *c, struct pb_err *err)
+int pb_record_summarize(struct pb_result *r, const struct pb_job_context *job, struct pb_err *err)
 {
 	struct pb_summary b;
 	double k;
@@ -143,6 +142,14 @@ int pb_record_finish(struct pb_result *r, const struct pb_job_context *job,
 	r->ns = r->cycles;
 	for (size_t i = 0; i < sizeof(ns_fields) / sizeof(ns_fields[0]); i++)
 		*ns_fields[i] *= k;
+	return 0;
+}
+
+int pb_record_finish(struct pb_result *r, const struct pb_job_context *job,
+		     const struct pb_record_counts *c, struct pb_err *err)
+{
+	if (pb_record_summarize(r, job, err))
+		return -1;
 	make_counters(r, c);
 	return 0;
 }
@@ -182,7 +189,9 @@ void pb_result_release(struct pb_result *r)
 	free(r->rep_cycles);
 	free(r->rep_ns);
 	free(r->batch_cycles);
+	free(r->rep_process);
 	r->rep_cycles = r->rep_ns = r->batch_cycles = NULL;
+	r->rep_process = NULL;
 	for (unsigned e = 0; e < PB_MAX_EVENTS; e++) {
 		free(r->ev[e].rep_per_op);
 		r->ev[e].rep_per_op = NULL;

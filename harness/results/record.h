@@ -48,6 +48,12 @@ void pb_record_name(char *buf, size_t len, const char *workload, const char *all
  */
 int pb_record_finish(struct pb_result *r, const struct pb_job_context *job,
 		     const struct pb_record_counts *c, struct pb_err *err);
+/*
+ * The statistics part of pb_record_finish alone (rep_ns, the cycle and ns summaries, the
+ * unstable flag), for records whose samples changed after they were finished (the
+ * repetitions of several processes merged into one record); the counter map is left as is.
+ */
+int pb_record_summarize(struct pb_result *r, const struct pb_job_context *job, struct pb_err *err);
 /* Sets counter @name of @r (added if absent); @counted false writes null / prints "-". */
 void pb_counter_set(struct pb_result *r, const char *name, enum pb_counter_kind kind,
 		    bool counted, double value);

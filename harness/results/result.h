@@ -66,6 +66,8 @@ struct pb_result {
 	uint64_t ops_measured;		/* operations the counters cover (all measured repetitions) */
 	double *rep_cycles;		/* [repetitions] TSC cycles per op, overhead subtracted (owned) */
 	double *rep_ns;			/* [repetitions] ns per op (owned) */
+	unsigned *rep_process;		/* [repetitions] the process each ran in (owned); NULL: all 0 */
+	unsigned processes;		/* separate processes the repetitions came from (0 read as 1) */
 	double *batch_cycles;		/* [nbatch] per-batch cycles per op, all repetitions (owned) */
 	unsigned nbatch;
 	struct pb_summary cycles;	/* rep-level figures, p99 from batch samples */

@@ -213,6 +213,7 @@ static json_t *samples_json(const struct pb_result *r, int *bad)
 			break;
 		}
 		put(s, "repetition", json_integer(i), bad);
+		put(s, "process", json_integer(r->rep_process ? r->rep_process[i] : 0), bad);
 		put(s, "ns_per_op", r->rep_ns ? jreal(r->rep_ns[i]) : json_null(), bad);
 		put(s, "cycles_per_op", r->rep_cycles ? jreal(r->rep_cycles[i]) : json_null(), bad);
 		append(a, s, bad);
@@ -330,6 +331,7 @@ static json_t *benchmark_json(const struct pb_result *r, size_t index, int *bad)
 		put(o, "track", json_string(r->track), bad);
 	put(o, "params", params_json(&r->params, bad), bad);
 	put(o, "repetitions", json_integer(r->repetitions), bad);
+	put(o, "processes", json_integer(r->processes ? r->processes : 1), bad);
 	put(o, "threads", json_integer(r->threads ? r->threads : 1), bad);
 	put(o, "ops", juint(r->ops), bad);
 	put(o, "ops_measured", juint(r->ops_measured), bad);

@@ -70,12 +70,60 @@ static bool is_gbench_row(json_t *b)
 	return json_is_true(json_object_get(b, "gbench_row"));
 }
 
+/* A sample is a number, or null where it could not be measured: anything else is a broken file. */
+static bool sample_ok(json_t *v)
+{
+	return !v || json_is_number(v) || json_is_null(v);
+}
+
+/*
+ * The per-repetition samples: numbers or null, and process indices (schema 2 with several
+ * processes) that are integers below the record's "processes".
+ */
+static int check_samples(const char *path, const char *where, json_t *b, json_t *samples,
+			 struct pb_err *err)
+{
+	json_t *np = json_object_get(b, "processes"), *s, *ev;
+	json_int_t nproc = 0;
+	const char *en;
+	size_t k;
+
+	if (np && (!json_is_integer(np) || json_integer_value(np) < 1))
+		return bad_field(err, path, "%s: field 'processes' is not a positive integer", where);
+	if (np)
+		nproc = json_integer_value(np);
+	json_array_foreach(samples, k, s) {
+		json_t *pi = json_object_get(s, "process");
+
+		if (!json_is_object(s))
+			return bad_field(err, path, "%s: samples[%zu] is not an object", where, k);
+		if (!sample_ok(json_object_get(s, "cycles_per_op")))
+			return bad_field(err, path, "%s: samples[%zu].cycles_per_op is not a number", where, k);
+		if (!sample_ok(json_object_get(s, "ns_per_op")))
+			return bad_field(err, path, "%s: samples[%zu].ns_per_op is not a number", where, k);
+		if (pi && (!json_is_integer(pi) || json_integer_value(pi) < 0 ||
+			   (np && json_integer_value(pi) >= nproc)))
+			return bad_field(err, path, "%s: samples[%zu].process is not an integer below 'processes'",
+					 where, k);
+	}
+	json_object_foreach(json_object_get(b, "pmu_events"), en, ev) {
+		json_array_foreach(json_object_get(ev, "samples_per_op"), k, s)
+			if (!sample_ok(s))
+				return bad_field(err, path, "%s: pmu_events.%s.samples_per_op[%zu] is not a number",
+						 where, en, k);
+	}
+	return 0;
+}
+
 static int check_benchmark(const char *path, size_t i, json_t *b, struct pb_err *err)
 {
-	char where[40];
-	json_t *cyc;
+	char where[240];
+	json_t *cyc, *samples;
 
 	snprintf(where, sizeof(where), "benchmarks[%zu]", i);
+	if (json_is_string(json_object_get(b, "name")))
+		snprintf(where, sizeof(where), "benchmarks[%zu] '%.200s'", i,
+			 json_string_value(json_object_get(b, "name")));
 	if (!json_is_object(b))
 		return bad_field(err, path, "%s: not an object", where);
 	if (is_gbench_row(b))
@@ -87,9 +135,10 @@ static int check_benchmark(const char *path, size_t i, json_t *b, struct pb_err 
 		return -1;
 	if (!field(cyc, "median", "cycles_per_op.median", PB_JSON_NUMBER, path, where, err))
 		return -1;
-	if (!field(b, "samples", "samples", JSON_ARRAY, path, where, err))
+	samples = field(b, "samples", "samples", JSON_ARRAY, path, where, err);
+	if (!samples)
 		return -1;
-	return 0;
+	return check_samples(path, where, b, samples, err);
 }
 
 /* The schema version (absent: 1, hand-made files), or -1 + @err. */
@@ -378,6 +427,29 @@ static void read_params(json_t *o, struct pb_params *p)
 	}
 }
 
+/*
+ * Which process each repetition ran in: files before --processes have neither "process" nor
+ * "processes", and every repetition is process 0 of 1. -1 when out of memory.
+ */
+static int read_processes(json_t *b, json_t *samples, struct pb_result *r)
+{
+	json_int_t most = 0;
+
+	r->rep_process = calloc(r->repetitions ? r->repetitions : 1, sizeof(*r->rep_process));
+	if (!r->rep_process)
+		return -1;
+	for (unsigned i = 0; i < r->repetitions; i++) {
+		json_t *pi = json_object_get(json_array_get(samples, i), "process");
+
+		r->rep_process[i] = json_is_integer(pi) ? (unsigned)json_integer_value(pi) : 0;
+		if (r->rep_process[i] > most)
+			most = r->rep_process[i];
+	}
+	r->processes = json_is_integer(json_object_get(b, "processes")) ?
+		(unsigned)json_integer_value(json_object_get(b, "processes")) : (unsigned)most + 1;
+	return 0;
+}
+
 static int read_record(json_t *b, int version, struct pb_result *r)
 {
 	json_t *samples = json_object_get(b, "samples"), *batches;
@@ -401,6 +473,8 @@ static int read_record(json_t *b, int version, struct pb_result *r)
 	read_summary(json_object_get(b, "cycles_per_op"), &r->cycles);
 	r->rep_cycles = num_array(samples, "cycles_per_op", r->repetitions);
 	r->rep_ns = num_array(samples, "ns_per_op", r->repetitions);
+	if (read_processes(b, samples, r))
+		return -1;
 	batches = json_object_get(b, "batch_samples_cycles_per_op");
 	r->nbatch = (unsigned)json_array_size(batches);
 	r->batch_cycles = num_array(batches, NULL, r->nbatch);

@@ -11,6 +11,7 @@
 #define PB_SHIFT_CI_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * The smallest two-sided p-value pb_mann_whitney(.., method 0, ..) can return for samples of
@@ -32,5 +33,17 @@ struct pb_shift {
  */
 int pb_shift_ratio(const double *old, size_t no, const double *new_, size_t nn, double conf,
 		   struct pb_shift *out);
+
+/*
+ * The ratio median(new)/median(old) with a percentile-bootstrap interval at @conf that
+ * resamples at both levels the data has: processes with replacement, then repetitions
+ * with replacement within each drawn process (@old_proc[i] / @new_proc[j] name the process
+ * of each sample; NULL: one process). Between-process variance thus widens the interval,
+ * which repetitions of one process cannot show. @resamples draws from pb_rng seeded with
+ * @seed: deterministic. 0, or -1 when a sample is empty or holds a value that is not positive.
+ */
+int pb_shift_hier(const double *old, const unsigned *old_proc, size_t no, const double *new_,
+		  const unsigned *new_proc, size_t nn, double conf, unsigned resamples,
+		  uint64_t seed, struct pb_shift *out);
 
 #endif
