@@ -632,15 +632,16 @@ Test(results_json, missing_field_is_named)
 
 	snprintf(path, sizeof(path), "%s/m.json", dir);
 	write_mutated(path, 5, 3, drop_cycles);
-	snprintf(want, sizeof(want), "%s: benchmarks[3]: missing field 'cycles_per_op'", path);
+	/* The entry is named by its index and, when it has one, its benchmark name. */
+	snprintf(want, sizeof(want), "%s: benchmarks[3] 'w/a': missing field 'cycles_per_op'", path);
 	read_must_fail(path, want);
 
 	write_mutated(path, 2, 1, drop_median);
-	read_must_fail(path, "benchmarks[1]: missing field 'cycles_per_op.median'");
+	read_must_fail(path, "benchmarks[1] 'w/a': missing field 'cycles_per_op.median'");
 	write_mutated(path, 2, 0, string_median);
-	read_must_fail(path, "benchmarks[0]: field 'cycles_per_op.median' is not a number");
+	read_must_fail(path, "benchmarks[0] 'w/a': field 'cycles_per_op.median' is not a number");
 	write_mutated(path, 2, 1, drop_samples);
-	read_must_fail(path, "benchmarks[1]: missing field 'samples'");
+	read_must_fail(path, "benchmarks[1] 'w/a': missing field 'samples'");
 	write_mutated(path, 1, 0, drop_name);
 	read_must_fail(path, "benchmarks[0]: missing field 'name'");
 }
