@@ -39,7 +39,7 @@ INC_tests := $(call layer_inc,8) -Itests
 LIB_SRCS := $(foreach d,$(filter-out harness/cli,$(LAYERS)),$(wildcard $(d)/*.c))
 CLI_SRCS := $(wildcard harness/cli/*.c)
 TEST_SRCS := $(wildcard tests/test_*.c tests/support_*.c)
-HDRS := $(foreach d,$(LAYERS),$(wildcard $(d)/*.h $(d)/*.def))
+HDRS := $(foreach d,$(LAYERS),$(wildcard $(d)/*.h $(d)/*.def)) kmod/pbk_params.def
 
 # Two build trees: the measured build, and the same code under ASan+UBSan for the tests.
 B  := build

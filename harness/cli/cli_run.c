@@ -97,22 +97,6 @@ static int run_plan(struct pb_plan *plan, struct pb_result_set *set)
 	return PB_EXIT_OK;
 }
 
-/* The results file can be written where asked: checked before an hour of measuring. */
-static int json_target_check(const char *path, struct pb_err *err)
-{
-	char dir[1024];
-	struct stat st;
-
-	pb_parent_dir(path, dir, sizeof(dir));
-	if (stat(dir, &st) || !S_ISDIR(st.st_mode))
-		return pb_err_set(err, "--json %s: no directory '%s'", path, dir);
-	if (access(dir, W_OK))
-		return pb_err_set(err, "--json %s: cannot write in '%s': %s", path, dir, strerror(errno));
-	if (!stat(path, &st) && S_ISDIR(st.st_mode))
-		return pb_err_set(err, "--json %s: is a directory", path);
-	return 0;
-}
-
 static bool wants_instructions(const struct pb_plan *plan, const struct pb_config *cfg)
 {
 	if (plan->metric_instructions)
@@ -145,7 +129,7 @@ int pb_cli_run(int argc, char **argv, int full_argc, char **full_argv)
 	}
 	if (!config && pb_plan_preflight(&plan, &err))
 		return pb_cli_usage_error("run: %s", err.msg);
-	if (json && json_target_check(json, &err))
+	if (json && pb_cli_output_check("--json", json, &err))
 		return pb_cli_usage_error("run: %s", err.msg);
 	if (wants_instructions(&plan, &cfg) && !pb_callgrind_active() && !pb_pmu_counts_instructions()) {
 		pb_config_free(&cfg);
