@@ -65,6 +65,13 @@ int pb_plan_cpu_want(const struct pb_plan *plan, int want[PB_MAX_THREADS], struc
  */
 int pb_plan_check(const struct pb_plan *plan, struct pb_err *err);
 /*
+ * Whether backend @o can run @plan's workload with @plan's parameters: built here, valid
+ * values, one-context and page-reference fit, and capacity for the buffers the workload
+ * holds at once. -1 + @err saying why not.
+ */
+int pb_plan_backend_fits(const struct pb_plan *plan, const struct pb_alloc_ops *o,
+			 struct pb_err *err);
+/*
  * Runs @plan. Fills @job (cleared first) with how this job was measured: its name, TSC rate,
  * overheads, threads with their roles, CPUs and nodes, PMU state, metric, seed, threshold,
  * arena node; returns the records in *@out (*@n of them; free with pb_results_free), their

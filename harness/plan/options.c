@@ -98,9 +98,24 @@ static int set_workload(struct pb_plan *plan, const char *v, struct pb_err *err)
 	return 0;
 }
 
-/* Checked against the chosen backends and workload once they are all known. */
+/*
+ * Checked against the chosen backends and workload once they are all known. A key given
+ * twice is refused, as a config file refuses it: which of the two was meant is a guess.
+ */
 static int set_param(struct pb_plan *plan, const char *v, struct pb_err *err)
 {
+	size_t klen = strcspn(v, "=");
+	char key[sizeof(plan->params.kv[0].key)];
+	const char *prev;
+
+	if (v[klen] == '=' && klen && klen < sizeof(key)) {
+		memcpy(key, v, klen);
+		key[klen] = '\0';
+		prev = pb_params_raw(&plan->params, key);
+		if (prev)
+			return pb_err_set(err, "'%.64s': %s given twice (first %s=%.64s)", v, key, key,
+					  prev);
+	}
 	return pb_params_add(&plan->params, v, err);
 }
 
