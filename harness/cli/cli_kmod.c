@@ -85,8 +85,7 @@ static int kmod_parse(int argc, char **argv)
 		return pb_cli_usage_error("kmod parse: %s", err.msg);
 	}
 	pb_table_print(stdout, &set.machine, &set.jobs[0], set.recs, set.nrecs);
-	if (pb_kmod_log_uncounted(L))
-		puts("note: atom/op of the k_* rows is \"-\": real kernel code is not instrumented");
+	/* The rows' own warning says it, once for them all (cli_table.c), and why. */
 	if (set.jobs[0].emulated)
 		puts("note: the guest ran under TCG: these figures are emulation, not the machine's");
 	if (json && pb_results_write(json, &set, &err)) {

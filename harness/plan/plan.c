@@ -64,6 +64,39 @@ int pb_plan_backend_fits(const struct pb_plan *plan, const struct pb_alloc_ops *
 	return check_capacity(plan, o, err);
 }
 
+int pb_plan_drop_unfit(struct pb_plan *plan, char *skipped, size_t len, struct pb_err *err)
+{
+	unsigned kept = 0;
+	size_t off = 0;
+
+	skipped[0] = '\0';
+	if (!plan->alloc_all)
+		return 0;
+	for (unsigned i = 0; i < plan->nallocs; i++) {
+		const struct pb_alloc_ops *o = plan->allocs[i];
+		struct pb_err why;
+
+		if (!pb_plan_backend_fits(plan, o, &why)) {
+			plan->allocs[kept++] = o;
+			continue;
+		}
+		if (off < len) {
+			int w = snprintf(skipped + off, len - off, "%s: %s\n", o->name, why.msg);
+
+			off += w > 0 ? (size_t)w : 0;
+		}
+	}
+	for (unsigned i = kept; i < plan->nallocs; i++)
+		plan->allocs[i] = NULL;	/* plans compare bytewise */
+	plan->nallocs = kept;
+	/* Done: the plan now names its backends, and pb_plan_check checks them as named. */
+	plan->alloc_all = false;
+	if (!kept)
+		return pb_err_set(err, "--alloc all: no backend can run workload %s (%.*s)",
+				  plan->wl->name, (int)strcspn(skipped, "\n"), skipped);
+	return 0;
+}
+
 int pb_plan_check(const struct pb_plan *plan, struct pb_err *err)
 {
 	for (unsigned i = 0; i < plan->params.n; i++) {
