@@ -1142,3 +1142,66 @@ Test(cli, repeated_warnings_print_once_with_a_count)
 	cr_assert_not_null(strstr(r.out, "(2 rows:"), "%s", r.out);
 	run_free(&r);
 }
+
+/* ---- the README's example is what this build prints ---- */
+
+/*
+ * The example's command is run again (few repetitions: the columns do not depend on how
+ * long it runs) and its header line must be the README's, with a row for every backend the
+ * README shows, in the same order.
+ */
+Test(cli, readme_example_matches_the_table, .timeout = 300)
+{
+	static struct cli_run r;
+	char *readme = slurp(testdata("../../README.md")), *cmd, *end, *hdr, *hdr_end, *p;
+	const char *args[48];
+	unsigned n = 0;
+	char *out_hdr_end;
+
+	cmd = strstr(readme, "\n$ build/pagebench ");
+	cr_assert_not_null(cmd, "README.md has no '$ build/pagebench' example");
+	cmd += strlen("\n$ build/pagebench ");
+	end = strchr(cmd, '\n');
+	cr_assert_not_null(end);
+	*end = '\0';
+	hdr = end + 1;
+	hdr_end = strchr(hdr, '\n');
+	cr_assert_not_null(hdr_end);
+	*hdr_end = '\0';
+	for (p = strtok(cmd, " "); p && n < 40; p = strtok(NULL, " "))
+		args[n++] = p;
+	args[n++] = "--reps";
+	args[n++] = "1";
+	args[n++] = "--ops";
+	args[n++] = "4000";
+	args[n++] = "--batches";
+	args[n++] = "5";
+	args[n] = NULL;
+	r = run_v(args);
+	live = &r;
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	out_hdr_end = strchr(r.out, '\n');
+	cr_assert_not_null(out_hdr_end);
+	cr_assert_eq((size_t)(out_hdr_end - r.out), strlen(hdr),
+		     "README header:\n%s\nprogram prints:\n%.*s", hdr, (int)(out_hdr_end - r.out), r.out);
+	cr_assert_eq(strncmp(r.out, hdr, strlen(hdr)), 0, "README header:\n%s\nprogram prints:\n%.*s",
+		     hdr, (int)(out_hdr_end - r.out), r.out);
+	/* Row by row, the first column: the same backends and baselines in the same order. */
+	{
+		char *rl = hdr_end + 1, *ol = out_hdr_end + 1;
+
+		while (*rl && strncmp(rl, "machine:", 8) && strncmp(rl, "```", 3)) {
+			size_t rw = strcspn(rl, " "), ow = strcspn(ol, " ");
+
+			cr_assert(rw == ow && !strncmp(rl, ol, rw), "README row '%.*s', program row '%.*s'",
+				  (int)strcspn(rl, "\n"), rl, (int)strcspn(ol, "\n"), ol);
+			rl += strcspn(rl, "\n") + 1;
+			ol += strcspn(ol, "\n") + 1;
+		}
+		cr_assert_eq(strncmp(rl, "machine:", 8), 0, "README has no machine line after the rows");
+		cr_assert_eq(strncmp(ol, "machine:", 8), 0, "the program has more rows: %.*s",
+			     (int)strcspn(ol, "\n"), ol);
+	}
+	free(readme);
+	run_free(&r);
+}

@@ -58,16 +58,21 @@ static int parse(int argc, char **argv, struct pb_plan *plan, struct pb_run_args
 }
 
 /*
- * Progress. Seconds left come from the runs already done here: the time since the first
- * report over the runs since then, so the warm-up before it does not skew the rate. On a
- * terminal one line overwrites itself; into a pipe or a file, a line now and then.
+ * Progress. Seconds left come from the runs already done here, over a window of the latest
+ * reports: the warm-ups come first and each costs several repetitions, so a rate since the
+ * start would overstate what is left once they are over. On a terminal one line overwrites
+ * itself; into a pipe or a file, a line now and then.
  */
+#ifndef PROGRESS_PIPE_INTERVAL_S
 #define PROGRESS_PIPE_INTERVAL_S 5.0
+#endif
+#define PROGRESS_WINDOW 8
 
 struct progress {
 	bool overwrite;		/* stdout and stderr are terminals */
-	double t_first;		/* when the first report came, 0 before */
-	unsigned done_first;	/* runs done at the first report */
+	double t[PROGRESS_WINDOW];	/* when the latest reports came (a ring) */
+	unsigned done[PROGRESS_WINDOW];	/* runs done at each */
+	unsigned nreports;
 	double last_shown;	/* when a line was last printed, 0 before */
 	double started;
 };
@@ -80,38 +85,48 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* The estimate: measured rate once there are two reports, the runner's guess before. */
-static double seconds_left(struct progress *p, unsigned done, unsigned total, double guess, double t)
+/*
+ * The estimate from the rate over the window, or a negative number before there is one
+ * (the first report only tells when the first warm-up ended).
+ */
+static double seconds_left(struct progress *p, unsigned done, unsigned total, double t)
 {
-	if (!p->t_first) {
-		p->t_first = t;
-		p->done_first = done;
-		return guess;
-	}
-	if (done <= p->done_first)
-		return guess;
-	return (t - p->t_first) / (double)(done - p->done_first) * (double)(total - done);
+	unsigned slot = p->nreports % PROGRESS_WINDOW;
+	unsigned oldest = p->nreports < PROGRESS_WINDOW ? 0 : slot;
+	double t0 = p->t[oldest];
+	unsigned d0 = p->done[oldest];
+
+	p->t[slot] = t;
+	p->done[slot] = done;
+	if (p->nreports++ == 0 || done <= d0)
+		return -1;
+	return (t - t0) / (double)(done - d0) * (double)(total - done);
 }
 
 static void show_progress(void *arg, unsigned done, unsigned total, double eta_s)
 {
 	struct progress *p = arg;
-	double t = now_s(), left = seconds_left(p, done, total, eta_s, t);
+	double t = now_s(), left = seconds_left(p, done, total, t);
+	char eta[32] = "";
 
+	(void)eta_s;	/* the runner's guess: the rate measured here is better from the second run on */
+	if (left >= 0)
+		snprintf(eta, sizeof(eta), ", %.0f s left", left);
 	if (p->overwrite) {
 		if (done == total) {
 			fputs("\r\033[K", stderr);
 		} else if (t - p->last_shown >= 0.2) {
-			fprintf(stderr, "\r\033[Krun %u/%u, %.0f s left", done, total, left);
+			fprintf(stderr, "\r\033[Krun %u/%u%s", done, total, eta);
 			p->last_shown = t;
 		}
 		fflush(stderr);
 		return;
 	}
-	/* Into a log: the first line after a few seconds, then one every few seconds. */
-	if (done == total || t - (p->last_shown ? p->last_shown : p->started) < PROGRESS_PIPE_INTERVAL_S)
+	/* Into a log: only with an estimate, the first after a few seconds, then one every few. */
+	if (done == total || left < 0 ||
+	    t - (p->last_shown ? p->last_shown : p->started) < PROGRESS_PIPE_INTERVAL_S)
 		return;
-	fprintf(stderr, "pagebench: run %u/%u, %.0f s left\n", done, total, left);
+	fprintf(stderr, "pagebench: run %u/%u%s\n", done, total, eta);
 	p->last_shown = t;
 }
 
