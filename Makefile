@@ -39,7 +39,7 @@ INC_tests := $(call layer_inc,8) -Itests
 LIB_SRCS := $(foreach d,$(filter-out harness/cli,$(LAYERS)),$(wildcard $(d)/*.c))
 CLI_SRCS := $(wildcard harness/cli/*.c)
 TEST_SRCS := $(wildcard tests/test_*.c tests/support_*.c)
-HDRS := $(foreach d,$(LAYERS),$(wildcard $(d)/*.h $(d)/*.def))
+HDRS := $(foreach d,$(LAYERS),$(wildcard $(d)/*.h $(d)/*.def)) kmod/pbk_params.def
 
 # Two build trees: the measured build, and the same code under ASan+UBSan for the tests.
 B  := build
@@ -78,11 +78,14 @@ $(BA)/unit-tests: $(call objs,$(BA),$(TEST_SRCS)) $(BA)/libpagebench.a
 	$(CC) $(SAN) -o $@ $^ $(TEST_LIBS) $(LIBS)
 
 # make bench                      runs configs/quick.ini (every backend, then the ring path)
-# make bench ALLOC=a,b WORKLOAD=w [SET="k=v k=v"] [REPS=n]   runs that comparison instead
-# make bench CONFIG=configs/default.ini                      runs another experiment file
+# make bench CONFIG=configs/default.ini [REPS=n] [OPS=n]   runs another experiment file, REPS
+#                                 and OPS overriding every job's (the results record it)
+# make bench ALLOC=a,b WORKLOAD=w [SET="k=v k=v"] [REPS=n] [OPS=n]   that comparison instead;
+#                                 ALLOC defaults to all (every backend that can run W)
 ALLOC    ?=
 WORKLOAD ?=
 REPS     ?=
+OPS      ?=
 SET      ?=
 CONFIG   ?= configs/quick.ini
 RESULTS  ?= results
@@ -90,11 +93,12 @@ RESULTS  ?= results
 PYTHON   ?= /usr/bin/python3
 BENCH_STAMP := $(shell date +%Y%m%d-%H%M%S)
 BENCH_JSON = $(RESULTS)/bench-$(BENCH_STAMP).json
+BENCH_COUNTS = $(if $(REPS),--reps $(REPS)) $(if $(OPS),--ops $(OPS))
 bench: $(B)/pagebench
 	@mkdir -p $(RESULTS)
-	$(if $(ALLOC)$(WORKLOAD)$(SET)$(REPS),$(B)/pagebench run --alloc $(or $(ALLOC),all) \
+	$(if $(ALLOC)$(WORKLOAD)$(SET),$(B)/pagebench run --alloc $(or $(ALLOC),all) \
 		--workload $(or $(WORKLOAD),alloc-free) $(foreach s,$(SET),--set $(s)) \
-		$(if $(REPS),--reps $(REPS)) --json $(BENCH_JSON),$(B)/pagebench run $(CONFIG) --json $(BENCH_JSON))
+		$(BENCH_COUNTS) --json $(BENCH_JSON),$(B)/pagebench run $(CONFIG) $(BENCH_COUNTS) --json $(BENCH_JSON))
 	@$(PYTHON) reports/report.py $(BENCH_JSON) -o $(RESULTS)/bench-$(BENCH_STAMP).html
 
 test: test-layers test-unit test-asan test-reports
@@ -114,9 +118,29 @@ clean:
 	rm -rf $(B) $(BA)
 
 help:
-	@echo "make             build build/pagebench"
-	@echo "make bench       run the default comparison (ALLOC= WORKLOAD= SET= REPS=)"
-	@echo "make test        unit + integration tests, plain and under ASan+UBSan"
+	@echo "targets:"
+	@echo "  make               build build/pagebench"
+	@echo "  make bench         measure: CONFIG's jobs, or ALLOC x WORKLOAD; table + JSON + HTML report"
+	@echo "  make test          everything below: layers, unit, ASan+UBSan, reports, kmod-test"
+	@echo "  make test-layers   no source includes a header of a layer above it"
+	@echo "  make test-unit     the Criterion suites against build/pagebench"
+	@echo "  make test-asan     the same suites under AddressSanitizer + UBSan"
+	@echo "  make test-reports  the HTML report generator's tests"
+	@echo "  make kmod          build the kernel module build/kmod/pagebench_kmod.ko against KDIR"
+	@echo "  make kmod-test     build it, boot Debian's kernel under qemu and test the module"
+	@echo "  make kmod-clean    remove build/kmod"
+	@echo "  make clean         remove build/ and build-asan/"
+	@echo "variables (make VAR=value ...):"
+	@echo "  CONFIG=FILE        bench: the experiment file (default configs/quick.ini)"
+	@echo "  ALLOC=a,b          bench: backends instead of CONFIG (default all: every one that can run WORKLOAD)"
+	@echo "  WORKLOAD=w         bench: workload instead of CONFIG (default alloc-free)"
+	@echo "  SET=\"k=v k=v\"      bench: parameters with ALLOC/WORKLOAD (pagebench list --params)"
+	@echo "  REPS=n             bench: repetitions per backend, also overriding CONFIG's jobs"
+	@echo "  OPS=n              bench: operations per repetition, also overriding CONFIG's jobs"
+	@echo "  RESULTS=DIR        bench: where the JSON and HTML go (default results)"
+	@echo "  PYTHON=path        python3 with matplotlib and scipy (default /usr/bin/python3)"
+	@echo "  KDIR=DIR           kmod: kernel headers to build against (default: Debian's, kmod/kdir.sh)"
+	@echo "  CC, OPT, CFLAGS    compiler, optimisation (default -O2) and extra flags"
 
 # The kernel-module variant: targets kmod, kmod-test (part of make test), kmod-clean.
 -include kmod/kmod.mk

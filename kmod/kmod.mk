@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
-# The kernel-module variant (issue 5), included by the top Makefile.
+# The kernel-module variant, included by the top Makefile.
 #   make kmod          build build/kmod/pagebench_kmod.ko against KDIR
 #   make kmod-test     build, then boot Debian's kernel under qemu and test the module
 #   make kmod-clean    remove build/kmod

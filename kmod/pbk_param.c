@@ -16,63 +16,33 @@
 #include "pbk.h"
 #include "workload.h"
 
-static unsigned long loops = 100000;
-module_param(loops, ulong, 0444);
-MODULE_PARM_DESC(loops, "operations per repetition of each record (1..100000000)");
-static unsigned int reps = 9;
-module_param(reps, uint, 0444);
-MODULE_PARM_DESC(reps, "measured repetitions per record, after one warm-up (1..1000)");
-static unsigned int batches = 10;
-module_param(batches, uint, 0444);
-MODULE_PARM_DESC(batches, "timed batches per repetition (1..50)");
-static int cpu = -1;
-module_param(cpu, int, 0444);
-MODULE_PARM_DESC(cpu, "CPU of the single-CPU workloads and the allocating side of cross-cpu (-1: first online)");
-static int cpu2 = -1;
-module_param(cpu2, int, 0444);
-MODULE_PARM_DESC(cpu2, "freeing CPU of cross-cpu (-1: the next online CPU)");
-static int node = NUMA_NO_NODE;
-module_param(node, int, 0444);
-MODULE_PARM_DESC(node, "NUMA node to allocate from (-1: the local node)");
-static unsigned int outstanding = 1024;
-module_param(outstanding, uint, 0444);
-MODULE_PARM_DESC(outstanding, "pages held by the outstanding workload (1..8192)");
-static char *bulk = "1,8,32,128";
-module_param(bulk, charp, 0444);
-MODULE_PARM_DESC(bulk, "bulk sizes, comma-separated (each 1..128)");
-static char *orders = "0,3";
-module_param(orders, charp, 0444);
-MODULE_PARM_DESC(orders, "alloc_pages orders of alloc-free, comma-separated (each 0..10)");
-static unsigned int pool_size = 1024;
-module_param(pool_size, uint, 0444);
-MODULE_PARM_DESC(pool_size, "page_pool pool_size, ptr_ring and ptr_ring_pool ring entries (16..65536)");
-static unsigned int frag_size = 2048;
-module_param(frag_size, uint, 0444);
-MODULE_PARM_DESC(frag_size, "page_frag_alloc fragment bytes (1..4096)");
-static unsigned int handoff = 256;
-module_param(handoff, uint, 0444);
-MODULE_PARM_DESC(handoff, "cross-cpu ring entries (power of two, 2..65536)");
-static unsigned int mem = 16;
-module_param(mem, uint, 0444);
-MODULE_PARM_DESC(mem, "MiB of arena for each shared backend instance (4..1024)");
-static unsigned int inflight = 512;
-module_param(inflight, uint, 0444);
-MODULE_PARM_DESC(inflight, "pages held across page_pool_destroy by mode=inflight (1..4096)");
-static char *mode = "bench";
-module_param(mode, charp, 0444);
-MODULE_PARM_DESC(mode, "what to run, comma-separated: bench, inflight, numa");
-static char *backends = "all";
-module_param(backends, charp, 0444);
-MODULE_PARM_DESC(backends, "backends, comma-separated, or all (the k_* ones and backends.def's KERNEL_ALL lines; the KERNEL lines when named)");
-static char *dma = "none";
-module_param(dma, charp, 0444);
-MODULE_PARM_DESC(dma, "DMA model of the shared backends: none, pt, iommu or fixed:NNN (ns per map+unmap)");
-static char *fault = "none";
-module_param(fault, charp, 0444);
-MODULE_PARM_DESC(fault, "for testing the qemu runner: warn or bug misbehaves on purpose (none)");
-static char *workloads = "all";
-module_param(workloads, charp, 0444);
-MODULE_PARM_DESC(workloads, "workloads, comma-separated, or all (workloads.def's KERNEL lines; baselines: every baseline)");
+/* The parameters as variables, from the table `pagebench kmod run` checks with too. */
+#define PBK_CTYPE_ulong unsigned long
+#define PBK_CTYPE_uint unsigned int
+#define PBK_CTYPE_int int
+#define PBK_UNPAREN(...) __VA_ARGS__
+#define PBK_NUM(n, type, lo, hi, def, pow2, desc) \
+	static PBK_CTYPE_##type n = def; \
+	module_param(n, type, 0444); \
+	MODULE_PARM_DESC(n, desc " (" #lo ".." #hi ")");
+#define PBK_CHARP(n, def, desc) \
+	static char *n = def; \
+	module_param(n, charp, 0444); \
+	MODULE_PARM_DESC(n, desc);
+#define PBK_LIST(n, def, lo, hi, maxn, desc) \
+	PBK_CHARP(n, def, desc " (" #lo ".." #hi ")") \
+	enum { PBK_LO_##n = lo, PBK_HI_##n = hi, PBK_MAXN_##n = maxn };
+#define PBK_WORDS(n, def, words, desc) \
+	PBK_CHARP(n, def, desc) \
+	static const char *const n##_names[] = { PBK_UNPAREN words, NULL };
+#define PBK_DMA(n, def, desc) PBK_CHARP(n, def, desc)
+#define PBK_NAMES(n, def, desc) PBK_CHARP(n, def, desc)
+#include "pbk_params.def"
+#undef PBK_NUM
+#undef PBK_LIST
+#undef PBK_WORDS
+#undef PBK_DMA
+#undef PBK_NAMES
 
 struct pbk_cfg pbk_cfg;
 
@@ -158,9 +128,6 @@ static const char *user_only_why(const struct user_only *u, const char *s, size_
 	return NULL;
 }
 
-static const char *const mode_names[] = { "bench", "inflight", "numa", NULL };
-static const char *const fault_names[] = { "none", "warn", "bug", NULL };
-
 /* The failure every check reports: the parameter, its value, what it must be. */
 #define bad(name, fmt, ...) \
 	({ pr_err(PBK_NAME ": " name "=" fmt "\n", ##__VA_ARGS__); -EINVAL; })
@@ -216,9 +183,9 @@ static int parse_names(const char *param, const char *value, const char *const *
 	return 0;
 }
 
-/* "1,8,32" into @out (at most PBK_MAX_LIST values in [lo, hi]); -EINVAL naming @param. */
+/* "1,8,32" into @out (at most @maxn values in [lo, hi]); -EINVAL naming @param. */
 static int parse_uints(const char *param, const char *value, unsigned lo, unsigned hi,
-		       unsigned *out, unsigned *n)
+		       unsigned maxn, unsigned *out, unsigned *n)
 {
 	const char *p = value;
 	char word[16];
@@ -228,8 +195,8 @@ static int parse_uints(const char *param, const char *value, unsigned lo, unsign
 		size_t len = strcspn(p, ",");
 		unsigned v;
 
-		if (*n == PBK_MAX_LIST) {
-			pr_err(PBK_NAME ": %s=%s: more than %d values\n", param, value, PBK_MAX_LIST);
+		if (*n == maxn) {
+			pr_err(PBK_NAME ": %s=%s: more than %u values\n", param, value, maxn);
 			return -EINVAL;
 		}
 		if (!len || len >= sizeof(word)) {
@@ -284,28 +251,30 @@ int pbk_param_setup(void)
 	int ret;
 
 	memset(c, 0, sizeof(*c));
-	if (loops < 1 || loops > 100000000)
-		return bad("loops", "%lu: must be 1..100000000", loops);
-	if (reps < 1 || reps > 1000)
-		return bad("reps", "%u: must be 1..1000", reps);
-	if (batches < 1 || batches > PBK_MAX_BATCHES)
-		return bad("batches", "%u: must be 1..%d", batches, PBK_MAX_BATCHES);
+	/* The literals of pbk_params.def that stand for kernel constants. */
+	BUILD_BUG_ON(PBK_MAX_BATCHES != 50);
+	BUILD_BUG_ON(PAGE_SIZE != 4096);
+	BUILD_BUG_ON(PBK_MAXN_bulk > PBK_MAX_LIST || PBK_MAXN_orders > PBK_MAX_LIST);
+	BUILD_BUG_ON(PBK_HI_orders > MAX_ORDER - 1);
+	/* Each number against its range in the table, with the message userspace gives too. */
+#define PBK_NUM(n, type, lo, hi, def, pow2, desc) \
+	if ((long long)n < (lo) || (long long)n > (hi) || ((pow2) && (n & (n - 1)))) \
+		return bad(#n, "%lld: must be %s%lld..%lld", (long long)n, \
+			   (pow2) ? "a power of two in " : "", (long long)(lo), (long long)(hi));
+#define PBK_LIST(n, def, lo, hi, maxn, desc)
+#define PBK_WORDS(n, def, words, desc)
+#define PBK_DMA(n, def, desc)
+#define PBK_NAMES(n, def, desc)
+#include "pbk_params.def"
+#undef PBK_NUM
+#undef PBK_LIST
+#undef PBK_WORDS
+#undef PBK_DMA
+#undef PBK_NAMES
 	/* A batch runs in one softirq: keep it well inside the soft-lockup watchdog's 20 s. */
 	if (loops / batches > PBK_MAX_BATCH_OPS)
 		return bad("loops", "%lu: more than %u operations per batch with batches=%u (raise batches=)",
 			   loops, PBK_MAX_BATCH_OPS, batches);
-	if (outstanding < 1 || outstanding > 8192)
-		return bad("outstanding", "%u: must be 1..8192", outstanding);
-	if (pool_size < 16 || pool_size > 65536)
-		return bad("pool_size", "%u: must be 16..65536", pool_size);
-	if (frag_size < 1 || frag_size > PAGE_SIZE)
-		return bad("frag_size", "%u: must be 1..%lu", frag_size, PAGE_SIZE);
-	if (handoff < 2 || handoff > 65536 || !is_power_of_2(handoff))
-		return bad("handoff", "%u: must be a power of two in 2..65536", handoff);
-	if (mem < 4 || mem > 1024)
-		return bad("mem", "%u: must be 4..1024 (MiB)", mem);
-	if (inflight < 1 || inflight > 4096)
-		return bad("inflight", "%u: must be 1..4096", inflight);
 	if (inflight > pool_size)
 		return bad("inflight", "%u: must be at most pool_size=%u (the pages go back through the ring)",
 			   inflight, pool_size);
@@ -327,9 +296,11 @@ int pbk_param_setup(void)
 	}
 	ret = setup_names();
 	if (!ret)
-		ret = parse_uints("bulk", bulk, 1, 128, c->bulk, &c->nbulk);
+		ret = parse_uints("bulk", bulk, PBK_LO_bulk, PBK_HI_bulk, PBK_MAXN_bulk, c->bulk,
+				  &c->nbulk);
 	if (!ret)
-		ret = parse_uints("orders", orders, 0, MAX_ORDER - 1, c->orders, &c->norders);
+		ret = parse_uints("orders", orders, PBK_LO_orders, PBK_HI_orders, PBK_MAXN_orders,
+				  c->orders, &c->norders);
 	if (!ret)
 		ret = parse_names("mode", mode, mode_names, 0, NULL, 0, NULL, &m);
 	if (!ret)

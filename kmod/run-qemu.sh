@@ -202,16 +202,28 @@ if grep -nE ' PBK (error|check .*ok=0)' "$WORK/serial" > "$WORK/failed"; then
 	head -20 "$WORK/failed" >&2
 fi
 n=0
+refused=0
 while read -r expect params; do
 	n=$((n + 1))
 	rc=$(sed -n "s/^PBKRUN load=$n insmod_rc=//p" "$WORK/serial")
 	if [ "$expect" = ok ] && [ "$rc" != 0 ]; then
-		bad "load $n ($params) failed (insmod status '${rc:-none}')"
+		# A parameter the module refused is bad input (exit 2), unless more went wrong.
+		if [ "${rc:-none}" != none ] && [ "$rc" != 0 ]; then
+			say "FAIL: load $n ($params) was refused by the module (insmod status $rc)"
+			refused=1
+		else
+			bad "load $n ($params) failed (insmod status '${rc:-none}')"
+		fi
+		# The module's (or the kernel's) own words, between this load's two PBKRUN lines.
+		sed -n "/^PBKRUN load=$n expect=/,/^PBKRUN load=$n insmod_rc=/p" "$WORK/serial" |
+			grep -v '^PBKRUN' | grep -E 'pagebench_kmod|insmod' | head -5 |
+			sed 's/^\[ *[0-9.]*\] //; s/^/run-qemu:   kernel: /' >&2
 	elif [ "$expect" = fail ] && [ "${rc:-0}" = 0 ]; then
 		bad "load $n ($params) was accepted but should have been refused"
 	fi
 done < "$WORK/root/loads"
 [ "$fail" = 0 ] || { say "serial log: $LOG"; exit 1; }
+[ "$refused" = 0 ] || { say "serial log: $LOG"; exit 2; }
 
 if [ "$NOJSON" = 1 ]; then
 	echo "$LOG"

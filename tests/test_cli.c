@@ -101,24 +101,16 @@ static char *slurp(const char *path)
 	return buf;
 }
 
-/* Runs $PB_BIN with @args (NULL-terminated), stdout and stderr to files outside tmpdir. */
-static struct cli_run run_v(const char *const *args)
+/* Runs @argv[0] (a path) with @argv, stdout and stderr to files outside tmpdir. */
+static struct cli_run run_cmd(const char *const *argv)
 {
-	const char *bin = pb_bin();
+	const char *bin = argv[0];
 	char outp[] = "/tmp/pbcli-out.XXXXXX", errp[] = "/tmp/pbcli-err.XXXXXX";
 	posix_spawn_file_actions_t fa;
 	struct cli_run r = { 0 };
-	const char *argv[64];
 	int ofd, efd, st;
-	unsigned n = 0;
 	pid_t pid;
 
-	argv[n++] = bin;
-	for (; *args; args++) {
-		cr_assert_lt(n, 63);
-		argv[n++] = *args;
-	}
-	argv[n] = NULL;
 	ofd = mkstemp(outp);
 	efd = mkstemp(errp);
 	cr_assert(ofd >= 0 && efd >= 0, "mkstemp");
@@ -138,6 +130,21 @@ static struct cli_run run_v(const char *const *args)
 	unlink(outp);
 	unlink(errp);
 	return r;
+}
+
+/* Runs $PB_BIN with @args (NULL-terminated). */
+static struct cli_run run_v(const char *const *args)
+{
+	const char *argv[64];
+	unsigned n = 0;
+
+	argv[n++] = pb_bin();
+	for (; *args; args++) {
+		cr_assert_lt(n, 63);
+		argv[n++] = *args;
+	}
+	argv[n] = NULL;
+	return run_cmd(argv);
 }
 /* Runs the CLI into the caller's struct cli_run, which teardown frees if the test fails. */
 #define RUN_INTO(r, ...) ((r) = run_v((const char *const[]){ __VA_ARGS__, NULL }), live = &(r))
@@ -490,7 +497,10 @@ Test(cli, small_real_run)
 		    "--reps", "3", "--ops", "20000", "--batches", "10", "--json", json_path());
 
 	cr_assert_eq(r.status, 0, "run exited %d; stderr:\n%s", r.status, r.err);
-	cr_assert_str_empty(r.err, "a successful run wrote to stderr: %s", r.err);
+	/* Nothing but progress lines, which a run longer than a few seconds prints into a file. */
+	for (const char *l = r.err; *l; l += strcspn(l, "\n") + 1)
+		cr_assert(!strncmp(l, "pagebench: run ", 15) && strstr(l, " s left"),
+			  "a successful run wrote to stderr: %s", r.err);
 	for (size_t i = 0; i < 3; i++) {
 		cr_assert(has_row(r.out, backends[i], "alloc-free"), "no table row for %s:\n%s",
 			  backends[i], r.out);
@@ -614,9 +624,9 @@ Test(cli, config_with_other_options_is_refused)
 {
 	static struct cli_run r;
 
-	RUN_INTO(r, "run", testdata("config/one_backend.ini"), "--reps", "3", "--json", json_path());
+	RUN_INTO(r, "run", testdata("config/one_backend.ini"), "--seed", "3", "--json", json_path());
 
-	EXPECT_USAGE(r, "config file");
+	EXPECT_USAGE(r, "config file", "--seed");
 }
 
 Test(cli, config_runs_every_job_into_one_file)
@@ -792,5 +802,413 @@ Test(cli, compare_bad_inputs)
 	RUN_INTO(r, "compare", other, other);
 	cr_assert_eq(r.status, 2, "%s", r.out);
 	cr_assert_not_null(strstr(r.err, "no backend benchmark in common"), "%s", r.err);
+	run_free(&r);
+}
+
+/* ---- bad input refused before anything runs (each: exit 2, one line, no file) ---- */
+
+/* Writes @text to tmpdir/@name and returns its path (the caller removes it before checks). */
+static const char *write_file(const char *name, const char *text)
+{
+	static char p[2][256];
+	static int k;
+	FILE *f;
+
+	k ^= 1;
+	snprintf(p[k], sizeof(p[k]), "%s/%s", tmpdir, name);
+	f = fopen(p[k], "w");
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
+	return p[k];
+}
+
+/* Runs @args with the config @text, which lives outside tmpdir so that tmpdir stays empty. */
+static char cfg_path[64];
+
+static const char *outside_config(const char *text)
+{
+	FILE *f;
+	int fd;
+
+	snprintf(cfg_path, sizeof(cfg_path), "/tmp/pbcfg.XXXXXX");
+	fd = mkstemp(cfg_path);
+	cr_assert(fd >= 0);
+	f = fdopen(fd, "w");
+	fputs(text, f);
+	fclose(f);
+	return cfg_path;
+}
+
+Test(cli, json_empty_path)
+{
+	static struct cli_run r;
+
+	RUN_INTO(r, "run", "--alloc", "buddy", "--workload", "alloc-free", "--json", "");
+
+	EXPECT_USAGE(r, "--json", "empty");
+}
+
+Test(cli, json_in_proc)
+{
+	static struct cli_run r;
+
+	RUN_INTO(r, "run", "--alloc", "buddy", "--workload", "alloc-free", "--json", "/proc/x.json");
+
+	EXPECT_USAGE(r, "/proc/x.json", "cannot create");
+}
+
+Test(cli, json_is_a_directory)
+{
+	static struct cli_run r;
+
+	RUN_INTO(r, "run", "--alloc", "buddy", "--workload", "alloc-free", "--json", "/tmp");
+
+	EXPECT_USAGE(r, "/tmp", "directory");
+}
+
+/*
+ * A read-only directory, which root may not write either: a tmpfs mounted read-only in a
+ * mount namespace of the run's own (access(W_OK) says yes to root there).
+ */
+Test(cli, json_in_read_only_directory)
+{
+	static struct cli_run r;
+	char script[512], target[128];
+
+	if (access("/usr/bin/unshare", X_OK))
+		cr_skip_test("no unshare(1)");
+	snprintf(target, sizeof(target), "%s/r.json", tmpdir);
+	snprintf(script, sizeof(script),
+		 "mount -t tmpfs -o ro tmpfs '%s' || exit 99; exec \"$0\" \"$@\"", tmpdir);
+	r = run_cmd((const char *const[]){ "/usr/bin/unshare", "-m", "sh", "-c", script, pb_bin(),
+					   "run", "--alloc", "buddy", "--workload", "alloc-free",
+					   "--reps", "1", "--json", target, NULL });
+	live = &r;
+	if (r.status == 99 || strstr(r.err, "unshare failed"))
+		cr_skip_test("cannot mount in a new mount namespace here: %s", r.err);
+	cr_assert_null(strstr(r.out, "backend"), "the run started: %s", r.out);
+	EXPECT_USAGE(r, target, "Read-only file system");
+}
+
+Test(cli, json_check_failure_injected)
+{
+	static struct cli_run r;
+
+	setenv("PB_TEST_OUTPUT_FAIL", "13", 1);	/* EACCES */
+	RUN_INTO(r, "run", "--alloc", "buddy", "--workload", "alloc-free", "--json", json_path());
+	unsetenv("PB_TEST_OUTPUT_FAIL");
+
+	EXPECT_USAGE(r, "r.json", "Permission denied");
+}
+
+Test(cli, kmod_parse_json_unwritable)
+{
+	static struct cli_run r;
+
+	RUN_INTO(r, "kmod", "parse", testdata("kmod/good.log"), "--json", "/proc/x.json");
+
+	cr_assert_null(strstr(r.out, "k_alloc_pages"), "parsed before the check: %s", r.out);
+	EXPECT_USAGE(r, "/proc/x.json");
+}
+
+Test(cli, config_job_needs_more_than_the_pool)
+{
+	static struct cli_run r;
+	const char *cfg = outside_config("[global]\nreps = 1\n[fine]\nalloc = buddy\nworkload = alloc-free\n"
+					 "[big]\nalloc = dpdk_mempool\nworkload = outstanding\nn = 8192\n");
+
+	RUN_INTO(r, "run", cfg, "--json", json_path());
+	unlink(cfg);
+
+	if (strstr(r.err, "not available in this build"))
+		cr_skip_test("no DPDK in this build");
+	cr_assert_null(strstr(r.out, "backend"), "a job ran: %s", r.out);
+	EXPECT_USAGE(r, ":6: [big]", "n=8192", "8192", "objects=8191");
+}
+
+Test(cli, buddy_memory_too_small_for_the_workload)
+{
+	static struct cli_run r;
+
+	RUN_INTO(r, "run", "--alloc", "buddy", "--workload", "outstanding", "--set", "n=65536",
+		 "--set", "mem=4M", "--json", json_path());
+
+	EXPECT_USAGE(r, "n=65536", "mem=4M", "1024");
+}
+
+Test(cli, kmod_run_set_refused_before_boot)
+{
+	static struct cli_run r;
+	char runner[160];
+
+	/* A runner that leaves a file behind: a boot attempt shows up as an entry in tmpdir. */
+	snprintf(runner, sizeof(runner), "%s/runner.sh", tmpdir);
+	write_file("runner.sh", "#!/bin/sh\ntouch \"$(dirname \"$0\")/booted\"\n");
+	chmod(runner, 0755);
+	setenv("PB_KMOD_RUNNER", runner, 1);
+	RUN_INTO(r, "kmod", "run", "--set", "loops=abc");
+	unlink(runner);
+
+	EXPECT_USAGE(r, "loops=abc", "loops");
+	RUN_INTO(r, "kmod", "run", "--set", "handoff=100");
+	EXPECT_USAGE(r, "handoff=100", "power of two");
+	RUN_INTO(r, "kmod", "run", "--set", "bulk=1,500");
+	EXPECT_USAGE(r, "'500' must be 1..128");
+	RUN_INTO(r, "kmod", "run", "--set", "frob=1");
+	EXPECT_USAGE(r, "frob", "not a parameter");
+	RUN_INTO(r, "kmod", "run", "--set", "reps=3", "--set", "reps=4");
+	EXPECT_USAGE(r, "reps", "twice");
+	RUN_INTO(r, "kmod", "run", "loops=3");
+	EXPECT_USAGE(r, "stray argument", "loops=3");
+	RUN_INTO(r, "kmod", "run", "--json", "/proc/x.json");
+	EXPECT_USAGE(r, "/proc/x.json");
+	unsetenv("PB_KMOD_RUNNER");
+}
+
+Test(cli, kmod_run_valid_set_reaches_the_runner)
+{
+	static struct cli_run r;
+	char runner[160], booted[160];
+	struct stat sb;
+
+	snprintf(runner, sizeof(runner), "/tmp/pbrunner.%d.sh", (int)getpid());
+	snprintf(booted, sizeof(booted), "%s/booted", tmpdir);
+	{
+		FILE *f = fopen(runner, "w");
+
+		cr_assert_not_null(f);
+		fprintf(f, "#!/bin/sh\necho \"$@\" > '%s'\n", booted);
+		fclose(f);
+	}
+	chmod(runner, 0755);
+	setenv("PB_KMOD_RUNNER", runner, 1);
+	RUN_INTO(r, "kmod", "run", "--set", "loops=0x10", "--set", "cpu=-1", "--set", "mode=bench,numa");
+	unlink(runner);
+	unsetenv("PB_KMOD_RUNNER");
+
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	cr_assert_eq(stat(booted, &sb), 0, "the runner was not started");
+	run_free(&r);
+}
+
+Test(cli, stray_arguments_are_named)
+{
+	static struct cli_run r;
+
+	RUN_INTO(r, "run", "--alloc", "buddy", "--workload", "alloc-free", "extra", "--json",
+		 json_path());
+	EXPECT_USAGE(r, "stray argument 'extra'");
+	RUN_INTO(r, "list", "extra");
+	EXPECT_USAGE(r, "stray argument 'extra'");
+	RUN_INTO(r, "kmod", "parse", testdata("kmod/good.log"), "other.log");
+	EXPECT_USAGE(r, "stray argument 'other.log'");
+	RUN_INTO(r, "run", testdata("config/one_backend.ini"), "second.ini");
+	EXPECT_USAGE(r, "stray argument 'second.ini'");
+}
+
+Test(cli, mem_bounds_read_as_sizes)
+{
+	static struct cli_run r;
+
+	RUN_INTO(r, "run", "--alloc", "buddy", "--workload", "alloc-free", "--set", "mem=1k",
+		 "--json", json_path());
+
+	EXPECT_USAGE(r, "mem=1k", "between 4M and 64G");
+}
+
+Test(cli, duplicate_set_key)
+{
+	static struct cli_run r;
+
+	RUN_INTO(r, "run", "--alloc", "buddy", "--workload", "alloc-free", "--set", "order=1",
+		 "--set", "order=2", "--json", json_path());
+
+	EXPECT_USAGE(r, "order", "given twice");
+}
+
+Test(cli, more_cpus_than_threads)
+{
+	static struct cli_run r;
+
+	RUN_INTO(r, "run", "--alloc", "buddy", "--workload", "alloc-free", "--cpus", "0,1",
+		 "--json", json_path());
+
+	EXPECT_USAGE(r, "--cpus", "2 CPUs", "1 thread");
+}
+
+Test(cli, empty_events)
+{
+	static struct cli_run r;
+
+	RUN_INTO(r, "run", "--alloc", "buddy", "--workload", "alloc-free", "--events", "",
+		 "--json", json_path());
+
+	EXPECT_USAGE(r, "--events", "''");
+}
+
+/* ---- config runs: overrides, incomplete results; --alloc all; notes once ---- */
+
+Test(cli, config_failing_job_keeps_the_jobs_before)
+{
+	static struct cli_run r;
+	json_error_t e;
+	json_t *inc, *b;
+	size_t i, recs = 0;
+	/* frag declares no capacity: mem=4M runs out at run time, in the second job. */
+	const char *cfg = outside_config("[global]\nreps = 1\nops = 2000\nbatches = 5\nbaselines = off\n"
+					 "[first]\nalloc = buddy\nworkload = alloc-free\n"
+					 "[second]\nalloc = frag\nworkload = outstanding\nn = 65536\nmem = 4M\n"
+					 "[third]\nalloc = buddy\nworkload = alloc-free\n");
+
+	RUN_INTO(r, "run", cfg, "--json", json_path());
+	unlink(cfg);
+
+	cr_assert_eq(r.status, 1, "stdout: %s\nstderr: %s", r.out, r.err);
+	cr_assert_not_null(strstr(r.err, "second"), "%s", r.err);
+	cr_assert_null(strstr(r.out, "[third]"), "ran on after the failure: %s", r.out);
+	live_json = json_load_file(json_path(), 0, &e);
+	cr_assert_not_null(live_json, "no partial file: %s", e.text);
+	inc = json_object_get(live_json, "incomplete");
+	cr_assert(json_is_object(inc), "not marked incomplete");
+	cr_assert_str_eq(json_string_value(json_object_get(inc, "job")), "second");
+	cr_assert_not_null(strstr(json_string_value(json_object_get(inc, "error")), "allocation failed"));
+	json_array_foreach(json_object_get(live_json, "benchmarks"), i, b) {
+		if (json_is_true(json_object_get(b, "gbench_row")))
+			continue;
+		recs++;
+		cr_assert_str_eq(json_string_value(json_object_get(b, "job")), "first");
+	}
+	cr_assert_eq(recs, 1, "the first job's record");
+}
+
+Test(cli, config_reps_and_ops_overridden_and_recorded)
+{
+	static struct cli_run r;
+	json_error_t e;
+	json_t *b, *jobs;
+	size_t i;
+	const char *cfg = outside_config("[global]\nreps = 5\nops = 50000\nbatches = 5\nbaselines = off\n"
+					 "alloc = buddy\n[a]\nworkload = alloc-free\n[b]\nworkload = alloc-free-remote\n");
+
+	RUN_INTO(r, "run", cfg, "--reps", "2", "--ops", "3000", "--json", json_path());
+	unlink(cfg);
+
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	live_json = json_load_file(json_path(), 0, &e);
+	cr_assert_not_null(live_json, "%s", e.text);
+	jobs = json_object_get(live_json, "jobs");
+	cr_assert_eq(json_array_size(jobs), 2);
+	json_array_foreach(jobs, i, b)
+		cr_assert_str_eq(json_string_value(json_object_get(b, "overrides")), "reps=2,ops=3000");
+	json_array_foreach(json_object_get(live_json, "benchmarks"), i, b) {
+		if (json_is_true(json_object_get(b, "gbench_row")))
+			continue;
+		cr_assert_eq(json_integer_value(json_object_get(b, "repetitions")), 2,
+			     "reps not overridden");
+	}
+}
+
+Test(cli, config_ops_override_refused_for_fixed_work)
+{
+	static struct cli_run r;
+	const char *cfg = outside_config("[t]\nworkload = fixed-test\nalloc = buddy\n");
+
+	RUN_INTO(r, "run", cfg, "--ops", "1000", "--json", json_path());
+	unlink(cfg);
+
+	EXPECT_USAGE(r, "[t]", "ops=1000", "fixed amount of work");
+}
+
+Test(cli, alloc_all_skips_what_cannot_run_and_says_why)
+{
+	static struct cli_run r;
+
+	RUN_INTO(r, "run", "--alloc", "all", "--workload", "alloc-free-slow", "--reps", "1", "--ops",
+		 "2000", "--batches", "5", "--no-baselines");
+
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	cr_assert_not_null(strstr(r.out, "skipped by --alloc all: jemalloc: "), "%s", r.out);
+	cr_assert_not_null(strstr(r.out, "page references"), "%s", r.out);
+	cr_assert_not_null(strstr(r.out, "\nbuddy "), "%s", r.out);
+	cr_assert_null(strstr(r.out, "\njemalloc "), "%s", r.out);
+	run_free(&r);
+}
+
+Test(cli, repeated_warnings_print_once_with_a_count)
+{
+	static struct cli_run r;
+	const char *first;
+
+	RUN_INTO(r, "kmod", "parse", testdata("kmod/good.log"));
+
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	first = strstr(r.out, "atomics not counted");
+	cr_assert_not_null(first, "%s", r.out);
+	cr_assert_null(strstr(first + 1, "atomics not counted"), "said twice: %s", r.out);
+	cr_assert_not_null(strstr(r.out, "(2 rows:"), "%s", r.out);
+	run_free(&r);
+}
+
+/* ---- the README's example is what this build prints ---- */
+
+/*
+ * The example's command is run again (few repetitions: the columns do not depend on how
+ * long it runs) and its header line must be the README's, with a row for every backend the
+ * README shows, in the same order.
+ */
+Test(cli, readme_example_matches_the_table, .timeout = 300)
+{
+	static struct cli_run r;
+	char *readme = slurp(testdata("../../README.md")), *cmd, *end, *hdr, *hdr_end, *p;
+	const char *args[48];
+	unsigned n = 0;
+	char *out_hdr_end;
+
+	cmd = strstr(readme, "\n$ build/pagebench ");
+	cr_assert_not_null(cmd, "README.md has no '$ build/pagebench' example");
+	cmd += strlen("\n$ build/pagebench ");
+	end = strchr(cmd, '\n');
+	cr_assert_not_null(end);
+	*end = '\0';
+	hdr = end + 1;
+	hdr_end = strchr(hdr, '\n');
+	cr_assert_not_null(hdr_end);
+	*hdr_end = '\0';
+	for (p = strtok(cmd, " "); p && n < 40; p = strtok(NULL, " "))
+		args[n++] = p;
+	args[n++] = "--reps";
+	args[n++] = "1";
+	args[n++] = "--ops";
+	args[n++] = "4000";
+	args[n++] = "--batches";
+	args[n++] = "5";
+	args[n] = NULL;
+	r = run_v(args);
+	live = &r;
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	out_hdr_end = strchr(r.out, '\n');
+	cr_assert_not_null(out_hdr_end);
+	cr_assert_eq((size_t)(out_hdr_end - r.out), strlen(hdr),
+		     "README header:\n%s\nprogram prints:\n%.*s", hdr, (int)(out_hdr_end - r.out), r.out);
+	cr_assert_eq(strncmp(r.out, hdr, strlen(hdr)), 0, "README header:\n%s\nprogram prints:\n%.*s",
+		     hdr, (int)(out_hdr_end - r.out), r.out);
+	/* Row by row, the first column: the same backends and baselines in the same order. */
+	{
+		char *rl = hdr_end + 1, *ol = out_hdr_end + 1;
+
+		while (*rl && strncmp(rl, "machine:", 8) && strncmp(rl, "```", 3)) {
+			size_t rw = strcspn(rl, " "), ow = strcspn(ol, " ");
+
+			cr_assert(rw == ow && !strncmp(rl, ol, rw), "README row '%.*s', program row '%.*s'",
+				  (int)strcspn(rl, "\n"), rl, (int)strcspn(ol, "\n"), ol);
+			rl += strcspn(rl, "\n") + 1;
+			ol += strcspn(ol, "\n") + 1;
+		}
+		cr_assert_eq(strncmp(rl, "machine:", 8), 0, "README has no machine line after the rows");
+		cr_assert_eq(strncmp(ol, "machine:", 8), 0, "the program has more rows: %.*s",
+			     (int)strcspn(ol, "\n"), ol);
+	}
+	free(readme);
 	run_free(&r);
 }

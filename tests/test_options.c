@@ -297,10 +297,16 @@ Test(options, config_file_and_json)
 	cr_expect_str_eq(ra.config, "x.ini");
 	cr_expect_str_eq(ra.json, "out.json");
 	cr_expect_not(ra.help);
-	cr_assert_neq(from_argv(&p, &ra, &err, "--reps", "3", "x.ini", NULL), 0);
-	cr_expect_str_eq(err.msg, "x.ini: a config file takes no other option than --json");
+	/* --reps and --ops override the file's jobs (the CLI applies them); nothing else comes along. */
+	cr_assert_eq(from_argv(&p, &ra, &err, "--reps", "3", "x.ini", "--ops", "2k", NULL), 0, "%s",
+		     err.msg);
+	cr_expect(ra.reps_given && ra.ops_given);
+	cr_expect_eq(p.reps, 3);
+	cr_expect_eq(p.ops, 2048);
+	cr_assert_neq(from_argv(&p, &ra, &err, "--seed", "3", "x.ini", NULL), 0);
+	cr_expect_str_eq(err.msg, "stray argument 'x.ini': if it is a config file, it takes no --seed (only --reps, --ops and --json; put the rest in the file)");
 	cr_assert_neq(from_argv(&p, &ra, &err, "x.ini", "y.ini", NULL), 0);
-	cr_expect_str_eq(err.msg, "unexpected argument 'y.ini'");
+	cr_expect_str_eq(err.msg, "stray argument 'y.ini' (after the config file 'x.ini'; one config per run)");
 }
 
 Test(options, help_stops_the_parse)
@@ -347,4 +353,90 @@ Test(options, events_none_and_empty)
 	cr_assert_neq(from_argv(&p, NULL, &err, "--alloc", "buddy", "--workload", "alloc-free",
 				"--events", "", NULL), 0);
 	cr_expect(!strncmp(err.msg, "--events: ", 10), "%s", err.msg);
+}
+
+/* --alloc all keeps what can run the workload; the rest are named with the reason. */
+Test(options, alloc_all_drops_what_cannot_run)
+{
+	struct pb_run_args ra;
+	struct pb_plan p;
+	struct pb_err err;
+
+	cr_assert_eq(from_argv(&p, &ra, &err, "--alloc", "all", "--workload", "cross-cpu", NULL), 0,
+		     "%s", err.msg);
+	for (unsigned i = 0; i < p.nallocs; i++) {
+		cr_expect_not(p.allocs[i]->one_context, "%s kept", p.allocs[i]->name);
+		cr_expect_null(p.allocs[i]->absent, "%s kept", p.allocs[i]->name);
+	}
+	cr_expect_not(p.alloc_all, "resolved: the plan names its backends");
+	cr_expect_not_null(strstr(ra.skipped, "ideal: "), "%s", ra.skipped);
+	cr_expect_not_null(strstr(ra.skipped, "one context"), "%s", ra.skipped);
+	cr_expect_null(strstr(ra.skipped, "buddy"), "%s", ra.skipped);
+}
+
+/* A config's alloc = all resolves as the command line's does, to the same plan. */
+Test(options, alloc_all_in_a_config_is_the_same_plan)
+{
+	struct pb_run_args ra;
+	struct pb_config conf;
+	struct pb_plan p;
+	struct pb_err err;
+	char path[] = "/tmp/pbopt.XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f;
+
+	cr_assert(fd >= 0);
+	f = fdopen(fd, "w");
+	fputs("[j]\nalloc = all\nworkload = alloc-free-slow\n", f);
+	fclose(f);
+	cr_assert_eq(pb_config_load(path, &conf, &err), 0, "%s", err.msg);
+	unlink(path);
+	cr_assert_eq(from_argv(&p, &ra, &err, "--alloc", "all", "--workload", "alloc-free-slow", NULL),
+		     0, "%s", err.msg);
+	cr_expect_eq(conf.jobs[0].plan.nallocs, p.nallocs);
+	cr_expect_eq(memcmp(conf.jobs[0].plan.allocs, p.allocs, sizeof(p.allocs)), 0);
+	cr_expect_str_eq(conf.jobs[0].skipped, ra.skipped);
+	cr_expect_not_null(strstr(ra.skipped, "jemalloc: "), "%s", ra.skipped);
+	pb_config_free(&conf);
+}
+
+/* A --set key given twice is refused, naming both values. */
+Test(options, set_key_twice)
+{
+	struct pb_run_args ra;
+	struct pb_plan p;
+	struct pb_err err;
+
+	cr_assert_neq(from_argv(&p, &ra, &err, "--alloc", "buddy", "--workload", "alloc-free",
+				"--set", "order=1", "--set", "order=2", NULL), 0);
+	cr_expect_str_eq(err.msg, "--set: 'order=2': order given twice (first order=1)");
+}
+
+/* The capacity check: numbers of both sides in the message, the limit itself accepted. */
+Test(options, capacity_of_buddy_memory)
+{
+	struct pb_run_args ra;
+	struct pb_plan p;
+	struct pb_err err;
+
+	cr_assert_neq(from_argv(&p, &ra, &err, "--alloc", "buddy", "--workload", "outstanding",
+				"--set", "n=2048", "--set", "mem=4M", NULL), 0);
+	cr_expect_str_eq(err.msg, "--workload outstanding n=2048 holds 2048 buffers at once, but backend buddy lends at most 1024 (mem=4M: 1024 pages, 1024 blocks of order 0)");
+	cr_assert_eq(from_argv(&p, &ra, &err, "--alloc", "buddy", "--workload", "outstanding",
+			       "--set", "n=1024", "--set", "mem=4M", NULL), 0, "%s", err.msg);
+}
+
+/* Bounds read as the user writes sizes; counts stay counts. */
+Test(options, bounds_with_suffixes)
+{
+	const struct pb_param_spec mem = { .key = "mem", .type = PB_PARAM_UINT, .min = 4u << 20,
+					   .max = 64ull << 30 };
+	const struct pb_param_spec cnt = { .key = "n", .type = PB_PARAM_UINT, .min = 1, .max = 4096 };
+	struct pb_err err;
+	uint64_t x;
+
+	cr_assert_neq(pb_param_parse(&mem, "1k", &x, &err), 0);
+	cr_expect_str_eq(err.msg, "mem=1k: must be between 4M and 64G");
+	cr_assert_neq(pb_param_parse(&cnt, "5000", &x, &err), 0);
+	cr_expect_str_eq(err.msg, "n=5000: must be between 1 and 4096");
 }

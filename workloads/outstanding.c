@@ -3,6 +3,7 @@
  * outstanding (page_bench02): hold n pages, then free them all. Caches sized for a steady
  * one-in-one-out RX loop fall off a cliff once n exceeds them; this finds where.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include "workload.h"
 
@@ -62,6 +63,15 @@ static void outstanding_run(struct pb_wl_run *r, unsigned t)
 	pb_wl_time_batches(r, t, o->n, outstanding_body);
 }
 
+/* All n at once: a backend that cannot lend that many fails every repetition. */
+static uint64_t outstanding_bufs_held(const struct pb_params *p, char *why, size_t len)
+{
+	uint64_t n = pb_param_u64(p, outstanding_params, "n");
+
+	snprintf(why, len, "n=%llu", (unsigned long long)n);
+	return n;
+}
+
 static void outstanding_cleanup(struct pb_wl_run *r)
 {
 	struct outstanding *o = r->state;
@@ -79,4 +89,5 @@ const struct pb_workload pb_wl_outstanding = {
 	.prepare = outstanding_prepare,
 	.run = outstanding_run,
 	.cleanup = outstanding_cleanup,
+	.bufs_held = outstanding_bufs_held,
 };

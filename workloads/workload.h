@@ -82,6 +82,12 @@ struct pb_workload {
 	void (*run)(struct pb_wl_run *r, unsigned thread);
 	/* Optional: frees r->state, and gives back whatever a failed repetition left behind. */
 	void (*cleanup)(struct pb_wl_run *r);
+	/*
+	 * Optional: the most buffers the workload holds at once from one instance under
+	 * validated @p; @why (@len bytes) gets the parameter that decides it ("n=8192").
+	 * Checked against each backend's capacity before anything runs. NULL: a handful.
+	 */
+	uint64_t (*bufs_held)(const struct pb_params *p, char *why, size_t len);
 };
 
 /* The registered workloads, NULL-terminated, in workloads.def order. */

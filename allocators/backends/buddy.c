@@ -5,6 +5,7 @@
  * It is the baseline every recycling scheme has to beat. With a DMA model such a driver also
  * maps every page it gets and unmaps it when it hands the page on, so it pays both per packet.
  */
+#include <stdio.h>
 #include "allocator.h"
 
 static const struct pb_param_spec buddy_params[] = {
@@ -12,6 +13,18 @@ static const struct pb_param_spec buddy_params[] = {
 	  .help = "page order of each allocation" },
 	{ .key = NULL },
 };
+
+/* Every page of mem= in blocks of the order: the zone keeps no reserve from this path. */
+static uint64_t buddy_capacity(const struct pb_params *p, char *why, size_t len)
+{
+	uint64_t order = pb_param_u64(p, buddy_params, "order");
+	uint64_t pages = pb_param_u64(p, pb_mem_params, "mem") / PB_PAGE_SIZE;
+
+	snprintf(why, len, "mem=%s: %llu pages, %llu blocks of order %llu",
+		 pb_param_str(p, pb_mem_params, "mem"), (unsigned long long)pages,
+		 (unsigned long long)(pages >> order), (unsigned long long)order);
+	return pages >> order;
+}
 
 static int buddy_create(struct pb_alloc *a, const struct pb_params *p, struct pb_err *err)
 {
@@ -85,6 +98,7 @@ const struct pb_alloc_ops pb_alloc_buddy = {
 	.name = "buddy",
 	.desc = "Linux page allocator model: binary buddy, zone lock, per-CPU lists",
 	.params = buddy_params,
+	.capacity = buddy_capacity,
 	.create = buddy_create,
 	.destroy = buddy_destroy,
 	.alloc = buddy_alloc,

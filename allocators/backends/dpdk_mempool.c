@@ -215,6 +215,15 @@ static int dpdk_check(const struct pb_params *p, struct pb_err *err)
 	return 0;
 }
 
+/* The pool holds objects= buffers and no more; dpdk_check made sure mem= holds them. */
+static uint64_t dpdk_capacity(const struct pb_params *p, char *why, size_t len)
+{
+	uint64_t n = pb_param_u64(p, dpdk_params, "objects");
+
+	snprintf(why, len, "objects=%llu", (unsigned long long)n);
+	return n;
+}
+
 static int dpdk_create(struct pb_alloc *a, const struct pb_params *p, struct pb_err *err)
 {
 	unsigned n = (unsigned)pb_param_u64(p, dpdk_params, "objects");
@@ -281,6 +290,7 @@ const struct pb_alloc_ops pb_alloc_dpdk_mempool = {
 	.desc = "DPDK rte_mempool (ring_mp_mc) with a per-lcore cache, objects in our arena",
 	.params = dpdk_params,
 	.check = dpdk_check,
+	.capacity = dpdk_capacity,
 	.no_page_refs = true,
 	.uncounted_atomics = "rte_mempool's ring compare-and-swaps happen inside DPDK",
 	.create = dpdk_create,

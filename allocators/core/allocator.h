@@ -50,6 +50,13 @@ struct pb_alloc_ops {
 	 * error, not a run failure. -1 + @err naming the key.
 	 */
 	int (*check)(const struct pb_params *p, struct pb_err *err);
+	/*
+	 * Optional: the most buffers an instance made from validated @p can lend out at once;
+	 * @why (@len bytes) gets what sets the limit ("objects=8191"). The plan refuses a
+	 * workload that would hold more (workload.h bufs_held) before anything is created.
+	 * NULL: no fixed limit the harness can know in advance.
+	 */
+	uint64_t (*capacity)(const struct pb_params *p, char *why, size_t len);
 	/* Sets up a->priv from validated @p; -1 + @err on failure (nothing left allocated). */
 	int (*create)(struct pb_alloc *a, const struct pb_params *p, struct pb_err *err);
 	/*

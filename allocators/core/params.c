@@ -64,6 +64,26 @@ const struct pb_param_spec *pb_param_find(const struct pb_param_spec *spec, cons
 	return NULL;
 }
 
+/*
+ * A bound as the user would write it: mem's 4194304..68719476736 reads 4M..64G. Only
+ * from 1M up and only where exact: a count such as 4096 stays a count.
+ */
+static const char *format_bound(uint64_t x, char *buf, size_t len)
+{
+	static const char suffix[] = "GMK";
+
+	for (unsigned i = 0; i < 3; i++) {
+		unsigned shift = 30 - 10 * i;
+
+		if (x >= (1ull << 20) && !(x & ((1ull << shift) - 1))) {
+			snprintf(buf, len, "%llu%c", (unsigned long long)(x >> shift), suffix[i]);
+			return buf;
+		}
+	}
+	snprintf(buf, len, "%llu", (unsigned long long)x);
+	return buf;
+}
+
 static int parse_uint(const struct pb_param_spec *s, const char *v, uint64_t *out, struct pb_err *err)
 {
 	char *end;
@@ -86,9 +106,12 @@ static int parse_uint(const struct pb_param_spec *s, const char *v, uint64_t *ou
 	if (shift && x > (UINT64_MAX >> shift))
 		return pb_err_set(err, "%s=%s: out of range", s->key, v);
 	x <<= shift;
-	if (x < s->min || x > s->max)
-		return pb_err_set(err, "%s=%s: must be between %llu and %llu", s->key, v,
-				  (unsigned long long)s->min, (unsigned long long)s->max);
+	if (x < s->min || x > s->max) {
+		char lo[24], hi[24];
+
+		return pb_err_set(err, "%s=%s: must be between %s and %s", s->key, v,
+				  format_bound(s->min, lo, sizeof(lo)), format_bound(s->max, hi, sizeof(hi)));
+	}
 	*out = x;
 	return 0;
 }

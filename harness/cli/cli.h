@@ -25,6 +25,11 @@ const char *pb_callgrind_child_json(void);
 bool pb_pmu_counts_instructions(void);
 /* `pagebench kmod parse|run`: the kernel module's results and its qemu runner. */
 int pb_cli_kmod(int argc, char **argv);
+/*
+ * Checks that a results file can be written at @path (the value of option @opt, which
+ * messages name) by creating and removing a temporary file beside it; -1 + @err otherwise.
+ */
+int pb_cli_output_check(const char *opt, const char *path, struct pb_err *err);
 /* Prints one-line error "pagebench: <msg>" to stderr and returns PB_EXIT_USAGE. */
 int pb_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /*

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "cli.h"
+#include "dma.h"
 #include "kmod_log.h"
 #include "record.h"
 #include "results_json.h"
@@ -65,22 +66,26 @@ static int kmod_parse(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			fputs(kmod_help, stdout);
 			return PB_EXIT_OK;
-		} else if (argv[i][0] == '-' || path) {
-			return pb_cli_usage_error("kmod parse: unexpected argument '%s' (usage: pagebench kmod parse LOG [--json OUT])",
+		} else if (argv[i][0] == '-') {
+			return pb_cli_usage_error("kmod parse: unknown option '%s' (usage: pagebench kmod parse LOG [--json OUT])",
 						  argv[i]);
+		} else if (path) {
+			return pb_cli_usage_error("kmod parse: stray argument '%s': LOG is already '%s' (one log per parse)",
+						  argv[i], path);
 		} else {
 			path = argv[i];
 		}
 	}
 	if (!path)
 		return pb_cli_usage_error("kmod parse: no LOG given (usage: pagebench kmod parse LOG [--json OUT])");
+	if (json && pb_cli_output_check("--json", json, &err))
+		return pb_cli_usage_error("kmod parse: %s", err.msg);
 	if (pb_kmod_log_parse(path, &L, &err) || pb_kmod_log_results(L, accel, &set, &err)) {
 		pb_kmod_log_free(L);
 		return pb_cli_usage_error("kmod parse: %s", err.msg);
 	}
 	pb_table_print(stdout, &set.machine, &set.jobs[0], set.recs, set.nrecs);
-	if (pb_kmod_log_uncounted(L))
-		puts("note: atom/op of the k_* rows is \"-\": real kernel code is not instrumented");
+	/* The rows' own warning says it, once for them all (cli_table.c), and why. */
 	if (set.jobs[0].emulated)
 		puts("note: the guest ran under TCG: these figures are emulation, not the machine's");
 	if (json && pb_results_write(json, &set, &err)) {
@@ -102,6 +107,166 @@ static int kmod_parse(int argc, char **argv)
 	pb_result_set_free(&set);
 	pb_kmod_log_free(L);
 	return rc;
+}
+
+/*
+ * The module's parameter table (kmod/pbk_params.def), so that `kmod run --set` refuses
+ * what the module would refuse, with the module's words, before a guest boots.
+ */
+enum kparam_kind { KP_NUM, KP_LIST, KP_WORDS, KP_DMA, KP_NAMES };
+
+struct kparam {
+	const char *name;
+	enum kparam_kind kind;
+	bool is_signed;		/* KP_NUM of module_param type int */
+	long long lo, hi;	/* KP_NUM, KP_LIST */
+	bool pow2;		/* KP_NUM */
+	unsigned maxn;		/* KP_LIST */
+	const char *const *words;	/* KP_WORDS, NULL-terminated */
+};
+
+#define KP_SIGNED_ulong false
+#define KP_SIGNED_uint false
+#define KP_SIGNED_int true
+#define KP_UNPAREN(...) __VA_ARGS__
+/* The word lists first: a compound literal in a static table would not be constant. */
+#define PBK_NUM(n, type, lo, hi, def, pow2, desc)
+#define PBK_LIST(n, def, lo, hi, maxn, desc)
+#define PBK_WORDS(n, def, words, desc) static const char *const n##_words[] = { KP_UNPAREN words, NULL };
+#define PBK_DMA(n, def, desc)
+#define PBK_NAMES(n, def, desc)
+#include "../../kmod/pbk_params.def"
+#undef PBK_NUM
+#undef PBK_LIST
+#undef PBK_WORDS
+#undef PBK_DMA
+#undef PBK_NAMES
+
+static const struct kparam kparams[] = {
+#define PBK_NUM(n, type, l, h, def, p2, desc) \
+	{ .name = #n, .kind = KP_NUM, .is_signed = KP_SIGNED_##type, .lo = l, .hi = h, .pow2 = p2 },
+#define PBK_LIST(n, def, l, h, mx, desc) { .name = #n, .kind = KP_LIST, .lo = l, .hi = h, .maxn = mx },
+#define PBK_WORDS(n, def, w, desc) { .name = #n, .kind = KP_WORDS, .words = n##_words },
+#define PBK_DMA(n, def, desc) { .name = #n, .kind = KP_DMA },
+#define PBK_NAMES(n, def, desc) { .name = #n, .kind = KP_NAMES },
+#include "../../kmod/pbk_params.def"
+#undef PBK_NUM
+#undef PBK_LIST
+#undef PBK_WORDS
+#undef PBK_DMA
+#undef PBK_NAMES
+	{ NULL },
+};
+
+/* kstrtoll/kstrtoull(s, 0, ...): an optional sign ('-' only when signed), base 0, nothing after. */
+static bool kstrto(const char *s, bool is_signed, long long *out)
+{
+	bool neg = false;
+	unsigned long long x;
+	char *end;
+
+	if (*s == '+' || (*s == '-' && is_signed)) {
+		neg = *s == '-';
+		s++;
+	}
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	x = strtoull(s, &end, 0);
+	if (errno || *end || x > (unsigned long long)LLONG_MAX)
+		return false;
+	*out = neg ? -(long long)x : (long long)x;
+	return true;
+}
+
+static int check_word_list(const struct kparam *k, const char *v, struct pb_err *err)
+{
+	for (const char *p = v; ; p++) {
+		size_t len = strcspn(p, ",");
+		bool known = false;
+
+		for (const char *const *w = k->words; *w && !known; w++)
+			known = strlen(*w) == len && !strncmp(*w, p, len);
+		if (!known)
+			return pb_err_set(err, "%s=%s: unknown name '%.*s'", k->name, v, (int)len, p);
+		p += len;
+		if (!*p)
+			return 0;
+	}
+}
+
+static int check_uint_list(const struct kparam *k, const char *v, struct pb_err *err)
+{
+	unsigned n = 0;
+
+	for (const char *p = v; ; p++) {
+		size_t len = strcspn(p, ",");
+		char word[16];
+		char *end;
+		unsigned long x;
+
+		if (n++ == k->maxn)
+			return pb_err_set(err, "%s=%s: more than %u values", k->name, v, k->maxn);
+		if (!len || len >= sizeof(word))
+			return pb_err_set(err, "%s=%s: empty or overlong value", k->name, v);
+		memcpy(word, p, len);
+		word[len] = '\0';
+		errno = 0;
+		x = strtoul(word, &end, 10);
+		if (word[0] < '0' || word[0] > '9' || *end || errno || (long long)x < k->lo ||
+		    (long long)x > k->hi)
+			return pb_err_set(err, "%s=%s: '%s' must be %lld..%lld", k->name, v, word, k->lo,
+					  k->hi);
+		p += len;
+		if (!*p)
+			return 0;
+	}
+}
+
+/* @kv ("key=value") against the module's table; -1 + @err in the words the module would use. */
+static int kmod_param_check(const char *kv, struct pb_err *err)
+{
+	const char *eq = strchr(kv, '='), *v;
+	const struct kparam *k;
+	char names[400];
+	size_t off = 0;
+	long long x;
+
+	if (!eq || eq == kv || strchr(kv, ' '))
+		return pb_err_set(err, "%s: expected key=value", kv);
+	v = eq + 1;
+	for (k = kparams; k->name; k++)
+		if (strlen(k->name) == (size_t)(eq - kv) && !strncmp(k->name, kv, (size_t)(eq - kv)))
+			break;
+	if (!k->name) {
+		for (const struct kparam *o = kparams; o->name && off < sizeof(names); o++)
+			off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s",
+						o == kparams ? "" : " ", o->name);
+		return pb_err_set(err, "%.*s: not a parameter of the module (its parameters: %s)",
+				  (int)(eq - kv), kv, names);
+	}
+	if (!*v)
+		return pb_err_set(err, "%s=: empty value", k->name);
+	switch (k->kind) {
+	case KP_NUM:
+		/* The kernel's own words for what module_param cannot parse. */
+		if (!kstrto(v, k->is_signed, &x))
+			return pb_err_set(err, "%s=%s: invalid for parameter `%s' (not a number)",
+					  k->name, v, k->name);
+		if (x < k->lo || x > k->hi || (k->pow2 && (x & (x - 1))))
+			return pb_err_set(err, "%s=%s: must be %s%lld..%lld", k->name, v,
+					  k->pow2 ? "a power of two in " : "", k->lo, k->hi);
+		return 0;
+	case KP_LIST:
+		return check_uint_list(k, v, err);
+	case KP_WORDS:
+		return check_word_list(k, v, err);
+	case KP_DMA:
+		return pb_dma_check(v, err);
+	case KP_NAMES:
+		return 0;
+	}
+	return 0;
 }
 
 /* kmod/run-qemu.sh of the tree this binary was built in (or $PB_KMOD_RUNNER). */
@@ -159,17 +324,37 @@ static int kmod_run(int argc, char **argv)
 				return pb_cli_usage_error("kmod run: %s needs a value", a);
 			}
 			if (!strcmp(a, "--set")) {
-				const char *eq = strchr(argv[i + 1], '=');
+				struct pb_err err;
+				const char *kv = argv[i + 1];
+				size_t klen = strcspn(kv, "=");
 
-				if (!eq || eq == argv[i + 1] || strchr(argv[i + 1], ' ')) {
+				if (kmod_param_check(kv, &err)) {
 					free(args);
-					return pb_cli_usage_error("kmod run: --set %s: expected key=value",
-								  argv[i + 1]);
+					return pb_cli_usage_error("kmod run: --set %s", err.msg);
 				}
+				/* As in a config file: a key given twice is a mistake, not an override. */
+				for (int j = 1; j < n; j++)
+					if (!strncmp(args[j], kv, klen + 1)) {
+						free(args);
+						return pb_cli_usage_error("kmod run: --set %.*s: given twice ('%s', then '%s')",
+									  (int)klen, kv, args[j], kv);
+					}
+			} else if (!strcmp(a, "--json")) {
+				struct pb_err err;
+
+				if (pb_cli_output_check("--json", argv[i + 1], &err)) {
+					free(args);
+					return pb_cli_usage_error("kmod run: %s", err.msg);
+				}
+				args[n++] = argv[i];
 			} else {
 				args[n++] = argv[i];
 			}
 			args[n++] = argv[++i];
+		} else if (a[0] != '-') {
+			free(args);
+			return pb_cli_usage_error("kmod run: stray argument '%s' (module parameters go in --set %s)",
+						  a, strchr(a, '=') ? a : "key=value");
 		} else {
 			free(args);
 			return pb_cli_usage_error("kmod run: unknown option '%s' (try: pagebench kmod --help)", a);

@@ -37,6 +37,9 @@ int pb_cli_list(int argc, char **argv)
 			return PB_EXIT_OK;
 		} else if (!strcmp(argv[i], "--params")) {
 			verbose = true;
+		} else if (argv[i][0] != '-') {
+			return pb_cli_usage_error("list: stray argument '%s' (list takes no names; it prints everything)",
+						  argv[i]);
 		} else {
 			return pb_cli_usage_error("list: unknown option '%s'", argv[i]);
 		}

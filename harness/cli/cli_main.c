@@ -12,6 +12,8 @@ static void usage(FILE *f)
 	      "  list                  backends and workloads, one per line, with their parameters\n"
 	      "  run --alloc A[,B..] --workload W [--set k=v].. [--reps N] [--json FILE]\n"
 	      "                        measure backends on a workload and print a table\n"
+	      "  run CONFIG.ini [--reps N] [--ops N] [--json FILE]\n"
+	      "                        every job of an experiment file (docs/configs.md)\n"
 	      "  compare OLD.json NEW.json [--threshold PCT] [--metric time|instructions]\n"
 	      "                        A/B verdicts per benchmark; exit 1 on a regression\n"
 	      "  kmod parse LOG [--json OUT] | kmod run [--numa] [--set k=v]..\n"

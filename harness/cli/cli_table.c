@@ -1,9 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The result table printed by `pagebench run`. */
+#include <stdbool.h>
 #include <string.h>
 #include "cli.h"
 
 #include "record.h"
+
+/*
+ * What the previous table of this process printed, so that the tables of a config's jobs
+ * do not each repeat the same machine and PMU lines.
+ */
+static char last_machine[512], last_pmu[512];
 
 static const struct pb_event_result *event(const struct pb_result *r, const char *name)
 {
@@ -27,9 +34,16 @@ static void print_counters(FILE *f, const struct pb_job_context *ctx, const stru
 			if (r[i].ev[e].available)
 				any = &r[i];
 	if (!any) {
-		if (ctx->pmu_events[0])
-			fprintf(f, "PMU: %s: unavailable: %s\n", ctx->pmu_events,
-				ctx->pmu_why[0] ? ctx->pmu_why : "no event could be counted");
+		char line[sizeof(last_pmu)];
+
+		if (!ctx->pmu_events[0])
+			return;
+		snprintf(line, sizeof(line), "PMU: %s: unavailable: %s", ctx->pmu_events,
+			 ctx->pmu_why[0] ? ctx->pmu_why : "no event could be counted");
+		/* A config's every job would say the same: once is enough. */
+		if (strcmp(line, last_pmu))
+			fprintf(f, "%s\n", line);
+		snprintf(last_pmu, sizeof(last_pmu), "%s", line);
 		return;
 	}
 	fprintf(f, "%-14s %-18s %-6s", "backend", "workload", "track");
@@ -88,6 +102,84 @@ static unsigned rate_columns(const struct pb_result *r, size_t n, const char **c
 				cols[nc++] = c->name;
 		}
 	return nc;
+}
+
+/* The machine once per output ("as above" after that), then how this table was measured. */
+static void print_machine(FILE *f, const struct pb_machine *m, const struct pb_job_context *ctx,
+			  unsigned reps)
+{
+	char line[sizeof(last_machine)];
+
+	snprintf(line, sizeof(line), "%s, %u CPUs, TSC %.3f GHz (%s), kernel %s", m->cpu_model,
+		 m->num_cpus, ctx->tsc_hz / 1e9,
+		 m->tsc_flags[0] ? m->tsc_flags : "no invariant TSC flags", m->kernel);
+	fprintf(f, "machine: %s; pinned to CPU", strcmp(line, last_machine) ? line : "as above");
+	snprintf(last_machine, sizeof(last_machine), "%s", line);
+	for (unsigned i = 0; i < ctx->nthreads; i++)
+		fprintf(f, "%s%d", i ? "," : " ", ctx->threads[i].cpu);
+	fprintf(f, "; subtracted: timer %.1f cycles per batch, loop %.2f cycles per op; "
+		"median of %u repetitions, order seed %llu\n",
+		ctx->timer_overhead_cycles, ctx->loop_overhead_cycles, reps,
+		(unsigned long long)ctx->seed);
+}
+
+/* The next "; "-separated part of a record's warning at *@p: its length; *@p moves past it. */
+static size_t warning_part(const char **p, const char **part)
+{
+	const char *end = strstr(*p, "; ");
+	size_t len = end ? (size_t)(end - *p) : strlen(*p);
+
+	*part = *p;
+	*p += len + (end ? 2 : 0);
+	return len;
+}
+
+/* Whether the @len bytes at @part are a part of @w. */
+static bool has_part(const char *w, const char *part, size_t len)
+{
+	const char *q;
+
+	while (*w) {
+		size_t l = warning_part(&w, &q);
+
+		if (l == len && !strncmp(q, part, len))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Each distinct warning once, with the rows it is about: eight rows that all had short
+ * batches are one line, not eight. Parts of a compound warning ("a; b") count apiece.
+ */
+static void print_warnings(FILE *f, const struct pb_result *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *p = r[i].warning, *part;
+
+		while (*p) {
+			size_t len = warning_part(&p, &part), rows = 0, shown = 0;
+			bool earlier = false;
+
+			for (size_t j = 0; j < i && !earlier; j++)
+				earlier = has_part(r[j].warning, part, len);
+			if (earlier)
+				continue;
+			for (size_t j = i; j < n; j++)
+				rows += has_part(r[j].warning, part, len);
+			if (rows == 1) {
+				fprintf(f, "warning: %s: %.*s\n", r[i].name, (int)len, part);
+				continue;
+			}
+			fprintf(f, "warning: %.*s (%zu rows:", (int)len, part, rows);
+			for (size_t j = i; j < n && shown < 3; j++)
+				if (has_part(r[j].warning, part, len))
+					fprintf(f, "%s %s", shown++ ? "," : "", r[j].name);
+			if (rows > shown)
+				fprintf(f, " and %zu more", rows - shown);
+			fputs(")\n", f);
+		}
+	}
 }
 
 void pb_table_print(FILE *f, const struct pb_machine *m, const struct pb_job_context *ctx,
@@ -164,20 +256,10 @@ void pb_table_print(FILE *f, const struct pb_machine *m, const struct pb_job_con
 		else
 			fprintf(f, "%7.2f\n", x->ratio);
 	}
-	fprintf(f, "machine: %s, %u CPUs, TSC %.3f GHz (%s), kernel %s; pinned to CPU",
-		m->cpu_model, m->num_cpus, ctx->tsc_hz / 1e9,
-		m->tsc_flags[0] ? m->tsc_flags : "no invariant TSC flags", m->kernel);
-	for (unsigned i = 0; i < ctx->nthreads; i++)
-		fprintf(f, "%s%d", i ? "," : " ", ctx->threads[i].cpu);
-	fprintf(f, "; subtracted: timer %.1f cycles per batch, loop %.2f cycles per op; "
-		"median of %u repetitions, order seed %llu\n",
-		ctx->timer_overhead_cycles, ctx->loop_overhead_cycles, n ? r[0].repetitions : 0,
-		(unsigned long long)ctx->seed);
+	print_machine(f, m, ctx, n ? r[0].repetitions : 0);
 	if (!cg)	/* the PMU table would repeat the column and list events callgrind replaced */
 		print_counters(f, ctx, r, n);
-	for (size_t i = 0; i < n; i++)
-		if (r[i].warning[0])
-			fprintf(f, "warning: %s: %s\n", r[i].name, r[i].warning);
+	print_warnings(f, r, n);
 	for (size_t i = 0; i < n && !cg; i++)
 		if (r[i].unstable) {
 			fprintf(f, "note: rows marked ! vary by more than the unstable threshold across repetitions\n");

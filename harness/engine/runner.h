@@ -22,6 +22,7 @@ struct pb_cpu_pick {
 struct pb_plan {
 	const struct pb_alloc_ops *allocs[PB_MAX_ALLOCS];
 	unsigned nallocs;
+	bool alloc_all;			/* --alloc all: pb_plan_drop_unfit keeps those that fit */
 	const struct pb_workload *wl;
 	struct pb_params params;	/* --set, shared by backends, workload and memory */
 	unsigned reps;			/* measured repetitions per backend */
@@ -64,6 +65,19 @@ int pb_plan_cpu_want(const struct pb_plan *plan, int want[PB_MAX_THREADS], struc
  * the workload. -1 + @err otherwise.
  */
 int pb_plan_check(const struct pb_plan *plan, struct pb_err *err);
+/*
+ * For --alloc all: drops the backends that cannot run @plan (pb_plan_backend_fits) and
+ * writes one "name: why" per line into @skipped (@len bytes, "" when none). Nothing to
+ * do without plan->alloc_all. -1 + @err when no backend is left.
+ */
+int pb_plan_drop_unfit(struct pb_plan *plan, char *skipped, size_t len, struct pb_err *err);
+/*
+ * Whether backend @o can run @plan's workload with @plan's parameters: built here, valid
+ * values, one-context and page-reference fit, and capacity for the buffers the workload
+ * holds at once. -1 + @err saying why not.
+ */
+int pb_plan_backend_fits(const struct pb_plan *plan, const struct pb_alloc_ops *o,
+			 struct pb_err *err);
 /*
  * Runs @plan. Fills @job (cleared first) with how this job was measured: its name, TSC rate,
  * overheads, threads with their roles, CPUs and nodes, PMU state, metric, seed, threshold,

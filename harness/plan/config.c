@@ -280,6 +280,7 @@ static int build_job(struct loader *ld, const struct section *global, const stru
 	struct pb_plan *plan = &job->plan;
 	struct merged *m;
 	struct pb_err why;
+	bool all_first;
 	unsigned n;
 	int rc = -1;
 
@@ -311,13 +312,34 @@ static int build_job(struct loader *ld, const struct section *global, const stru
 		     s->name, plan->wl->name);
 		goto out;
 	}
+	all_first = plan->alloc_all;
+	/*
+	 * alloc = all: which backends stay depends on the parameters, so they go in first;
+	 * each is then checked against the backends that stay, with its line.
+	 */
+	for (unsigned i = 0; plan->alloc_all && i < n; i++) {
+		char kv[sizeof(m[i].e->key) + sizeof(m[i].e->value) + 1];
+
+		if (pb_option_by_key(m[i].e->key))
+			continue;
+		snprintf(kv, sizeof(kv), "%s=%s", m[i].e->key, m[i].e->value);
+		if (param->set(plan, kv, &why)) {
+			fail_key(ld, &m[i], s, &why);
+			goto out;
+		}
+	}
+	if (pb_plan_drop_unfit(plan, job->skipped, sizeof(job->skipped), &why)) {
+		fail(ld, s->line, "[%s]: %s", s->name, why.msg);
+		goto out;
+	}
 	for (unsigned i = 0; i < n; i++) {
 		char kv[sizeof(m[i].e->key) + sizeof(m[i].e->value) + 1];
 
 		if (pb_option_by_key(m[i].e->key))
 			continue;
 		snprintf(kv, sizeof(kv), "%s=%s", m[i].e->key, m[i].e->value);
-		if (check_param(plan, kv, m[i].e->key, &why) || param->set(plan, kv, &why)) {
+		if (check_param(plan, kv, m[i].e->key, &why) ||
+		    (!all_first && param->set(plan, kv, &why))) {
 			fail_key(ld, &m[i], s, &why);
 			goto out;
 		}

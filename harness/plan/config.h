@@ -30,6 +30,7 @@ struct pb_job {
 	char name[PB_JOB_NAME_LEN];	/* the section name */
 	struct pb_plan plan;		/* as `pagebench run` would build it; plan.job = name */
 	int line;			/* line of the section header */
+	char skipped[1024];		/* alloc = all: "backend: why" per line for those dropped */
 };
 
 struct pb_config {

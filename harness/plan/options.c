@@ -50,8 +50,15 @@ static int set_alloc(struct pb_plan *plan, const char *v, struct pb_err *err)
 	unsigned n = 0;
 
 	if (!strcmp(v, "all")) {
-		/* Everything built here: a backend absent from this build is not an error. */
-		plan->nallocs = pb_alloc_all(plan->allocs, PB_MAX_ALLOCS);
+		/*
+		 * Every registered backend for now: which of them can run the workload is known
+		 * once the whole plan is (pb_plan_drop_unfit), and those dropped are listed.
+		 */
+		n = 0;
+		for (const struct pb_alloc_ops *const *o = pb_alloc_registry; *o && n < PB_MAX_ALLOCS; o++)
+			plan->allocs[n++] = *o;
+		plan->nallocs = n;
+		plan->alloc_all = true;
 		return 0;
 	}
 	if (strlen(v) >= sizeof(buf))
@@ -85,6 +92,7 @@ static int set_alloc(struct pb_plan *plan, const char *v, struct pb_err *err)
 	/* A later alloc replaces an earlier one: [global]'s list, or a repeated --alloc. */
 	memcpy(plan->allocs, allocs, n * sizeof(allocs[0]));
 	plan->nallocs = n;
+	plan->alloc_all = false;
 	return 0;
 }
 
@@ -98,9 +106,24 @@ static int set_workload(struct pb_plan *plan, const char *v, struct pb_err *err)
 	return 0;
 }
 
-/* Checked against the chosen backends and workload once they are all known. */
+/*
+ * Checked against the chosen backends and workload once they are all known. A key given
+ * twice is refused, as a config file refuses it: which of the two was meant is a guess.
+ */
 static int set_param(struct pb_plan *plan, const char *v, struct pb_err *err)
 {
+	size_t klen = strcspn(v, "=");
+	char key[sizeof(plan->params.kv[0].key)];
+	const char *prev;
+
+	if (v[klen] == '=' && klen && klen < sizeof(key)) {
+		memcpy(key, v, klen);
+		key[klen] = '\0';
+		prev = pb_params_raw(&plan->params, key);
+		if (prev)
+			return pb_err_set(err, "'%.64s': %s given twice (first %s=%.64s)", v, key, key,
+					  prev);
+	}
 	return pb_params_add(&plan->params, v, err);
 }
 
@@ -194,7 +217,8 @@ static int set_min_batch_us(struct pb_plan *plan, const char *v, struct pb_err *
 
 const struct pb_option pb_options[] = {
 	{ "alloc", "alloc", 'a', NULL, "LIST", set_alloc,
-	  "backends to compare, comma-separated, or 'all' (ratios are to the first)" },
+	  "backends to compare, comma-separated (ratios are to the first), or 'all':\n"
+	  "every backend that can run the workload, the others listed with the reason" },
 	{ "workload", "workload", 'w', NULL, "W", set_workload,
 	  "workload to run (pagebench list)" },
 	{ "set", NULL, 's', NULL, "KEY=VALUE", set_param,

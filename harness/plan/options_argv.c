@@ -49,7 +49,7 @@ int pb_options_parse_argv(int argc, char **argv, struct pb_plan *plan, struct pb
 {
 	struct option lo[MAX_OPTS];
 	char shorts[2 * MAX_OPTS + 8];
-	unsigned plan_opts = 0;
+	const char *other = NULL;	/* a plan option a config file cannot take */
 	int c;
 
 	memset(args, 0, sizeof(*args));
@@ -61,7 +61,12 @@ int pb_options_parse_argv(int argc, char **argv, struct pb_plan *plan, struct pb
 		const struct pb_option *o = option_of(c);
 
 		if (o) {
-			plan_opts++;
+			if (!strcmp(o->name, "reps"))
+				args->reps_given = true;
+			else if (!strcmp(o->name, "ops"))
+				args->ops_given = true;
+			else if (!other)
+				other = o->name;
 			if (o->set(plan, o->flag_value ? o->flag_value : optarg, err)) {
 				char why[sizeof(err->msg)];
 
@@ -95,10 +100,11 @@ int pb_options_parse_argv(int argc, char **argv, struct pb_plan *plan, struct pb
 	}
 	if (optind < argc) {
 		if (optind + 1 < argc)
-			return pb_err_set(err, "unexpected argument '%s'", argv[optind + 1]);
-		if (plan_opts)
-			return pb_err_set(err, "%s: a config file takes no other option than --json",
-					  argv[optind]);
+			return pb_err_set(err, "stray argument '%s' (after the config file '%s'; one config per run)",
+					  argv[optind + 1], argv[optind]);
+		if (other)
+			return pb_err_set(err, "stray argument '%s': if it is a config file, it takes no --%s (only --reps, --ops and --json; put the rest in the file)",
+					  argv[optind], other);
 		args->config = argv[optind];
 		return 0;
 	}
@@ -106,5 +112,7 @@ int pb_options_parse_argv(int argc, char **argv, struct pb_plan *plan, struct pb
 		return pb_err_set(err, "--workload is required (see pagebench list)");
 	if (!plan->nallocs && !plan->wl->baseline)
 		return pb_err_set(err, "--alloc is required (see pagebench list)");
+	if (pb_plan_drop_unfit(plan, args->skipped, sizeof(args->skipped), err))
+		return -1;
 	return pb_plan_check(plan, err);
 }

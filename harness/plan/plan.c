@@ -29,6 +29,74 @@ static bool key_taken(const struct pb_plan *plan, const char *key)
 	return false;
 }
 
+/* The workload's buffers held at once against what backend @o can lend (both may not know). */
+static int check_capacity(const struct pb_plan *plan, const struct pb_alloc_ops *o,
+			  struct pb_err *err)
+{
+	char held_why[64], cap_why[128];
+	uint64_t held, cap;
+
+	if (!plan->wl->bufs_held || !o->capacity)
+		return 0;
+	held = plan->wl->bufs_held(&plan->params, held_why, sizeof(held_why));
+	cap = o->capacity(&plan->params, cap_why, sizeof(cap_why));
+	if (held > cap)
+		return pb_err_set(err, "--workload %s %s holds %llu buffers at once, but backend %s lends at most %llu (%s)",
+				  plan->wl->name, held_why, (unsigned long long)held, o->name,
+				  (unsigned long long)cap, cap_why);
+	return 0;
+}
+
+int pb_plan_backend_fits(const struct pb_plan *plan, const struct pb_alloc_ops *o,
+			 struct pb_err *err)
+{
+	if (o->absent)
+		return pb_err_set(err, "--alloc %s: not available in this build: %s", o->name,
+				  o->absent);
+	if (pb_alloc_check_params(o, &plan->params, err))
+		return -1;
+	if (plan->wl->concurrent && o->one_context)
+		return pb_err_set(err, "--workload %s frees on another CPU; backend '%s' serves one context only",
+				  plan->wl->name, o->name);
+	if (plan->wl->page_refs && o->no_page_refs)
+		return pb_err_set(err, "--workload %s takes extra page references; backend '%s' has none",
+				  plan->wl->name, o->name);
+	return check_capacity(plan, o, err);
+}
+
+int pb_plan_drop_unfit(struct pb_plan *plan, char *skipped, size_t len, struct pb_err *err)
+{
+	unsigned kept = 0;
+	size_t off = 0;
+
+	skipped[0] = '\0';
+	if (!plan->alloc_all)
+		return 0;
+	for (unsigned i = 0; i < plan->nallocs; i++) {
+		const struct pb_alloc_ops *o = plan->allocs[i];
+		struct pb_err why;
+
+		if (!pb_plan_backend_fits(plan, o, &why)) {
+			plan->allocs[kept++] = o;
+			continue;
+		}
+		if (off < len) {
+			int w = snprintf(skipped + off, len - off, "%s: %s\n", o->name, why.msg);
+
+			off += w > 0 ? (size_t)w : 0;
+		}
+	}
+	for (unsigned i = kept; i < plan->nallocs; i++)
+		plan->allocs[i] = NULL;	/* plans compare bytewise */
+	plan->nallocs = kept;
+	/* Done: the plan now names its backends, and pb_plan_check checks them as named. */
+	plan->alloc_all = false;
+	if (!kept)
+		return pb_err_set(err, "--alloc all: no backend can run workload %s (%.*s)",
+				  plan->wl->name, (int)strcspn(skipped, "\n"), skipped);
+	return 0;
+}
+
 int pb_plan_check(const struct pb_plan *plan, struct pb_err *err)
 {
 	for (unsigned i = 0; i < plan->params.n; i++) {
@@ -40,19 +108,9 @@ int pb_plan_check(const struct pb_plan *plan, struct pb_err *err)
 	}
 	if (pb_params_check(&plan->params, plan->wl->params, err))
 		return -1;
-	for (unsigned i = 0; i < plan->nallocs; i++) {
-		if (pb_alloc_check_params(plan->allocs[i], &plan->params, err))
+	for (unsigned i = 0; i < plan->nallocs; i++)
+		if (pb_plan_backend_fits(plan, plan->allocs[i], err))
 			return -1;
-		if (plan->wl->concurrent && plan->allocs[i]->one_context)
-			return pb_err_set(err, "--workload %s frees on another CPU; backend '%s' serves one context only",
-					  plan->wl->name, plan->allocs[i]->name);
-		if (plan->wl->page_refs && plan->allocs[i]->no_page_refs)
-			return pb_err_set(err, "--workload %s takes extra page references; backend '%s' has none",
-					  plan->wl->name, plan->allocs[i]->name);
-		if (plan->allocs[i]->absent)
-			return pb_err_set(err, "--alloc %s: not available in this build: %s",
-					  plan->allocs[i]->name, plan->allocs[i]->absent);
-	}
 	/* A count of a thread spinning on the other CPU measures the scheduler, not an allocator. */
 	if (plan->metric_instructions && plan->wl->concurrent)
 		return pb_err_set(err, "--metric instructions: workload %s spins on the other CPU, so its instruction counts measure waiting; use --metric time",

@@ -136,6 +136,8 @@ struct pb_job_context {
 	bool emulated;			/* kmod: the guest ran under TCG (figures are emulation) */
 	struct pb_fact facts[PB_MAX_FACTS];	/* kmod: the module's context lines */
 	unsigned nfacts;
+	/* What the command line overrode of the config file's job ("reps=3,ops=1000"), or "". */
+	char overrides[64];
 };
 
 /* A whole results file in memory: what the writer writes and the reader returns. */
@@ -146,6 +148,12 @@ struct pb_result_set {
 	size_t njobs;
 	struct pb_result *recs;
 	size_t nrecs;
+	/*
+	 * A config run stopped by a job that failed: its name and the error ("" when the run
+	 * is complete). The records are those of the jobs before it.
+	 */
+	char incomplete_job[64];
+	char incomplete_error[PB_ERR_LEN];
 };
 
 #endif

@@ -167,6 +167,8 @@ static json_t *job_json(const struct pb_job_context *j, int *bad)
 	put(o, "seed", juint(j->seed), bad);
 	put(o, "unstable_cv", jreal(j->unstable_cv), bad);
 	put(o, "arena_nodes", nodes, bad);
+	if (j->overrides[0])
+		put(o, "overrides", jstr(j->overrides), bad);
 	if (j->kernel_module) {
 		json_t *k = json_object();
 
@@ -436,6 +438,15 @@ static json_t *results_json(const struct pb_result_set *s)
 		gbench_rows(benches, &s->recs[i], i, &bad);
 	}
 	put(root, "benchmarks", benches, &bad);
+	if (s->incomplete_job[0] || s->incomplete_error[0]) {
+		json_t *inc = json_object();
+
+		if (!inc)
+			bad = 1;
+		put(inc, "job", jstr(s->incomplete_job), &bad);
+		put(inc, "error", jstr(s->incomplete_error), &bad);
+		put(root, "incomplete", inc, &bad);
+	}
 	if (bad) {
 		json_decref(root);
 		return NULL;

@@ -258,6 +258,7 @@ static void read_job(json_t *o, struct pb_job_context *j)
 	get_str(o, "metric", j->metric, sizeof(j->metric));
 	j->seed = get_u64(o, "seed");
 	j->unstable_cv = get_num0(o, "unstable_cv");
+	get_str(o, "overrides", j->overrides, sizeof(j->overrides));
 	json_array_foreach(json_object_get(o, "arena_nodes"), i, t)
 		if (j->n_arena_nodes < 8)
 			j->arena_nodes[j->n_arena_nodes++] = (int)json_integer_value(t);
@@ -524,6 +525,12 @@ static int convert(const char *path, json_t *root, int version, struct pb_result
 
 	s->schema_version = version;
 	read_machine(json_object_get(root, "context"), &s->machine);
+	{
+		json_t *inc = json_object_get(root, "incomplete");
+
+		get_str(inc, "job", s->incomplete_job, sizeof(s->incomplete_job));
+		get_str(inc, "error", s->incomplete_error, sizeof(s->incomplete_error));
+	}
 	s->recs = calloc(json_array_size(benches) + 1, sizeof(*s->recs));
 	if (!s->recs)
 		return pb_err_set(err, "%s: out of memory", path);
