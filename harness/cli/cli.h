@@ -25,6 +25,8 @@ const char *pb_callgrind_child_json(void);
 bool pb_pmu_counts_instructions(void);
 /* `pagebench kmod parse|run`: the kernel module's results and its qemu runner. */
 int pb_cli_kmod(int argc, char **argv);
+/* `pagebench trace gen|show|check|import`: trace files (docs/traces.md). */
+int pb_cli_trace(int argc, char **argv);
 /* Prints one-line error "pagebench: <msg>" to stderr and returns PB_EXIT_USAGE. */
 int pb_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /*
