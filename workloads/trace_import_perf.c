@@ -6,7 +6,10 @@
  * Mapping (docs/traces.md "Import"; field layouts of include/trace/events/ in 6.1..6.18):
  *   net:netif_receive_skb, net:napi_gro_receive_entry   rx (path skb) of a new skbaddr;
  *                                   the second tracepoint of one packet is the same rx
- *   skb:consume_skb, skb:kfree_skb   sock_release of a received skbaddr (others: not RX skbs)
+ *                                   (a second rx of a live skbaddr: it was freed untraced,
+ *                                   e.g. UDP's __consume_stateless_skb; released there)
+ *   skb:consume_skb, skb:kfree_skb, skb:skb_copy_datagram_iovec (the reader copying it out)
+ *                                   sock_release of a received skbaddr (others: not RX skbs)
  *   napi:napi_poll (work W)          napi_poll_end; the W - R frames of the poll that never
  *                                   became an skb (R seen) were handled by XDP: xdp_redirect
  *                                   as many as xdp:xdp_redirect* said, the rest xdp_drop,
@@ -30,13 +33,14 @@
 
 #define MAX_REAL_CPU 4096
 
-enum ev_id { EV_NONE, EV_RX, EV_FREE, EV_POLL, EV_XDP_REDIRECT, EV_XDP_OTHER, EV_PP_HOLD,
+enum ev_id { EV_NONE, EV_RX, EV_RX_GRO, EV_FREE, EV_POLL, EV_XDP_REDIRECT, EV_XDP_OTHER, EV_PP_HOLD,
 	     EV_PP_RELEASE, EV_PAGE_ALLOC, EV_PAGE_FREE };
 
 static const struct { const char *name; enum ev_id id; } events[] = {
 	{ "netif_receive_skb", EV_RX },
-	{ "napi_gro_receive_entry", EV_RX },
+	{ "napi_gro_receive_entry", EV_RX_GRO },
 	{ "consume_skb", EV_FREE },
+	{ "skb_copy_datagram_iovec", EV_FREE },
 	{ "kfree_skb", EV_FREE },
 	{ "napi_poll", EV_POLL },
 	{ "xdp_redirect", EV_XDP_REDIRECT },
@@ -64,7 +68,7 @@ struct imp {
 	uint64_t last_ns, reordered;
 	/* packets */
 	struct pb_pktmap skbs;	/* key skbaddr; rx_index holds the trace's packet id */
-	uint64_t next_pkt, packets, skb_packets, xdp_packets, repeats, unmatched;
+	uint64_t next_pkt, packets, skb_packets, xdp_packets, repeats, unmatched, untraced;
 	uint32_t rx_in_poll[PB_TRACE_MAX_CPUS], redirects[PB_TRACE_MAX_CPUS];
 	uint64_t polls, xdp_redirect, xdp_other;
 	/* the pool and the page allocator */
@@ -165,28 +169,53 @@ static int emit(struct imp *m, unsigned cpu, uint8_t kind, uint8_t path, uint64_
 	return m->sink ? m->sink->emit(m->sink->ctx, &ev, err) : 0;
 }
 
-static int on_rx(struct imp *m, unsigned real, const char *args, struct pb_err *err)
+/* GRO's entry and netif_receive_skb of one packet: the flag says its entry was seen */
+#define SEEN_GRO 1
+#define SEEN_NETIF 2
+
+static int release(struct imp *m, struct pb_pkt_state *s, unsigned cpu, struct pb_err *err)
 {
+	uint64_t pkt = s->rx_index;
+	uint32_t len = s->len;
+
+	pb_pktmap_del(&m->skbs, s);
+	return emit(m, cpu, PB_TK_SOCK_RELEASE, PB_TP_SKB, pkt, len, err);
+}
+
+static int on_rx(struct imp *m, unsigned real, const char *args, bool gro, struct pb_err *err)
+{
+	const char *ev = gro ? "napi_gro_receive_entry" : "netif_receive_skb";
+	uint8_t mark = gro ? SEEN_GRO : SEEN_NETIF;
 	struct pb_pkt_state *s;
 	uint64_t skb, len;
 	int c;
 
-	if (hex_field(m, "rx", args, "skbaddr", &skb, err) || dec_field(m, "rx", args, "len", &len, err))
+	if (hex_field(m, ev, args, "skbaddr", &skb, err) || dec_field(m, ev, args, "len", &len, err))
 		return -1;
 	if (!skb)
-		return bad(m, err, "rx", "skbaddr 0");
-	if (pb_pktmap_find(&m->skbs, skb)) {
-		m->repeats++;	/* napi_gro_receive_entry then netif_receive_skb: one packet */
-		return 0;
-	}
+		return bad(m, err, ev, "skbaddr 0");
 	if ((c = cpu_index(m, real, PB_ROLE_RX, err)) < 0)
 		return -1;
+	s = pb_pktmap_find(&m->skbs, skb);
+	if (s && !(s->flags & mark) && !(mark == SEEN_GRO && s->flags & SEEN_NETIF)) {
+		s->flags |= mark;	/* the same packet's second tracepoint */
+		m->repeats++;
+		return 0;
+	}
+	if (s) {	/* the address came back: the last packet there was freed untraced */
+		m->untraced++;
+		if (m->pass1)
+			m->hdr->roles[s->rx_cpu] |= PB_ROLE_SOCK;
+		if (release(m, s, s->rx_cpu, err))
+			return -1;
+	}
 	s = pb_pktmap_add(&m->skbs, skb);
 	if (!s)
 		return pb_err_set(err, "%s: out of memory", m->path);
 	s->rx_index = ++m->next_pkt;
 	s->len = (uint32_t)(len > UINT32_MAX ? UINT32_MAX : len);
 	s->rx_cpu = (uint16_t)c;
+	s->flags = mark;
 	m->rx_in_poll[c]++;
 	m->packets++;
 	m->skb_packets++;
@@ -196,8 +225,7 @@ static int on_rx(struct imp *m, unsigned real, const char *args, struct pb_err *
 static int on_free(struct imp *m, unsigned real, const char *args, struct pb_err *err)
 {
 	struct pb_pkt_state *s;
-	uint64_t skb, pkt;
-	uint32_t len;
+	uint64_t skb;
 	int c;
 
 	if (hex_field(m, "free", args, "skbaddr", &skb, err))
@@ -207,12 +235,9 @@ static int on_free(struct imp *m, unsigned real, const char *args, struct pb_err
 		m->unmatched++;	/* an skb this capture did not see received (TX, local) */
 		return 1;
 	}
-	pkt = s->rx_index;
-	len = s->len;
-	pb_pktmap_del(&m->skbs, s);
 	if ((c = cpu_index(m, real, PB_ROLE_SOCK, err)) < 0)
 		return -1;
-	return emit(m, (unsigned)c, PB_TK_SOCK_RELEASE, PB_TP_SKB, pkt, len, err);
+	return release(m, s, (unsigned)c, err);
 }
 
 static int on_poll(struct imp *m, unsigned real, const char *args, struct pb_err *err)
@@ -370,7 +395,7 @@ static int line(struct imp *m, char *l, struct pb_err *err)
 			id = events[i].id;
 	if (id == EV_NONE)
 		return 1;
-	if (m->o->dev && id == EV_RX) {
+	if (m->o->dev && (id == EV_RX || id == EV_RX_GRO)) {
 		const char *d = field(args, "dev", &n);
 
 		if (!d || n != strlen(m->o->dev) || strncmp(d, m->o->dev, n))
@@ -387,7 +412,8 @@ static int line(struct imp *m, char *l, struct pb_err *err)
 		m->last_ns = ns;
 	switch (id) {
 	case EV_RX:
-		return on_rx(m, real, args, err);
+	case EV_RX_GRO:
+		return on_rx(m, real, args, id == EV_RX_GRO, err);
 	case EV_FREE:
 		return on_free(m, real, args, err);
 	case EV_POLL:
@@ -424,14 +450,9 @@ static int drain(struct imp *m, struct pb_err *err)
 		for (size_t i = 0; i < m->skbs.cap; i++)
 			if (m->skbs.slot[i].pkt && (!old || m->skbs.slot[i].rx_index < old->rx_index))
 				old = &m->skbs.slot[i];
-		uint64_t pkt = old->rx_index;
-		uint32_t len = old->len;
-		unsigned c = old->rx_cpu;
-
-		pb_pktmap_del(&m->skbs, old);
 		if (m->pass1)
-			m->hdr->roles[c] |= PB_ROLE_SOCK;
-		if (emit(m, c, PB_TK_SOCK_RELEASE, PB_TP_SKB, pkt, len, err))
+			m->hdr->roles[old->rx_cpu] |= PB_ROLE_SOCK;
+		if (release(m, old, old->rx_cpu, err))
 			return -1;
 	}
 	return 0;
@@ -510,6 +531,7 @@ static int observe(struct imp *m, const struct pb_trace_audit *a, struct pb_err 
 	       pb_trace_header_set(h, err, "obs_xdp_redirect", "%llu", (unsigned long long)m->xdp_redirect) ||
 	       pb_trace_header_set(h, err, "obs_xdp_other", "%llu", (unsigned long long)m->xdp_other) ||
 	       pb_trace_header_set(h, err, "obs_unmatched_frees", "%llu", (unsigned long long)m->unmatched) ||
+	       pb_trace_header_set(h, err, "obs_untraced_frees", "%llu", (unsigned long long)m->untraced) ||
 	       pb_trace_header_set(h, err, "obs_unreleased_at_end", "%llu", (unsigned long long)m->skbs.n) ||
 	       pb_trace_header_set(h, err, "obs_reordered_lines", "%llu", (unsigned long long)m->reordered) ||
 	       pb_trace_header_set(h, err, "lines", "%llu", (unsigned long long)m->st.lines) ||
