@@ -30,6 +30,8 @@ int pb_cli_kmod(int argc, char **argv);
  * messages name) by creating and removing a temporary file beside it; -1 + @err otherwise.
  */
 int pb_cli_output_check(const char *opt, const char *path, struct pb_err *err);
+/* `pagebench trace gen|show|check|import`: trace files (docs/traces.md). */
+int pb_cli_trace(int argc, char **argv);
 /* Prints one-line error "pagebench: <msg>" to stderr and returns PB_EXIT_USAGE. */
 int pb_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /*

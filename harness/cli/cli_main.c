@@ -18,6 +18,7 @@ static void usage(FILE *f)
 	      "                        A/B verdicts per benchmark; exit 1 on a regression\n"
 	      "  kmod parse LOG [--json OUT] | kmod run [--numa] [--set k=v]..\n"
 	      "                        the kernel module: convert its log, or run it under qemu\n"
+	      "  trace gen|show|check|import   packet traces: generate, dump, validate, import captures\n"
 	      "\n"
 	      "`pagebench <command> --help` describes each command.\n", f);
 }
@@ -54,5 +55,7 @@ int main(int argc, char **argv)
 		return pb_cli_run(argc - 1, argv + 1, argc, argv);
 	if (!strcmp(argv[1], "kmod"))
 		return pb_cli_kmod(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "trace"))
+		return pb_cli_trace(argc - 1, argv + 1);
 	return pb_cli_usage_error("unknown command '%s' (try: pagebench --help)", argv[1]);
 }
