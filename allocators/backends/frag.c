@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "allocator.h"
+#include "direct.h"
 #include "frag.h"
 
 #define FRAG_MIN_STRIDE PB_CACHELINE
@@ -539,6 +540,9 @@ void pb_frag_state(struct pb_alloc *a, struct pb_frag_state *out)
 	PB_BUG_ON(a->ops != &pb_alloc_frag, "frag: state asked of another backend");
 	*out = (struct pb_frag_state){ fc->page, fc->offset, fc->bias, fc->size };
 }
+
+/* The same callbacks, called by name from the specialised loops. */
+PB_DIRECT_PIECES(frag, frag_alloc_page, frag_free_page, frag_alloc_buf, frag_free_buf);
 
 const struct pb_alloc_ops pb_alloc_frag = {
 	.name = "frag",
