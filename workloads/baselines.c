@@ -42,13 +42,13 @@ static bool spin_lock_body(struct pb_wl_run *r, uint64_t n)
  * found side-effect free and its call deleted. The shapes are null's: one pointer loaded
  * and returned, one call that takes it back.
  */
-static __attribute__((noinline)) void *cp_get(void *slot)
+static pb_noinline void *cp_get(void *slot)
 {
 	__asm__ volatile("");
 	return *(void **)slot;
 }
 
-static __attribute__((noinline)) void cp_put(void *slot, void *p, bool direct)
+static pb_noinline void cp_put(void *slot, void *p, bool direct)
 {
 	__asm__ volatile("");
 }

@@ -32,9 +32,11 @@ struct pb_wl_bodies {
 	PB_WL_SPEC_PAGES_(T, sym)						\
 	static bool T##_buf_##sym(struct pb_wl_run *r, uint64_t n)		\
 	{ return T##_bufs(r, n, pb_be_##sym##_alloc_buf, pb_be_##sym##_free_buf); }
+#define PB_WL_SPEC_INLINE_(T, sym) PB_WL_SPEC_PAGES_(T, sym)
 #define PB_WL_SPEC_BODY_(T, sym, kernel, shape, path) PB_KSEL_##kernel(PB_WL_SPEC_##shape##_(T, sym))
 #define PB_WL_SPEC_BUF_PAGES_(T, sym) NULL
 #define PB_WL_SPEC_BUF_PIECES_(T, sym) T##_buf_##sym
+#define PB_WL_SPEC_BUF_INLINE_(T, sym) NULL
 #define PB_WL_SPEC_ENTRY_(T, sym, kernel, shape, path) \
 	PB_KSEL_##kernel({ &pb_alloc_##sym, T##_page_##sym, PB_WL_SPEC_BUF_##shape##_(T, sym) },)
 

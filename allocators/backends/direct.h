@@ -13,6 +13,11 @@
  *   shape   PAGES   whole pages only: pb_be_<sym>_alloc / pb_be_<sym>_free
  *           PIECES  also pieces of pages: pb_be_<sym>_alloc_buf / pb_be_<sym>_free_buf,
  *                   used when the instance sets a->pieces
+ *           INLINE  whole pages, entry points defined inline below: `null`, whose rows
+ *                   are then the harness alone (loop, failure test, timer). The two
+ *                   calls every other backend is reached by are not harness cost: a
+ *                   driver pays the same two for page_pool, and the call-pair baseline
+ *                   shows them beside every table
  *   path    how its free treats the return path (enum pb_path_kind below)
  * tests/test_direct.c fails when a line disagrees with backends.def.
  */
@@ -26,7 +31,7 @@
 	X(T, buddy,         KERNEL_ALL, PAGES,  SKB)		\
 	X(T, ptr_ring_pool, KERNEL_ALL, PIECES, DIRECT)		\
 	X(T, ideal,         KERNEL,     PAGES,  NONE)		\
-	X(T, null,          KERNEL,     PAGES,  NONE)		\
+	X(T, null,          KERNEL,     INLINE, NONE)		\
 	X(T, halfpage,      KERNEL,     PIECES, SKB)		\
 	X(T, frag,          KERNEL,     PIECES, SKB)		\
 	X(T, array_cache,   KERNEL,     PAGES,  DIRECT)		\
@@ -43,16 +48,32 @@
 enum pb_path_kind { PB_PATH_NONE, PB_PATH_SKB, PB_PATH_DIRECT };
 
 /* The entry points of one line, declared (the backend defines them with PB_DIRECT_PAGES/PIECES). */
-#define PB_DIRECT_DECL_PAGES(sym)
+#define PB_DIRECT_DECL_PAGES(sym)							\
+	struct pb_page *pb_be_##sym##_alloc(struct pb_alloc *a);			\
+	void pb_be_##sym##_free(struct pb_alloc *a, struct pb_page *pg, bool direct);
 #define PB_DIRECT_DECL_PIECES(sym)							\
+	PB_DIRECT_DECL_PAGES(sym)							\
 	bool pb_be_##sym##_alloc_buf(struct pb_alloc *a, struct pb_buf *b);		\
 	void pb_be_##sym##_free_buf(struct pb_alloc *a, const struct pb_buf *b, bool direct);
+#define PB_DIRECT_DECL_INLINE(sym)
 #define PB_DIRECT_DECL(T, sym, kernel, shape, path) PB_KSEL_##kernel(			\
 	extern const struct pb_alloc_ops pb_alloc_##sym;				\
-	struct pb_page *pb_be_##sym##_alloc(struct pb_alloc *a);			\
-	void pb_be_##sym##_free(struct pb_alloc *a, struct pb_page *pg, bool direct);	\
 	PB_DIRECT_DECL_##shape(sym))
 PB_DIRECT_BACKENDS(PB_DIRECT_DECL, _)
+
+/*
+ * null (INLINE): the one page it hands out forever, and a free that does nothing. The load
+ * is read once per packet, so the loop stays a loop (a load, the failure test, the count)
+ * instead of being hoisted and deleted: the per-packet cost of the harness, not zero.
+ */
+static inline struct pb_page *pb_be_null_alloc(struct pb_alloc *a)
+{
+	return PB_READ_ONCE(a->priv);
+}
+
+static inline void pb_be_null_free(struct pb_alloc *a, struct pb_page *pg, bool direct)
+{
+}
 
 /*
  * In a backend's source, after its callbacks: names them as its direct entry points (aliases,

@@ -79,7 +79,8 @@ static const struct pb_param_spec frag_params[] = {
 	  "page_frag: 6.1 page_frag_cache (bias, in-place reuse, a map per fragment); mlx4-2016: v4.6 mlx4_en (exact charge, a map per page)" },
 	{ "order", PB_PARAM_UINT, 0, PB_MAX_ORDER, NULL, "3",
 	  "page order the cache asks for first (3 = 32 KiB, PAGE_FRAG_CACHE_MAX_ORDER / MLX4_EN_ALLOC_PREFER_ORDER)" },
-	{ "frag", PB_PARAM_UINT, FRAG_MIN_STRIDE, 65536, NULL, "1536",
+	/* 2048: the kernel module's frag_size= default too, so like-named rows carve alike. */
+	{ "frag", PB_PARAM_UINT, FRAG_MIN_STRIDE, 65536, NULL, "2048",
 	  "payload bytes per fragment (b->len)" },
 	{ "stride", PB_PARAM_UINT, 0, PB_PAGE_SIZE << PB_MAX_ORDER, NULL, "0",
 	  "bytes between fragments (truesize); 0: frag rounded up to the 64-byte cache line" },
