@@ -1,15 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The kernel's real allocators, driven the way a NIC driver drives them:
- *   k_alloc_pages  alloc_pages_node / __free_pages (orders from orders=; compound above 0,
- *                  as dev_alloc_pages asks), alloc_pages_bulk_array_node for bulk=
+ *   k_alloc_pages  calls=node: alloc_pages_node / __free_pages, what dev_alloc_pages and a
+ *                  driver's free cost (orders from orders=; compound above 0, as
+ *                  dev_alloc_pages asks), alloc_pages_bulk_array_node for bulk=;
+ *                  calls=policy (alloc-free): alloc_pages, the mempolicy wrapper, / put_page,
+ *                  the folio path: what prototype-kernel's page_bench01/04 time, so those
+ *                  rows pair with their published figures
  *   k_page_frag    page_frag_alloc / page_frag_free on a private page_frag_cache
  *   k_page_pool    page_pool_create(pool_size, nid), page_pool_dev_alloc_pages; free through
  *                  the direct cache (page_pool_recycle_direct, softirq), the ptr_ring
  *                  (page_pool_put_full_page, allow_direct=false) or the release path
  *                  (page_pool_release_page + put_page)
- *   k_ptr_ring     a locked ptr_ring used as the page store: consume to allocate, produce to
- *                  free (what page_pool's ring path costs without the rest of page_pool)
+ *   k_ptr_ring     a ptr_ring used as the page store: __ptr_ring_consume to allocate (one
+ *                  consumer, no consumer lock, as page_pool's refill since 5.17), produce
+ *                  under the producer lock to free (page_pool's ring path without the rest)
+ * Every record names its return path (path=, workloads/path.h): xdp for page_pool's direct
+ * recycling, skb-6.1 for its ring, release for its release path, skb for the backends that
+ * have no other.
  * Each backend's get/put are inlined into each workload's loop (the loops are
  * __always_inline with constant function arguments), so no indirect call is measured.
  */
@@ -28,6 +36,7 @@ struct kinst {
 	unsigned order;
 	unsigned bulk;			/* pages per bulk call; 0 outside the bulk workload */
 	unsigned n;			/* pages held by outstanding */
+	bool policy;			/* k_alloc_pages calls=policy: alloc_pages + put_page */
 	int node;
 	void **held;			/* [max(outstanding, 128)] */
 	struct page_pool *pool;
@@ -62,6 +71,18 @@ static __always_inline void *ap_get(struct kinst *in)
 static __always_inline void ap_put(struct kinst *in, void *p, bool direct)
 {
 	__free_pages(p, in->order);
+}
+
+/* calls=policy: the mempolicy wrapper and the folio path (compound above order 0, or
+ * put_page would free only the head). */
+static __always_inline void *apm_get(struct kinst *in)
+{
+	return alloc_pages(KGFP | (in->order ? __GFP_COMP : 0), in->order);
+}
+
+static __always_inline void apm_put(struct kinst *in, void *p, bool direct)
+{
+	put_page(p);
 }
 
 static int ap_setup(struct kinst *in)
@@ -203,9 +224,10 @@ static void pp_drain(void *in, void *p)
 
 /* --- k_ptr_ring --- */
 
+/* The one consumer (the allocating context) takes no lock: page_pool_refill_alloc_cache. */
 static __always_inline void *ring_get(struct kinst *in)
 {
-	return ptr_ring_consume(&in->store);
+	return __ptr_ring_consume(&in->store);
 }
 
 static __always_inline void ring_put(struct kinst *in, void *p, bool direct)
@@ -336,6 +358,7 @@ static bool __maybe_unused be##_xfree(void *a, u64 n)						\
 { return loop_xfree(a, n, be##_put); }
 
 KBODIES(ap)
+KBODIES(apm)
 KBODIES(frag)
 KBODIES(pp)
 KBODIES(ring)
@@ -402,14 +425,34 @@ static const struct kbackend kb_ptr_ring = {
 	"k_ptr_ring", ring_setup, ring_teardown, NULL, NULL, ring_drain,
 };
 
-/* The backend's own parameters, then @extra, then node= when one was asked for. */
+/*
+ * The return path @be's frees take in @workload (workloads/path.h's labels): page_pool's
+ * direct cache where the loop frees as the owning context, its ring where it does not (the
+ * remote and cross-CPU frees, and page_pool_put_page_bulk, which never recycles directly),
+ * its release path in alloc-free-slow; the others have only the skb path.
+ */
+static const char *kpath(const struct kbackend *be, const char *workload)
+{
+	if (be == &kb_alloc_pages || be == &kb_page_frag)
+		return "skb";
+	if (be == &kb_ptr_ring)
+		return "skb-6.1";
+	if (!strcmp(workload, "alloc-free-slow"))
+		return "release";
+	if (!strcmp(workload, "alloc-free") || !strcmp(workload, "outstanding"))
+		return "xdp";
+	return "skb-6.1";
+}
+
+/* The backend's own parameters, then @extra, then node= when one was asked for, then path=. */
 static void kparams(char *buf, size_t len, const struct kbackend *be, const struct kinst *in,
-		    const char *extra)
+		    const char *extra, const char *workload)
 {
 	size_t off = 0;
 
 	if (be == &kb_alloc_pages)
-		off = scnprintf(buf, len, "order=%u", in->order);
+		off = scnprintf(buf, len, "order=%u%s", in->order,
+				in->policy ? ",calls=policy" : "");
 	else if (be == &kb_page_frag)
 		off = scnprintf(buf, len, "frag_size=%u", pbk_cfg.frag_size);
 	else if (be == &kb_page_pool)
@@ -419,7 +462,8 @@ static void kparams(char *buf, size_t len, const struct kbackend *be, const stru
 	if (extra && *extra)
 		off += scnprintf(buf + off, len - off, ",%s", extra);
 	if (in->node != NUMA_NO_NODE)
-		scnprintf(buf + off, len - off, ",node=%d", in->node);
+		off += scnprintf(buf + off, len - off, ",node=%d", in->node);
+	scnprintf(buf + off, len - off, ",path=%s", kpath(be, workload));
 }
 
 /* Fills in what is known after the backend gave every page back. */
@@ -438,7 +482,7 @@ static struct pbk_rec *krecord(const struct kbackend *be, struct kinst *in, cons
 	struct pbk_rec *r;
 	char params[128];
 
-	kparams(params, sizeof(params), be, in, extra);
+	kparams(params, sizeof(params), be, in, extra, workload);
 	r = pbk_rec_new(workload, be->name, "kernel", params, "", unit_ops);
 	if (!r) {
 		pbk_error("%s/%s: out of memory", workload, be->name);
@@ -477,7 +521,7 @@ static void kcross(const struct kbackend *be, struct kinst *in, pbk_body_t xallo
 	struct pbk_cross x;
 	char params[128];
 
-	kparams(params, sizeof(params), be, in, NULL);
+	kparams(params, sizeof(params), be, in, NULL, "cross-cpu");
 	in->failed = NULL;
 	if (pbk_cross_init(&x, true)) {
 		pbk_error("cross-cpu/%s: out of memory", be->name);
@@ -531,6 +575,9 @@ static void run_alloc_pages(struct kinst *in)
 			r = krecord(&kb_alloc_pages, in, "alloc-free", NULL, 1, ap_af);
 			emit_amortised(r, in->order);
 			pbk_rec_free(r);
+			in->policy = true;
+			krun(&kb_alloc_pages, in, "alloc-free", NULL, 1, apm_af);
+			in->policy = false;
 		}
 	}
 	in->order = 0;

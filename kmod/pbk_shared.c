@@ -276,6 +276,9 @@ static int wl_params(struct pb_params *p, char *extra, size_t len, const struct 
 		return -1;
 	if (pbk_cfg.node != NUMA_NO_NODE && kv_add(p, err, "node=%d", pbk_cfg.node))
 		return -1;
+	/* frag_size= sizes k_page_frag's fragments and the frag model's alike (one default). */
+	if (!strcmp(ops->name, "frag") && kv_add(p, err, "frag=%u", pbk_cfg.frag_size))
+		return -1;
 	for (unsigned k = 0; k < ARRAY_SIZE(wl_keys); k++) {
 		unsigned v;
 
@@ -293,15 +296,35 @@ static int wl_params(struct pb_params *p, char *extra, size_t len, const struct 
 	return pb_alloc_check_params(ops, p, err);
 }
 
-/* Workload params, then what differs from the shared defaults, as userspace names them. */
-static void rec_params(char *buf, size_t len, const struct pb_alloc_ops *ops, const char *extra)
+/* Whether frag_size= differs from the frag model's own default (then the name says frag=). */
+static bool frag_not_default(const struct pb_alloc_ops *ops)
+{
+	const struct pb_param_spec *sp = pb_param_find(ops->params, "frag");
+	char v[16];
+
+	if (strcmp(ops->name, "frag") || !sp)
+		return false;
+	scnprintf(v, sizeof(v), "%u", pbk_cfg.frag_size);
+	return strcmp(v, sp->def);
+}
+
+/*
+ * Workload params, then what differs from the shared defaults, then the return path, as
+ * userspace names them (@path NULL: the workload names none).
+ */
+static void rec_params(char *buf, size_t len, const struct pb_alloc_ops *ops, const char *extra,
+		       const char *path)
 {
 	size_t off = scnprintf(buf, len, "%s", extra);
 
+	if (frag_not_default(ops))
+		off += scnprintf(buf + off, len - off, "%sfrag=%u", off ? "," : "", pbk_cfg.frag_size);
 	if (pbk_cfg.pool_size != MODEL_RING_DEFAULT && pb_param_find(ops->params, "ring"))
 		off += scnprintf(buf + off, len - off, "%sring=%u", off ? "," : "", pbk_cfg.pool_size);
 	if (pbk_cfg.node != NUMA_NO_NODE)
-		scnprintf(buf + off, len - off, "%snode=%d", off ? "," : "", pbk_cfg.node);
+		off += scnprintf(buf + off, len - off, "%snode=%d", off ? "," : "", pbk_cfg.node);
+	if (path)
+		scnprintf(buf + off, len - off, "%spath=%s", off ? "," : "", path);
 }
 
 /* Counters of the measured repetitions: now minus the warm-up; in_flight is a level. */
@@ -379,13 +402,13 @@ static void wl_record(struct pbk_wl *k, struct pb_params *p, const struct pb_all
 	if (wl_params(p, extra, sizeof(extra), ops, w, i, &err) ||
 	    !(a = pb_alloc_create(ops, p, &err)) ||
 	    (w->prepare && w->prepare(&k->run, &err))) {
-		rec_params(params, sizeof(params), ops, extra);
+		rec_params(params, sizeof(params), ops, extra, NULL);
 		pbk_error("%s/%s%s%s: %s", w->name, ops->name, params[0] ? "/" : "", params, err.msg);
 		if (a)
 			destroy(a, w->name, ops->name);
 		return;
 	}
-	rec_params(params, sizeof(params), ops, extra);
+	rec_params(params, sizeof(params), ops, extra, pb_wl_path_name(w, ops, p));
 	k->run.alloc = a;
 	if (w->nthreads == 1) {
 		k->rec[0] = pbk_rec_new(w->name, ops->name, "model", params, "", 0);

@@ -753,7 +753,7 @@ Test(cli, compare_injected_slowdown_says_slower, .timeout = 300)
 	RUN_INTO(r, "compare", a, b, "--metric", "instructions");
 
 	cr_assert_eq(r.status, 1, "a regression must exit 1; stdout: %s", r.out);
-	row = strstr(r.out, "alloc-free/ideal ");
+	row = strstr(r.out, "alloc-free/ideal/path=none ");
 	cr_assert_not_null(row, "%s", r.out);
 	cr_assert_eq(strncmp(strchr(row, '\n') - 6, "slower", 6), 0, "ideal row: %.*s",
 		     (int)(strchr(row, '\n') - row), row);

@@ -176,7 +176,8 @@ Test(frag, default_stride_is_frag_rounded_to_cache_line)
 	cr_assert_eq(x[1].offset, PB_PAGE_SIZE - 200);
 	free_n(c, x, 2);
 
-	alloc_ok(d, &x[0], 1536, 1536);
+	/* The default: 2048 bytes, the kernel module's frag_size= default. */
+	alloc_ok(d, &x[0], 2048, 2048);
 	cr_assert_eq(x[0].page->order, 3);
 	free_n(d, x, 1);
 
@@ -793,7 +794,7 @@ Test(frag, destroy_waits_for_fragments_out)
 Test(frag, destroy_of_an_idle_cache_frees_at_once)
 {
 	struct pb_alloc *a = FRAG("mem=8M");
-	struct pb_alloc *b = FRAG("mem=8M", "dma=iommu");
+	struct pb_alloc *b = FRAG("mem=8M", "dma=iommu", "frag=1536");
 	struct pb_buf x;
 
 	tb_destroy_clean(a);
@@ -804,7 +805,7 @@ Test(frag, destroy_of_an_idle_cache_frees_at_once)
 
 Test(frag, page_level_ops_hand_out_whole_pages)
 {
-	struct pb_alloc *a = FRAG("mem=8M", "order=3", "dma=pt");
+	struct pb_alloc *a = FRAG("mem=8M", "order=3", "dma=pt", "frag=1536");
 	struct pb_page *pg = pb_alloc_page(a);
 	struct pb_buf v[PER_PAGE + 1];
 	struct pb_stats s;

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The machine's own yardsticks, printed beside every result set as time_bench does: an empty
- * loop, an uncontended atomic increment, an uncontended spinlock round trip. A recycle path
- * that costs "two atomics" can be checked against them on the same machine, same run.
+ * loop, an uncontended atomic increment, an uncontended spinlock round trip, and a pair of
+ * direct calls. A recycle path that costs "two atomics" can be checked against them on the
+ * same machine, same run; and call-pair is what a driver pays just to reach page_pool
+ * (page_pool_alloc_pages + page_pool_put_full_page are two direct calls), the bound the
+ * harness's own dispatch (the `null` backend's rows) must stay within.
  */
 #include "workload.h"
 
@@ -34,6 +37,38 @@ static bool spin_lock_body(struct pb_wl_run *r, uint64_t n)
 	return true;
 }
 
+/*
+ * A real call each: noinline, and the empty asm keeps an otherwise empty callee from being
+ * found side-effect free and its call deleted. The shapes are null's: one pointer loaded
+ * and returned, one call that takes it back.
+ */
+static pb_noinline void *cp_get(void *slot)
+{
+	__asm__ volatile("");
+	return *(void **)slot;
+}
+
+static pb_noinline void cp_put(void *slot, void *p, bool direct)
+{
+	__asm__ volatile("");
+}
+
+static bool call_pair_body(struct pb_wl_run *r, uint64_t n)
+{
+	void *slot = r->state;
+
+	for (uint64_t i = 0; i < n; i++) {
+		void *p = cp_get(slot);
+
+		if (pb_unlikely(!p)) {
+			r->failed = "call-pair: the slot lost its pointer";
+			return false;
+		}
+		cp_put(slot, p, true);
+	}
+	return true;
+}
+
 static void run_for_loop(struct pb_wl_run *r, unsigned t)
 {
 	pb_wl_time_batches(r, t, 1, for_loop_body);
@@ -56,6 +91,15 @@ static void run_spin_lock(struct pb_wl_run *r, unsigned t)
 	pb_spin_init(&l);
 	r->state = &l;
 	pb_wl_time_batches(r, t, 1, spin_lock_body);
+	r->state = NULL;
+}
+
+static void run_call_pair(struct pb_wl_run *r, unsigned t)
+{
+	void *slot = &slot;	/* any non-NULL pointer will do */
+
+	r->state = &slot;
+	pb_wl_time_batches(r, t, 1, call_pair_body);
 	r->state = NULL;
 }
 
@@ -84,4 +128,13 @@ const struct pb_workload pb_wl_spin_lock = {
 	.baseline = true,
 	.default_ops = 10000000,
 	.run = run_spin_lock,
+};
+
+const struct pb_workload pb_wl_call_pair = {
+	.name = "call-pair",
+	.desc = "baseline: two direct calls (what reaching page_pool_alloc_pages + put costs)",
+	.nthreads = 1,
+	.baseline = true,
+	.default_ops = 10000000,
+	.run = run_call_pair,
 };

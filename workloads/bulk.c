@@ -81,6 +81,12 @@ static void bulk_run(struct pb_wl_run *r, unsigned t)
 	pb_wl_time_batches(r, t, b->n, buffers ? buf_body : bulk_body);
 }
 
+/* direct=on frees as the owning context (xdp), off through the ring (skb-6.1). */
+static enum pb_wl_path bulk_path(const struct pb_params *p)
+{
+	return pb_param_u64(p, bulk_params, "direct") ? PB_WL_PATH_XDP : PB_WL_PATH_SKB_61;
+}
+
 static void bulk_cleanup(struct pb_wl_run *r)
 {
 	free(r->state);
@@ -95,4 +101,5 @@ const struct pb_workload pb_wl_bulk = {
 	.prepare = bulk_prepare,
 	.run = bulk_run,
 	.cleanup = bulk_cleanup,
+	.path = bulk_path,
 };

@@ -101,6 +101,12 @@ static void cross_run(struct pb_wl_run *r, unsigned t)
 	pb_wl_time_batches(r, t, 1, t == 0 ? alloc_side : free_side);
 }
 
+/* The freeing CPU is not the owning context: the ring (skb-6.1). */
+static enum pb_wl_path cross_path(const struct pb_params *p)
+{
+	return PB_WL_PATH_SKB_61;
+}
+
 static void cross_cleanup(struct pb_wl_run *r)
 {
 	struct cross *c = r->state;
@@ -120,4 +126,5 @@ const struct pb_workload pb_wl_cross_cpu = {
 	.prepare = cross_prepare,
 	.run = cross_run,
 	.cleanup = cross_cleanup,
+	.path = cross_path,
 };

@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include "specialise.h"
 #include "workload.h"
 
 static const struct pb_param_spec outstanding_params[] = {
@@ -14,6 +15,7 @@ static const struct pb_param_spec outstanding_params[] = {
 
 struct outstanding {
 	unsigned n;
+	/* [n] pb_bufs, or (a backend of whole pages) the same memory as [n] page pointers */
 	struct pb_buf *bufs;
 };
 
@@ -33,7 +35,35 @@ static int outstanding_prepare(struct pb_wl_run *r, struct pb_err *err)
 	return 0;
 }
 
-static bool outstanding_body(struct pb_wl_run *r, uint64_t rounds)
+static inline __attribute__((always_inline)) bool
+out_pages(struct pb_wl_run *r, uint64_t rounds, struct pb_page *(*alloc)(struct pb_alloc *a),
+	  void (*free)(struct pb_alloc *a, struct pb_page *pg, bool direct))
+{
+	struct outstanding *o = r->state;
+	struct pb_alloc *a = r->alloc;
+	struct pb_page **pages = (struct pb_page **)o->bufs;
+
+	for (uint64_t k = 0; k < rounds; k++) {
+		unsigned i;
+
+		for (i = 0; i < o->n; i++)
+			if (pb_unlikely(!(pages[i] = alloc(a))))
+				break;
+		if (pb_unlikely(i < o->n)) {
+			while (i--)
+				free(a, pages[i], true);
+			r->failed = "allocation failed: mem= too small for n=";
+			return false;
+		}
+		for (i = 0; i < o->n; i++)
+			free(a, pages[i], true);
+	}
+	return true;
+}
+
+static inline __attribute__((always_inline)) bool
+out_bufs(struct pb_wl_run *r, uint64_t rounds, bool (*alloc_buf)(struct pb_alloc *a, struct pb_buf *b),
+	 void (*free_buf)(struct pb_alloc *a, const struct pb_buf *b, bool direct))
 {
 	struct outstanding *o = r->state;
 	struct pb_alloc *a = r->alloc;
@@ -42,25 +72,33 @@ static bool outstanding_body(struct pb_wl_run *r, uint64_t rounds)
 		unsigned i;
 
 		for (i = 0; i < o->n; i++)
-			if (pb_unlikely(!pb_alloc_buf(a, &o->bufs[i])))
+			if (pb_unlikely(!alloc_buf(a, &o->bufs[i])))
 				break;
 		if (pb_unlikely(i < o->n)) {
 			while (i--)
-				pb_free_buf(a, &o->bufs[i], true);
+				free_buf(a, &o->bufs[i], true);
 			r->failed = "allocation failed: mem= too small for n=";
 			return false;
 		}
 		for (i = 0; i < o->n; i++)
-			pb_free_buf(a, &o->bufs[i], true);
+			free_buf(a, &o->bufs[i], true);
 	}
 	return true;
 }
+
+PB_WL_SPECIALISE(out);
 
 static void outstanding_run(struct pb_wl_run *r, unsigned t)
 {
 	struct outstanding *o = r->state;
 
-	pb_wl_time_batches(r, t, o->n, outstanding_body);
+	pb_wl_time_batches(r, t, o->n, pb_wl_pick(r->alloc, out_bodies));
+}
+
+/* The owning context frees what it held: the xdp path (page_bench02 recycles directly). */
+static enum pb_wl_path outstanding_path(const struct pb_params *p)
+{
+	return PB_WL_PATH_XDP;
 }
 
 /* All n at once: a backend that cannot lend that many fails every repetition. */
@@ -90,4 +128,5 @@ const struct pb_workload pb_wl_outstanding = {
 	.run = outstanding_run,
 	.cleanup = outstanding_cleanup,
 	.bufs_held = outstanding_bufs_held,
+	.path = outstanding_path,
 };

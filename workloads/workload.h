@@ -16,6 +16,7 @@
 #define PB_WORKLOAD_H
 
 #include "allocator.h"
+#include "path.h"
 #include "timing.h"
 
 /* Measured threads of one workload: each is pinned to a CPU slot, so no more than slots. */
@@ -64,7 +65,7 @@ struct pb_workload {
 	const char *tracks[PB_MAX_THREADS];
 	bool baseline;				/* measures the machine, takes no allocator */
 	bool concurrent;			/* allocs and frees run on two CPUs at once */
-	bool page_refs;				/* takes extra page references (get_page/put_page) */
+	bool page_refs;				/* touches the page itself (refcount, flags): no peers */
 	uint64_t default_ops;			/* loop workloads: operations per repetition */
 	/*
 	 * Fixed work only (NULL for a loop workload): the events thread @thread replays each
@@ -88,7 +89,24 @@ struct pb_workload {
 	 * Checked against each backend's capacity before anything runs. NULL: a handful.
 	 */
 	uint64_t (*bufs_held)(const struct pb_params *p, char *why, size_t len);
+	/*
+	 * Optional: the return path run() frees through under the (checked) params @p
+	 * (path.h). Every workload that frees pages sets it, so its records carry path=.
+	 */
+	enum pb_wl_path (*path)(const struct pb_params *p);
 };
+
+/*
+ * The path= label of @w's records on backend @ops under params @p ("xdp", "skb", ...), or
+ * NULL when @w names no path (a baseline, a harness test).
+ */
+static inline const char *pb_wl_path_name(const struct pb_workload *w, const struct pb_alloc_ops *ops,
+					  const struct pb_params *p)
+{
+	if (!w->path || !ops)
+		return NULL;
+	return pb_wl_path_label(w->path(p), pb_alloc_path_kind(ops));
+}
 
 /* The registered workloads, NULL-terminated, in workloads.def order. */
 extern const struct pb_workload *const pb_workload_registry[];

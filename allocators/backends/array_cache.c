@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "allocator.h"
+#include "direct.h"
 
 /* The driver reads the bus address from here without touching the page's cache line. */
 struct ac_entry {
@@ -216,6 +217,9 @@ static void ac_stats(struct pb_alloc *a, struct pb_stats *out)
 	out->hold += ac->hold_cnt;
 	out->in_flight += ac_in_flight(ac);
 }
+
+/* The same callbacks, called by name from the specialised loops. */
+PB_DIRECT_PAGES(array_cache, ac_alloc, ac_free);
 
 const struct pb_alloc_ops pb_alloc_array_cache = {
 	.name = "array_cache",

@@ -7,6 +7,7 @@
  */
 #include <stdio.h>
 #include "allocator.h"
+#include "direct.h"
 
 static const struct pb_param_spec buddy_params[] = {
 	{ .key = "order", .type = PB_PARAM_UINT, .min = 0, .max = 10, .def = "0",
@@ -93,6 +94,9 @@ static void buddy_free_bulk(struct pb_alloc *a, struct pb_page **pages, unsigned
 	for (unsigned i = 0; i < n; i++)
 		buddy_free(a, pages[i], direct);
 }
+
+/* The same callbacks, called by name from the specialised loops. */
+PB_DIRECT_PAGES(buddy, buddy_alloc, buddy_free);
 
 const struct pb_alloc_ops pb_alloc_buddy = {
 	.name = "buddy",

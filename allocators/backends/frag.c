@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "allocator.h"
+#include "direct.h"
 #include "frag.h"
 
 #define FRAG_MIN_STRIDE PB_CACHELINE
@@ -78,7 +79,8 @@ static const struct pb_param_spec frag_params[] = {
 	  "page_frag: 6.1 page_frag_cache (bias, in-place reuse, a map per fragment); mlx4-2016: v4.6 mlx4_en (exact charge, a map per page)" },
 	{ "order", PB_PARAM_UINT, 0, PB_MAX_ORDER, NULL, "3",
 	  "page order the cache asks for first (3 = 32 KiB, PAGE_FRAG_CACHE_MAX_ORDER / MLX4_EN_ALLOC_PREFER_ORDER)" },
-	{ "frag", PB_PARAM_UINT, FRAG_MIN_STRIDE, 65536, NULL, "1536",
+	/* 2048: the kernel module's frag_size= default too, so like-named rows carve alike. */
+	{ "frag", PB_PARAM_UINT, FRAG_MIN_STRIDE, 65536, NULL, "2048",
 	  "payload bytes per fragment (b->len)" },
 	{ "stride", PB_PARAM_UINT, 0, PB_PAGE_SIZE << PB_MAX_ORDER, NULL, "0",
 	  "bytes between fragments (truesize); 0: frag rounded up to the 64-byte cache line" },
@@ -539,6 +541,9 @@ void pb_frag_state(struct pb_alloc *a, struct pb_frag_state *out)
 	PB_BUG_ON(a->ops != &pb_alloc_frag, "frag: state asked of another backend");
 	*out = (struct pb_frag_state){ fc->page, fc->offset, fc->bias, fc->size };
 }
+
+/* The same callbacks, called by name from the specialised loops. */
+PB_DIRECT_PIECES(frag, frag_alloc_page, frag_free_page, frag_alloc_buf, frag_free_buf);
 
 const struct pb_alloc_ops pb_alloc_frag = {
 	.name = "frag",

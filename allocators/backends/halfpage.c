@@ -50,6 +50,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "allocator.h"
+#include "direct.h"
 #include "halfpage.h"
 
 #define HP_HALF ((uint32_t)(PB_PAGE_SIZE / 2))
@@ -409,6 +410,9 @@ static void hp_stats(struct pb_alloc *a, struct pb_stats *out)
 	out->hold += hp->obtained;
 	out->in_flight += hp_in_flight(hp);
 }
+
+/* The same callbacks, called by name from the specialised loops. */
+PB_DIRECT_PIECES(halfpage, hp_alloc, hp_free, hp_alloc_buf, hp_free_buf);
 
 const struct pb_alloc_ops pb_alloc_halfpage = {
 	.name = "halfpage",

@@ -8,6 +8,7 @@
  */
 #include <stdlib.h>
 #include "allocator.h"
+#include "direct.h"
 
 struct ideal {
 	unsigned top;
@@ -92,6 +93,9 @@ static void ideal_stats(struct pb_alloc *a, struct pb_stats *out)
 	out->hold += id->grown;
 	out->in_flight += id->grown - id->shrunk;
 }
+
+/* The same callbacks, called by name from the specialised loops. */
+PB_DIRECT_PAGES(ideal, ideal_alloc, ideal_free);
 
 const struct pb_alloc_ops pb_alloc_ideal = {
 	.name = "ideal",

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "allocator.h"
+#include "direct.h"
 #include "ptr_ring.h"
 #include "ptr_ring_pool.h"
 
@@ -464,6 +465,9 @@ static void pp_stats(struct pb_alloc *a, struct pb_stats *out)
 	out->hold += pp->hold_cnt;
 	out->in_flight += pp_in_flight(pp);
 }
+
+/* The same callbacks, called by name from the specialised loops. */
+PB_DIRECT_PIECES(ptr_ring_pool, pp_alloc, pp_free, pp_alloc_buf, pp_free_buf);
 
 const struct pb_alloc_ops pb_alloc_ptr_ring_pool = {
 	.name = "ptr_ring_pool",

@@ -6,6 +6,7 @@
  */
 #include <string.h>
 #include "allocator.h"
+#include "direct.h"
 #include "kernel_cap.h"
 
 #define PB_BACKEND(sym, src, kernel, why) \
@@ -51,4 +52,20 @@ const struct pb_kernel_cap *pb_alloc_kernel_cap(const struct pb_alloc_ops *ops)
 		if (pb_alloc_registry[i] == ops)
 			return &kernel_caps[i];
 	return NULL;
+}
+
+/* direct.h's path column, entry for entry. */
+#define PB_PATH_ENTRY(T, sym, kernel, shape, path) PB_KSEL_##kernel({ &pb_alloc_##sym, PB_PATH_##path },)
+static const struct {
+	const struct pb_alloc_ops *ops;
+	enum pb_path_kind kind;
+} path_kinds[] = { PB_DIRECT_BACKENDS(PB_PATH_ENTRY, _) };
+#undef PB_PATH_ENTRY
+
+enum pb_path_kind pb_alloc_path_kind(const struct pb_alloc_ops *ops)
+{
+	for (unsigned i = 0; i < sizeof(path_kinds) / sizeof(path_kinds[0]); i++)
+		if (path_kinds[i].ops == ops)
+			return path_kinds[i].kind;
+	return PB_PATH_NONE;
 }

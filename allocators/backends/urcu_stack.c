@@ -47,6 +47,7 @@ static inline bool _cds_lfs_push(cds_lfs_stack_ptr_t u_s, struct cds_lfs_node *n
 	__attribute__((no_sanitize("undefined")));
 #include <urcu/static/lfstack.h>
 #include "allocator.h"
+#include "direct.h"
 
 #define US_CACHE_SIZE 128	/* as PP_ALLOC_CACHE_SIZE */
 #define US_CACHE_REFILL 64	/* as PP_ALLOC_CACHE_REFILL */
@@ -340,6 +341,9 @@ static void us_stats(struct pb_alloc *a, struct pb_stats *out)
 	out->hold += us->hold_cnt;
 	out->in_flight += us_in_flight(us);
 }
+
+/* The same callbacks, called by name from the specialised loops. */
+PB_DIRECT_PAGES(urcu_stack, us_alloc, us_free);
 
 const struct pb_alloc_ops pb_alloc_urcu_stack = {
 	.name = "urcu_stack",

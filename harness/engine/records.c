@@ -26,6 +26,8 @@ void pb_instance_name(const struct pb_plan *plan, struct instance *in)
 		in->ops ? in->ops->params : NULL, in->wl->params, pb_mem_params,
 	};
 	struct pb_params named = { 0 };
+	/* The path its frees took, always named (workloads/path.h), in place of path= as given. */
+	const char *path = pb_wl_path_name(in->wl, in->ops, &plan->params);
 	char pbuf[256];
 
 	in->own.n = 0;
@@ -35,7 +37,7 @@ void pb_instance_name(const struct pb_plan *plan, struct instance *in)
 			struct pb_param *kv;
 			uint64_t x;
 
-			if (!raw || pb_params_raw(&in->own, sp->key))
+			if (!raw || pb_params_raw(&in->own, sp->key) || (path && !strcmp(sp->key, "path")))
 				continue;
 			kv = &in->own.kv[in->own.n++];
 			snprintf(kv->key, sizeof(kv->key), "%s", sp->key);
@@ -46,6 +48,13 @@ void pb_instance_name(const struct pb_plan *plan, struct instance *in)
 			if (!sp->not_in_name)
 				named.kv[named.n++] = *kv;
 		}
+	}
+	if (path && in->own.n < PB_MAX_PARAMS) {
+		struct pb_param *kv = &in->own.kv[in->own.n++];
+
+		snprintf(kv->key, sizeof(kv->key), "path");
+		snprintf(kv->value, sizeof(kv->value), "%s", path);
+		named.kv[named.n++] = *kv;
 	}
 	pb_params_format(&named, pbuf, sizeof(pbuf));
 	for (unsigned t = 0; t < in->wl->nthreads; t++)

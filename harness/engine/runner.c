@@ -22,6 +22,10 @@
 #include "runner_math.h"
 #include "summary.h"
 
+/* The yardsticks every result set is printed beside (workloads/baselines.c). */
+static const char *const baseline_names[] = { "for-loop", "atomic-inc", "spin-lock", "call-pair" };
+#define NBASELINES (sizeof(baseline_names) / sizeof(baseline_names[0]))
+
 static void progress(struct runner *rt)
 {
 	const struct pb_plan *plan = rt->plan;
@@ -464,7 +468,7 @@ static int run_set(struct runner *rt, struct pb_job_context *ctx, struct instanc
 	unsigned i, rep;
 	int rc;
 
-	unsigned order[PB_MAX_ALLOCS + 3];
+	unsigned order[PB_MAX_ALLOCS + NBASELINES];
 
 	for (i = 0; i < n; i++) {
 		if (warm_up(rt, ctx, &ins[i], err))
@@ -499,7 +503,6 @@ static int run_set(struct runner *rt, struct pb_job_context *ctx, struct instanc
 	return 0;
 }
 
-static const char *const baseline_names[] = { "for-loop", "atomic-inc", "spin-lock" };
 
 /* Median cycles of one empty loop iteration, measured as the for-loop baseline measures it. */
 static double loop_overhead(const struct runner *rt)
@@ -581,7 +584,7 @@ int pb_run(const struct pb_plan *plan, struct pb_job_context *ctx, struct pb_res
 {
 	struct runner rt = { .plan = plan };
 	struct crew crew;
-	struct instance ins[PB_MAX_ALLOCS + 3];
+	struct instance ins[PB_MAX_ALLOCS + NBASELINES];
 	unsigned nins = 0, nb = 0;
 	struct pb_result *res;
 	size_t nres = 0, cap;
@@ -628,10 +631,10 @@ int pb_run(const struct pb_plan *plan, struct pb_job_context *ctx, struct pb_res
 	if (plan->wl->nthreads > 1 && crew_start(&rt, &crew, plan->wl->nthreads, err))
 		goto out_pl;
 	rt.total = (plan->nallocs + (plan->wl->baseline ? 1 : 0) +
-		    (plan->baselines && !plan->wl->baseline ? 3 : 0)) * (plan->reps + 1);
+		    (plan->baselines && !plan->wl->baseline ? NBASELINES : 0)) * (plan->reps + 1);
 	job_placement(plan, &rt, ctx);
 
-	cap = (size_t)plan->nallocs * plan->wl->nthreads + 3;
+	cap = (size_t)plan->nallocs * plan->wl->nthreads + NBASELINES;
 	res = calloc(cap, sizeof(*res));
 	if (!res) {
 		pb_err_set(err, "out of memory");
@@ -645,7 +648,7 @@ int pb_run(const struct pb_plan *plan, struct pb_job_context *ctx, struct pb_res
 	if (run_set(&rt, ctx, ins, nins, res, &nres, err))
 		goto out_ins;
 	if (plan->baselines && !plan->wl->baseline) {
-		for (nb = 0; nb < 3; nb++)
+		for (nb = 0; nb < NBASELINES; nb++)
 			if (inst_init(&rt, &ins[nb], NULL, pb_workload_find(baseline_names[nb]), err))
 				goto out_base;
 		if (run_set(&rt, ctx, ins, nb, res, &nres, err))
@@ -661,7 +664,7 @@ int pb_run(const struct pb_plan *plan, struct pb_job_context *ctx, struct pb_res
 out_base:
 	nins = nb;
 out_ins:
-	for (unsigned i = 0; i < nins + 1 && i < PB_MAX_ALLOCS + 3; i++) {
+	for (unsigned i = 0; i < nins + 1 && i < PB_MAX_ALLOCS + NBASELINES; i++) {
 		struct pb_err ignore;
 
 		inst_fini(&ins[i], &ignore);

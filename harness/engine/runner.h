@@ -28,7 +28,7 @@ struct pb_plan {
 	unsigned reps;			/* measured repetitions per backend */
 	uint64_t ops;			/* operations per repetition; 0 = workload default */
 	unsigned nbatches;		/* timed batches per repetition (p99 comes from these) */
-	bool baselines;			/* also run for-loop, atomic-inc, spin-lock */
+	bool baselines;			/* also run for-loop, atomic-inc, spin-lock, call-pair */
 	struct pb_cpu_pick cpus[PB_MAX_THREADS];	/* --cpus, as given; resolved per workload */
 	unsigned ncpus;			/* entries in cpus; threads without one get a chosen CPU */
 	bool allow_shared_cpus;		/* more threads than CPUs allowed (--allow-shared-cpus) */

@@ -151,7 +151,7 @@ want |= {("k_page_pool", w) for w in ("alloc-free", "alloc-free-remote", "alloc-
 want |= {("k_ptr_ring", w) for w in ("alloc-free", "cross-cpu")}
 want |= {(m, w) for m in ("buddy", "ptr_ring_pool") for w in
          ("alloc-free", "alloc-free-remote", "alloc-free-slow", "outstanding", "bulk", "cross-cpu")}
-want |= {(None, w) for w in ("for-loop", "atomic-inc", "spin-lock")}
+want |= {(None, w) for w in ("for-loop", "atomic-inc", "spin-lock", "call-pair")}
 missing = want - have
 assert not missing, "missing: %s" % sorted(missing, key=str)
 for x in b:
@@ -162,15 +162,23 @@ for x in b:
     leaked = x["counters"].get("leaked_pages", {}).get("value", 0)
     assert leaked == 0, (x["name"], leaked)
 names = {x["name"] for x in b}
-for n in ("alloc-free/k_alloc_pages/order=3,amortised=4k", "alloc-free/k_alloc_pages/order=3,amortised=2k",
-          "cross-cpu/k_page_pool/pool_size=1024/alloc", "cross-cpu/k_page_pool/pool_size=1024/free"):
+for n in ("alloc-free/k_alloc_pages/order=3,path=skb,amortised=4k",
+          "alloc-free/k_alloc_pages/order=3,path=skb,amortised=2k",
+          "alloc-free/k_alloc_pages/order=0,calls=policy,path=skb",
+          "cross-cpu/k_page_pool/pool_size=1024,path=skb-6.1/alloc",
+          "cross-cpu/k_page_pool/pool_size=1024,path=skb-6.1/free"):
     assert n in names, n
+# Every row that frees names the return path it took (workloads/path.h); baselines none.
+for x in b:
+    has = "path=" in x["name"]
+    assert has == (x["alloc"] is not None), x["name"]
 s = {x["name"]: {k: v["value"] for k, v in x["counters"].items()} for x in b}
 # The shared ptr_ring_pool really recycles: direct into its cache, remote through its ring.
-assert s["alloc-free/ptr_ring_pool"]["recycle_cached"] > 0
-assert s["alloc-free-remote/ptr_ring_pool"]["recycle_ring"] > 0
+assert s["alloc-free/ptr_ring_pool/path=xdp"]["recycle_cached"] > 0
+assert s["alloc-free-remote/ptr_ring_pool/path=skb-6.1"]["recycle_ring"] > 0
 # page_pool's fast path stays off the page allocator; its release path does not.
-fast, slow = s["alloc-free/k_page_pool/pool_size=1024"], s["alloc-free-slow/k_page_pool/pool_size=1024"]
+fast = s["alloc-free/k_page_pool/pool_size=1024,path=xdp"]
+slow = s["alloc-free-slow/k_page_pool/pool_size=1024,path=release"]
 assert fast["released"] == 0 and slow["released"] > 0, (fast, slow)
 ctx, job = doc["context"], doc["jobs"][0]
 assert job["tsc_hz"] > 0 and "pagebench_kmod" in ctx["kernel"] and "init_on_alloc=0" in ctx["command_line"]
@@ -200,7 +208,7 @@ check "guest B: the JSON passes pagebench compare against itself (exit 0, same|u
 # --- 4. guest C: two NUMA nodes ------------------------------------------------------
 
 "$RUN" --numa --no-build --timeout 150 --log "$T/c.log" \
-	--load "node=1 mode=numa,bench loops=1000 reps=3 backends=k_alloc_pages,k_page_pool,ptr_ring_pool workloads=alloc-free,cross-cpu" \
+	--load "node=1 mode=numa,bench loops=1000 reps=3 backends=k_alloc_pages,k_page_pool,ptr_ring_pool workloads=alloc-free,alloc-free-slow,cross-cpu" \
 	--load "mode=numa" > "$T/c.out" 2> "$T/c.err"
 rc=$?
 cjson=$(tail -n 1 "$T/c.out")
@@ -216,7 +224,19 @@ check "guest C: page_pool_update_nid flushes the cache and refills from the new 
 check "guest C: the shared backends' arena lives on node 1" \
 	grep -q 'PBK check name=numa_model_arena ok=1 node=1 arena_pages=1024 on_node=1024' "$T/c.log"
 check "guest C: node=1 records carry node=1 in their names" \
-	grep -q '"name": "alloc-free/k_page_pool/pool_size=1024,node=1"' "$cjson"
+	grep -q '"name": "alloc-free/k_page_pool/pool_size=1024,node=1,path=xdp"' "$cjson"
+# alloc-free-slow is one definition in both worlds: release + put_page, three atomics per op
+# (release count, refcount, per-CPU list lock) without a DMA model, as userspace's
+# (tests/test_direct.c); guest B's dma=iommu adds the IOVA cache's.
+check "guest C: alloc-free-slow on the model is release + put_page: 3 atomics per op, as userspace" \
+	python3 - "$cjson" <<'EOF'
+import json, sys
+b = {x["name"]: x for x in json.load(open(sys.argv[1]))["benchmarks"] if not x.get("gbench_row")}
+r = b["alloc-free-slow/ptr_ring_pool/node=1,path=release"]
+a = r["counters"]["atomics_per_op"]["value"]
+assert 2.9 < a < 3.2, a
+assert "alloc-free-slow/k_page_pool/pool_size=1024,node=1,path=release" in b
+EOF
 
 # --- 5. guest D: the runner fails a guest that warns, oopses and panics --------------
 
