@@ -757,6 +757,13 @@ static int fill_result(const struct pb_kmod_log *L, const struct km_rec *k,
 	};
 	struct pb_err ferr;
 
+	/* As the runner does: an instance's counters go on its first track only. */
+	for (const struct km_rec *e = L->recs; k->track[0] && e < k; e++)
+		if (e->run == k->run && e->track[0] && !strcmp(e->workload, k->workload) &&
+		    !strcmp(e->backend, k->backend) && !strcmp(e->params, k->params)) {
+			c.stats_elsewhere = true;
+			break;
+		}
 	memset(r, 0, sizeof(*r));
 	snprintf(r->alloc, sizeof(r->alloc), "%s", baseline ? "" : k->backend);
 	snprintf(r->workload, sizeof(r->workload), "%s", k->workload);
