@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Hodges-Lehmann ratio with its Moses interval, and the U test's reachable significance. */
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include "mann_whitney.h"
 #include "shift_ci.h"
@@ -34,6 +35,15 @@ unsigned pb_mw_samples_needed(double alpha)
 	while (n < 512 && pb_mw_min_p(n, n) >= alpha)
 		n++;
 	return n;
+}
+
+/* Ratios need logs: every sample must be a positive number (NaN is not). */
+static bool all_positive(const double *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!(v[i] > 0))
+			return false;
+	return true;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -102,12 +112,8 @@ int pb_shift_ratio(const double *old, size_t no, const double *new_, size_t nn, 
 
 	if (!no || !nn)
 		return -1;
-	for (size_t i = 0; i < no; i++)
-		if (!(old[i] > 0))
-			return -1;
-	for (size_t j = 0; j < nn; j++)
-		if (!(new_[j] > 0))
-			return -1;
+	if (!all_positive(old, no) || !all_positive(new_, nn))
+		return -1;
 	d = malloc(pairs * sizeof(*d));
 	if (!d)
 		abort();
@@ -189,12 +195,8 @@ int pb_shift_hier(const double *old, const unsigned *old_proc, size_t no, const 
 
 	if (!no || !nn || !resamples)
 		return -1;
-	for (size_t i = 0; i < no; i++)
-		if (!(old[i] > 0))
-			return -1;
-	for (size_t j = 0; j < nn; j++)
-		if (!(new_[j] > 0))
-			return -1;
+	if (!all_positive(old, no) || !all_positive(new_, nn))
+		return -1;
 	group(old_proc, no, &go);
 	group(new_proc, nn, &gn);
 	/* A drawn process may be the largest each time: room for that many samples. */
