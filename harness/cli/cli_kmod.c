@@ -335,9 +335,11 @@ static int kmod_run(int argc, char **argv)
 				/* As in a config file: a key given twice is a mistake, not an override. */
 				for (int j = 1; j < n; j++)
 					if (!strncmp(args[j], kv, klen + 1)) {
-						free(args);
-						return pb_cli_usage_error("kmod run: --set %.*s: given twice ('%s', then '%s')",
-									  (int)klen, kv, args[j], kv);
+						int rc = pb_cli_usage_error("kmod run: --set %.*s: given twice ('%s', then '%s')",
+									    (int)klen, kv, args[j], kv);
+
+						free(args);	/* after the message, which quotes args[j] */
+						return rc;
 					}
 			} else if (!strcmp(a, "--json")) {
 				struct pb_err err;
