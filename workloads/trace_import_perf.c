@@ -98,42 +98,40 @@ static const char *field(const char *args, const char *key, size_t *len)
 	return NULL;
 }
 
-static int hex_field(struct imp *m, const char *ev, const char *args, const char *key, uint64_t *v,
-		     struct pb_err *err)
+/*
+ * Field @key of @args as an unsigned number in @base (16: "0x..." or bare hex; 10: no sign),
+ * or -1 + @err naming the event and the field.
+ */
+static int num_field(struct imp *m, const char *ev, const char *args, const char *key, int base,
+		     uint64_t *v, struct pb_err *err)
 {
 	char buf[40], *end, msg[80];
 	size_t n;
 	const char *s = field(args, key, &n);
 
-	snprintf(msg, sizeof(msg), "field '%s' missing or not a hex number", key);
-	if (!s || !n || n >= sizeof(buf))
+	snprintf(msg, sizeof(msg), "field '%s' missing or not a %snumber", key,
+		 base == 16 ? "hex " : "");
+	if (!s || !n || n >= (base == 16 ? sizeof(buf) : 24) || (base == 10 && *s == '-'))
 		return bad(m, err, ev, msg);
 	memcpy(buf, s, n);
 	buf[n] = '\0';
 	errno = 0;
-	*v = strtoull(buf, &end, 16);
+	*v = strtoull(buf, &end, base);
 	if (*end || errno)
 		return bad(m, err, ev, msg);
 	return 0;
 }
 
+static int hex_field(struct imp *m, const char *ev, const char *args, const char *key, uint64_t *v,
+		     struct pb_err *err)
+{
+	return num_field(m, ev, args, key, 16, v, err);
+}
+
 static int dec_field(struct imp *m, const char *ev, const char *args, const char *key, uint64_t *v,
 		     struct pb_err *err)
 {
-	char buf[24], *end, msg[80];
-	size_t n;
-	const char *s = field(args, key, &n);
-
-	snprintf(msg, sizeof(msg), "field '%s' missing or not a number", key);
-	if (!s || !n || n >= sizeof(buf) || *s == '-')
-		return bad(m, err, ev, msg);
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	errno = 0;
-	*v = strtoull(buf, &end, 10);
-	if (*end || errno)
-		return bad(m, err, ev, msg);
-	return 0;
+	return num_field(m, ev, args, key, 10, v, err);
 }
 
 /* The trace CPU of real CPU @real, adding @role to it (pass 1) or -1 + @err. */
