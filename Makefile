@@ -48,7 +48,7 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 
 objs = $(patsubst %.c,$(1)/%.o,$(2))
 
-.PHONY: all bench test test-layers test-unit test-asan test-reports clean help
+.PHONY: all bench test test-layers test-unit test-asan test-reports test-bad-input test-browser report nightly reproduce clean help
 all: $(B)/pagebench
 
 # The include path of the layer a source file is in (its directory).
@@ -77,15 +77,22 @@ $(B)/unit-tests: $(call objs,$(B),$(TEST_SRCS)) $(B)/libpagebench.a
 $(BA)/unit-tests: $(call objs,$(BA),$(TEST_SRCS)) $(BA)/libpagebench.a
 	$(CC) $(SAN) -o $@ $^ $(TEST_LIBS) $(LIBS)
 
+include tests/fuzz/fuzz.mk
+include tests/tsan.mk
+include tests/stress/stress.mk
+
 # make bench                      runs configs/quick.ini (every backend, then the ring path)
-# make bench CONFIG=configs/default.ini [REPS=n] [OPS=n]   runs another experiment file, REPS
-#                                 and OPS overriding every job's (the results record it)
+#                                 in 2 processes (PROCESSES=n for another count)
+# make bench CONFIG=configs/default.ini [REPS=n] [OPS=n] [PROCESSES=n]   runs another
+#                                 experiment file, REPS, OPS and PROCESSES overriding every
+#                                 job's (the results record it)
 # make bench ALLOC=a,b WORKLOAD=w [SET="k=v k=v"] [REPS=n] [OPS=n]   that comparison instead;
 #                                 ALLOC defaults to all (every backend that can run W)
 ALLOC    ?=
 WORKLOAD ?=
 REPS     ?=
 OPS      ?=
+PROCESSES ?=
 SET      ?=
 CONFIG   ?= configs/quick.ini
 RESULTS  ?= results
@@ -93,7 +100,7 @@ RESULTS  ?= results
 PYTHON   ?= /usr/bin/python3
 BENCH_STAMP := $(shell date +%Y%m%d-%H%M%S)
 BENCH_JSON = $(RESULTS)/bench-$(BENCH_STAMP).json
-BENCH_COUNTS = $(if $(REPS),--reps $(REPS)) $(if $(OPS),--ops $(OPS))
+BENCH_COUNTS = $(if $(REPS),--reps $(REPS)) $(if $(OPS),--ops $(OPS)) --processes $(or $(PROCESSES),2)
 bench: $(B)/pagebench
 	@mkdir -p $(RESULTS)
 	$(if $(ALLOC)$(WORKLOAD)$(SET),$(B)/pagebench run --alloc $(or $(ALLOC),all) \
@@ -101,35 +108,80 @@ bench: $(B)/pagebench
 		$(BENCH_COUNTS) --json $(BENCH_JSON),$(B)/pagebench run $(CONFIG) $(BENCH_COUNTS) --json $(BENCH_JSON))
 	@$(PYTHON) reports/report.py $(BENCH_JSON) -o $(RESULTS)/bench-$(BENCH_STAMP).html
 
-test: test-layers test-unit test-asan test-reports
+# make report RESULTS="FILES-OR-DIRS" [REPORT=DIR]   the HTML report (docs/reports.md)
+# make nightly [INJECT="JOB:KEY=VALUE ..."]        run configs/nightly.ini, file it into HISTORY,
+#                                 write results/nightly/; exit 1 on a confirmed regression
+#                                 (REPS= OPS= PROCESSES= as for bench; THRESHOLD=PCT, default 3;
+#                                 NIGHTLY_RESULTS=DIR for the run's JSON and the page, default results)
+# make reproduce [NO_KMOD=1]      the LSF/MM 2016 reproduction table and its page
+REPORT   ?= results/report
+HISTORY  ?= results/history
+NIGHTLY_CONFIG ?= configs/nightly.ini
+NIGHTLY_RESULTS ?= results
+INJECT   ?=
+report: $(B)/pagebench
+	$(B)/pagebench report $(RESULTS) -o $(REPORT)
+nightly: $(B)/pagebench
+	PB_BIN=$(CURDIR)/$(B)/pagebench $(PYTHON) reports/nightly.py --config $(NIGHTLY_CONFIG) \
+		--history $(HISTORY) --results $(NIGHTLY_RESULTS) -o $(NIGHTLY_RESULTS)/nightly $(BENCH_COUNTS) \
+		$(if $(THRESHOLD),--threshold $(THRESHOLD)) $(foreach i,$(INJECT),--inject $(i))
+reproduce: $(B)/pagebench
+	$(B)/pagebench reproduce --results results -o results/reproduce $(if $(NO_KMOD),--no-kmod)
+
+# Every binary the tests run is built first, in parallel (a serial build of the four trees was
+# most of CI's time); the tests then run one after another, as timing-sensitive tests must.
+TEST_BINS = $(B)/pagebench $(B)/unit-tests $(BA)/pagebench $(BA)/unit-tests $(B)/stress \
+	$(BA)/stress $(BT)/stress $(BT)/pagebench fuzz-build
+.PHONY: test-build
+test-build:
+	$(MAKE) -j$(shell nproc) $(TEST_BINS)
+test: test-build test-layers test-unit test-asan test-reports test-browser test-bad-input test-fuzz test-stress test-tsan
 test-layers:
 	tests/check-layers.sh
 test-unit: $(B)/unit-tests $(B)/pagebench
-	PB_BIN=$(CURDIR)/$(B)/pagebench $(B)/unit-tests --jobs=1
+	PB_BIN=$(CURDIR)/$(B)/pagebench tests/run-criterion.sh unit $(B)/unit-tests --jobs=1
 test-asan: $(BA)/unit-tests $(BA)/pagebench
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
-	PB_SKIP_VALGRIND=1 PB_BIN=$(CURDIR)/$(BA)/pagebench $(BA)/unit-tests --jobs=1
+	PB_SKIP_VALGRIND=1 PB_BIN=$(CURDIR)/$(BA)/pagebench tests/run-criterion.sh asan $(BA)/unit-tests --jobs=1
 
-test-reports:
-	$(PYTHON) tests/test_report.py
+test-reports: $(B)/pagebench
+	PB_BIN=$(CURDIR)/$(B)/pagebench $(PYTHON) tests/test_report.py
+test-browser: $(B)/pagebench
+	PB_BIN=$(CURDIR)/$(B)/pagebench $(PYTHON) tests/test_browser.py
+
+# The bad-input corpus (tests/bad-input/, one file per case), plain and under ASan+UBSan.
+test-bad-input: $(B)/pagebench $(BA)/pagebench
+	$(PYTHON) tests/test_bad_input.py $(B)/pagebench
+	ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
+	$(PYTHON) tests/test_bad_input.py $(BA)/pagebench
 
 clean:
-	rm -rf $(B) $(BA)
+	rm -rf $(B) $(BA) $(BF) $(BT)
 
 help:
 	@echo "targets:"
 	@echo "  make               build build/pagebench"
 	@echo "  make bench         measure: CONFIG's jobs, or ALLOC x WORKLOAD; table + JSON + HTML report"
-	@echo "  make test          everything below: layers, unit, ASan+UBSan, reports, kmod-test"
+	@echo "  make test          everything below: layers, unit, ASan+UBSan, reports, browser, bad-input, fuzz, stress, TSan, kmod-test"
 	@echo "  make test-layers   no source includes a header of a layer above it"
 	@echo "  make test-unit     the Criterion suites against build/pagebench"
 	@echo "  make test-asan     the same suites under AddressSanitizer + UBSan"
 	@echo "  make test-reports  the HTML report generator's tests"
-	@echo "  make kmod          build the kernel module build/kmod/pagebench_kmod.ko against KDIR"
-	@echo "  make kmod-test     build it, boot Debian's kernel under qemu and test the module"
+	@echo "  make test-bad-input  every case of tests/bad-input/: exit 2, one line, no file written"
+	@echo "  make test-fuzz     every libFuzzer target of tests/fuzz/ for FUZZ_TEST_SECONDS (10) each"
+	@echo "  make fuzz          every libFuzzer target for FUZZ_SECONDS (60) each, from tests/fuzz/corpus"
+	@echo "  make test-browser  the report in headless Chromium (screenshot: build/test-artefacts/)"
+	@echo "  make report        HTML report of RESULTS (files, or history directories) into REPORT"
+	@echo "  make nightly       run NIGHTLY_CONFIG, file it into HISTORY, report; exit 1 on a regression"
+	@echo "  make reproduce     the LSF/MM 2016 reproduction table (userspace, kernel module, replays)"
+	@echo "  make test-stress   the stress driver's short mode (every backend, reference model), plain + ASan"
+	@echo "  make stress        its long mode: STRESS_OPS (1e9) operations per backend, STRESS_ARGS extra"
+	@echo "  make test-tsan     ThreadSanitizer: the stress driver, ptr_ring SPSC/MPSC, cross-cpu, threads-test"
+	@echo "  make kmod          build the kernel module build/kmod/<release>/pagebench_kmod.ko against KDIR"
+	@echo "  make kmod-test     build it for each Debian kernel (6.1, 6.12), boot each under qemu, test the module"
 	@echo "  make kmod-clean    remove build/kmod"
-	@echo "  make clean         remove build/ and build-asan/"
+	@echo "  make clean         remove build/, build-asan/, build-fuzz/ and build-tsan/"
 	@echo "variables (make VAR=value ...):"
 	@echo "  CONFIG=FILE        bench: the experiment file (default configs/quick.ini)"
 	@echo "  ALLOC=a,b          bench: backends instead of CONFIG (default all: every one that can run WORKLOAD)"
@@ -137,7 +189,12 @@ help:
 	@echo "  SET=\"k=v k=v\"      bench: parameters with ALLOC/WORKLOAD (pagebench list --params)"
 	@echo "  REPS=n             bench: repetitions per backend, also overriding CONFIG's jobs"
 	@echo "  OPS=n              bench: operations per repetition, also overriding CONFIG's jobs"
-	@echo "  RESULTS=DIR        bench: where the JSON and HTML go (default results)"
+	@echo "  PROCESSES=n        bench: separate processes per benchmark (default 2), overriding CONFIG's"
+	@echo "  RESULTS=DIR        bench: where the JSON and HTML go (default results); report: what to read"
+	@echo "  REPORT=DIR         report: the directory to write (default results/report)"
+	@echo "  HISTORY=DIR        nightly: the history store (default results/history)"
+	@echo "  INJECT=\"J:K=V\"     nightly: add K = V to job J for this night (e.g. alloc-free:delay=2000)"
+	@echo "  NO_KMOD=1          reproduce: skip the kernel module"
 	@echo "  PYTHON=path        python3 with matplotlib and scipy (default /usr/bin/python3)"
 	@echo "  KDIR=DIR           kmod: kernel headers to build against (default: Debian's, kmod/kdir.sh)"
 	@echo "  CC, OPT, CFLAGS    compiler, optimisation (default -O2) and extra flags"

@@ -10,6 +10,7 @@
 
 #include <linux/compiler.h>
 #include <linux/types.h>
+#include "kmod_param.h"
 #include "stats.h"
 
 struct pb_workload;
@@ -17,15 +18,27 @@ struct pb_workload;
 #define PBK_NAME "pagebench_kmod"
 #define PBK_FORMAT 1			/* version of the PBK line format (docs/kmod.md) */
 #define PBK_MAX_BATCHES 50		/* a rep line must fit one printk record */
-#define PBK_MAX_BATCH_OPS 2000000	/* operations in one timed batch (one softirq) */
-#define PBK_MAX_LIST 8			/* entries of a list parameter (bulk=, orders=) */
+#define PBK_MAX_BATCH_OPS PB_KPARAM_MAX_BATCH_OPS	/* operations in one timed batch (one softirq) */
+#define PBK_MAX_LIST PB_KPARAM_MAX_LIST	/* entries of a list parameter (bulk=, orders=) */
 #define PBK_FREE_TOLERANCE 256		/* pages of unrelated kernel churn a free-page check forgives */
 
 enum pbk_mode {
 	PBK_MODE_BENCH = 1 << 0,	/* the loop workloads */
 	PBK_MODE_INFLIGHT = 1 << 1,	/* destroy a page_pool holding pages, return them at unload */
 	PBK_MODE_NUMA = 1 << 2,		/* node placement of alloc_pages_node, page_pool nid, update_nid */
+	PBK_MODE_REPLAY = 1 << 3,	/* replay trace= (pbk_replay.c) */
 };
+
+/*
+ * path=: the return paths of alloc-free, bit i the i-th word of the parameter, which is
+ * also allocator.h's enum pb_traffic_path (pbk_kernel.c asserts it).
+ */
+enum pbk_path {
+	PBK_PATH_XDP = 1 << 0,		/* page_pool_recycle_direct: the owning NAPI's cache */
+	PBK_PATH_SKB_61 = 1 << 1,	/* page_pool_put_full_page(pool, page, false): the ring */
+	PBK_PATH_SKB_65 = 1 << 2,	/* napi_pp_put_page in the owning NAPI (6.5+) */
+};
+#define PBK_NPATHS 3
 
 /* fault=: misbehave on purpose, so the tests can see the runner catch it. */
 enum pbk_fault { PBK_FAULT_NONE, PBK_FAULT_WARN, PBK_FAULT_BUG };
@@ -46,13 +59,16 @@ struct pbk_cfg {
 	unsigned pool_size;		/* page_pool / ptr_ring / ptr_ring_pool ring entries */
 	unsigned frag_size;		/* page_frag_alloc fragment bytes */
 	unsigned handoff;		/* cross-cpu ring entries (power of two) */
+	unsigned touch;			/* bytes of each buffer read and written (workloads/touch.h) */
 	unsigned mem_mb;		/* arena of each shared backend */
 	unsigned inflight;		/* pages held across page_pool_destroy */
+	unsigned i_know;		/* 1: load even where pbk_guard() sees a production machine */
 	char dma[24];			/* DMA model of the shared backends (dma= as --set takes it) */
 	unsigned modes;			/* enum pbk_mode bits */
 	enum pbk_fault fault;
 	unsigned long backends;		/* bits: pbk_kernel_backends[], then pb_alloc_registry[] */
 	unsigned long workloads;	/* bit i: pbk_workloads[i] selected */
+	unsigned long paths;		/* enum pbk_path bits: path= */
 	char echo[512];			/* the parameters as given, for the context line */
 };
 
@@ -64,6 +80,8 @@ extern const struct pb_workload *const pbk_workloads[];
 
 /* Validates the module parameters into pbk_cfg; -EINVAL after a pr_err naming the first bad one. */
 int pbk_param_setup(void);
+/* 0, or -EPERM after a pr_err naming i_know= when this looks like a production machine (pbk_guard.c). */
+int pbk_guard(void);
 /* True when backend @name was selected by backends=. */
 bool pbk_want_backend(const char *name);
 /* True when workload @name was selected by workloads=. */
@@ -157,6 +175,10 @@ long pbk_free_settle(long want, unsigned ms);
 
 /* --- the parts that run things --- */
 
+/* What this kernel and module do about napi_pp_put_page (path=skb-6.5), for the ctx line. */
+const char *pbk_napi_pp_put_page_fact(void);
+/* The calls k_page_pool's release path (alloc-free-slow) makes on this kernel, for the ctx line. */
+const char *pbk_pp_release_fact(void);
 /* 1 when page_pool_recycle_direct caches a page in softirq (@softirq) or BH-off task context. */
 int pbk_pp_probe(bool softirq);
 /* Reads the context facts that live in files; from module init, in the loading process. */

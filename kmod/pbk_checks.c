@@ -13,7 +13,7 @@
 #include <linux/mm.h>
 #include <linux/nodemask.h>
 #include <linux/slab.h>
-#include <net/page_pool.h>
+#include "pbk_compat.h"
 #include "allocator.h"
 #include "ptr_ring_pool.h"
 #include "pbk.h"

@@ -108,5 +108,7 @@ void pbk_ctx_emit(void)
 	pbk_out("ctx timer_overhead=%llu pp_direct_bh=%d pp_direct_softirq=%d date=%lld cpu=%u cpu2=%d",
 		pbk_timer_overhead, pbk_pp_probe(false), pbk_pp_probe(true),
 		(long long)ktime_get_real_seconds(), pbk_cfg.cpu, pbk_cfg.cpu2);
+	pbk_out("ctx napi_pp_put_page=\"%s\" pp_release=\"%s\"", pbk_napi_pp_put_page_fact(),
+		pbk_pp_release_fact());
 	pbk_out("ctx params=\"%s\"", pbk_cfg.echo);
 }

@@ -3,31 +3,55 @@
  * The kernel's real allocators, driven the way a NIC driver drives them:
  *   k_alloc_pages  calls=node: alloc_pages_node / __free_pages, what dev_alloc_pages and a
  *                  driver's free cost (orders from orders=; compound above 0, as
- *                  dev_alloc_pages asks), alloc_pages_bulk_array_node for bulk=;
- *                  calls=policy (alloc-free): alloc_pages, the mempolicy wrapper, / put_page,
- *                  the folio path: what prototype-kernel's page_bench01/04 time, so those
- *                  rows pair with their published figures
+ *                  dev_alloc_pages asks); calls=bulk: alloc_pages_bulk_array_node
+ *                  (pbk_compat.h: the name moves in 6.14) for bulk=, freed page by page
+ *                  with __free_pages; calls=policy (alloc-free):
+ *                  alloc_pages, the mempolicy wrapper, / put_page, the folio path: what
+ *                  prototype-kernel's page_bench04 (single_page_alloc_put) and page_bench01
+ *                  (put_order_step) time, so those rows pair with their published figures
+ *                  (page_bench01's alloc_pages_order_step frees with __free_pages: the
+ *                  wrapper of one row and the free of the other). The calls are in every
+ *                  row's name (calls=)
  *   k_page_frag    page_frag_alloc / page_frag_free on a private page_frag_cache
- *   k_page_pool    page_pool_create(pool_size, nid), page_pool_dev_alloc_pages; free through
- *                  the direct cache (page_pool_recycle_direct, softirq), the ptr_ring
- *                  (page_pool_put_full_page, allow_direct=false) or the release path
- *                  (page_pool_release_page + put_page)
+ *   k_page_pool    page_pool_create(pool_size, nid), page_pool_dev_alloc_pages (on 6.12 a
+ *                  wrapper of page_pool_alloc_netmems: the module's pages are ordinary
+ *                  pages, so it keeps the page API); free through the direct cache
+ *                  (page_pool_recycle_direct, softirq), the ptr_ring
+ *                  (page_pool_put_full_page, allow_direct=false), the release path
+ *                  (pbk_pp_release: each kernel's way out of the pool, pbk_compat.h) or,
+ *                  on 6.12, the skb path (napi_pp_put_page)
  *   k_ptr_ring     a ptr_ring used as the page store: __ptr_ring_consume to allocate (one
  *                  consumer, no consumer lock, as page_pool's refill since 5.17), produce
  *                  under the producer lock to free (page_pool's ring path without the rest)
  * Every record names its return path (path=, workloads/path.h): xdp for page_pool's direct
  * recycling, skb-6.1 for its ring, release for its release path, skb for the backends that
- * have no other.
+ * have no other. alloc-free on k_page_pool gives one row per path of path= (default xdp):
+ * xdp frees with page_pool_recycle_direct, skb-6.1 with page_pool_put_full_page(.., false),
+ * as 6.1's skb free does; skb-6.5 frees with napi_pp_put_page, what 6.12's skb free
+ * (skb_page_unref) calls, into a pool made napi-local to the measuring CPU
+ * (page_pool_create_percpu): a row on 6.12 only, since 6.1 has no such function (the ctx
+ * line napi_pp_put_page= says which). The models run skb-6.5 on every kernel.
+ * Row names never say the kernel: the context's kernel release does, so `pagebench compare`
+ * pairs a 6.1 file's rows with a 6.12 file's.
  * Each backend's get/put are inlined into each workload's loop (the loops are
  * __always_inline with constant function arguments), so no indirect call is measured.
+ * Between get and put every loop reads and writes the buffer's first touch= bytes (a page's
+ * through page_address, a fragment's up to frag_size), with the shared loops' helper
+ * (allocators/core/buf_touch.h): like-named rows of both worlds touch the same data.
  */
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/ptr_ring.h>
 #include <linux/slab.h>
-#include <net/page_pool.h>
+#include "pbk_compat.h"
+#include "allocator.h"
 #include "pbk.h"
 #include "pbk_cross.h"
+#include "touch.h"
+
+/* path= bits are allocator.h's path index: the module and the models read one order. */
+static_assert(PBK_PATH_XDP == 1 << PB_TRAFFIC_XDP && PBK_PATH_SKB_61 == 1 << PB_TRAFFIC_SKB_61 &&
+	      PBK_PATH_SKB_65 == 1 << PB_TRAFFIC_SKB_65, "path= word order");
 
 #define KGFP (GFP_ATOMIC | __GFP_NOWARN)
 
@@ -37,7 +61,10 @@ struct kinst {
 	unsigned bulk;			/* pages per bulk call; 0 outside the bulk workload */
 	unsigned n;			/* pages held by outstanding */
 	bool policy;			/* k_alloc_pages calls=policy: alloc_pages + put_page */
+	const char *path;		/* k_page_pool alloc-free: the path= of this row, else NULL */
+	bool napi_local;		/* k_page_pool skb-6.5: the pool is napi-local to pbk_cfg.cpu */
 	int node;
+	unsigned touch;			/* touch=: bytes read and written per buffer */
 	void **held;			/* [max(outstanding, 128)] */
 	struct page_pool *pool;
 	u32 hold0, release0;		/* page_pool counters when the warm-up ended */
@@ -59,6 +86,36 @@ static bool kfail(struct kinst *in, const char *why)
 {
 	in->failed = why;
 	return false;
+}
+
+/* What the loops touch: a page's first touch= bytes, a fragment's at most frag_size. */
+static __always_inline void *page_data(void *p)
+{
+	return page_address((struct page *)p);
+}
+
+static __always_inline u32 page_tlen(const struct kinst *in)
+{
+	return in->touch;
+}
+
+#define ap_data page_data
+#define ap_tlen page_tlen
+#define apm_data page_data
+#define apm_tlen page_tlen
+#define pp_data page_data
+#define pp_tlen page_tlen
+#define ring_data page_data
+#define ring_tlen page_tlen
+
+static __always_inline void *frag_data(void *va)
+{
+	return va;
+}
+
+static __always_inline u32 frag_tlen(const struct kinst *in)
+{
+	return min(in->touch, pbk_cfg.frag_size);
 }
 
 /* --- k_alloc_pages --- */
@@ -132,9 +189,7 @@ static int frag_setup(struct kinst *in)
 /* The cache keeps its bias on the current page: settle it, or the page never frees. */
 static void frag_teardown(struct kinst *in)
 {
-	if (in->nc.va)
-		__page_frag_cache_drain(virt_to_head_page(in->nc.va), in->nc.pagecnt_bias);
-	in->nc.va = NULL;
+	pbk_frag_cache_drain(&in->nc);
 }
 
 static void frag_drain(void *in, void *va)
@@ -160,11 +215,24 @@ static __always_inline void pp_put(struct kinst *in, void *p, bool direct)
 /* The release path: the page leaves the pool and the page allocator gets it back. */
 static __always_inline void pp_put_release(struct kinst *in, void *p, bool direct)
 {
-	page_pool_release_page(in->pool, p);
-	put_page(p);
+	pbk_pp_release(in->pool, p);
 }
 
-static struct page_pool *pool_create(unsigned size, int nid)
+#if PBK_HAS_NAPI_PP_PUT_PAGE
+/*
+ * The skb path of 6.12 (skb_page_unref -> napi_pp_put_page -> page_pool_put_full_netmem(..,
+ * false)): page_pool_napi_local finds the pool's cpuid is this CPU, in softirq, and recycles
+ * into the direct cache. A page it does not take (not a pp page) would be a bug here.
+ */
+static __always_inline void pp_put_napi(struct kinst *in, void *p, bool direct)
+{
+	if (unlikely(!pbk_napi_pp_put_page(p)))
+		put_page(p);
+}
+#endif
+
+/* @local_cpu >= 0: a pool napi-local to that CPU (6.12's skb-6.5 row only). */
+static struct page_pool *pool_create_on(unsigned size, int nid, int local_cpu)
 {
 	struct page_pool_params pp = {
 		.order = 0,
@@ -173,12 +241,21 @@ static struct page_pool *pool_create(unsigned size, int nid)
 		.dma_dir = DMA_BIDIRECTIONAL,	/* unused: no PP_FLAG_DMA_MAP, no device */
 	};
 
+#if PBK_HAS_NAPI_PP_PUT_PAGE
+	if (local_cpu >= 0)
+		return pbk_pp_create_local(&pp, local_cpu);
+#endif
 	return page_pool_create(&pp);
+}
+
+static struct page_pool *pool_create(unsigned size, int nid)
+{
+	return pool_create_on(size, nid, -1);
 }
 
 static int pp_setup(struct kinst *in)
 {
-	in->pool = pool_create(pbk_cfg.pool_size, in->node);
+	in->pool = pool_create_on(pbk_cfg.pool_size, in->node, in->napi_local ? pbk_cfg.cpu : -1);
 	if (IS_ERR(in->pool)) {
 		int err = PTR_ERR(in->pool);
 
@@ -279,14 +356,21 @@ static void ring_drain(void *in, void *p)
 
 /* --- the loops, one instance per (backend, workload) --- */
 
+typedef void *(*kdata_fn)(void *p);
+typedef u32 (*ktlen_fn)(const struct kinst *in);
+
 static __always_inline bool loop_pairs(struct kinst *in, u64 n, void *(*get)(struct kinst *),
-				       void (*put)(struct kinst *, void *, bool), bool direct)
+				       void (*put)(struct kinst *, void *, bool), bool direct,
+				       kdata_fn data, ktlen_fn tlen)
 {
+	u32 len = tlen(in);
+
 	for (u64 i = 0; i < n; i++) {
 		void *p = get(in);
 
 		if (unlikely(!p))
 			return kfail(in, "allocation failed");
+		pb_buf_touch(data(p), len);
 		put(in, p, direct);
 	}
 	return true;
@@ -294,8 +378,11 @@ static __always_inline bool loop_pairs(struct kinst *in, u64 n, void *(*get)(str
 
 static __always_inline bool loop_outstanding(struct kinst *in, u64 rounds,
 					     void *(*get)(struct kinst *),
-					     void (*put)(struct kinst *, void *, bool))
+					     void (*put)(struct kinst *, void *, bool),
+					     kdata_fn data, ktlen_fn tlen)
 {
+	u32 len = tlen(in);
+
 	for (u64 k = 0; k < rounds; k++) {
 		unsigned i;
 
@@ -303,6 +390,7 @@ static __always_inline bool loop_outstanding(struct kinst *in, u64 rounds,
 			in->held[i] = get(in);
 			if (unlikely(!in->held[i]))
 				break;
+			pb_buf_touch(data(in->held[i]), len);
 		}
 		if (unlikely(i < in->n)) {
 			while (i--)
@@ -315,9 +403,13 @@ static __always_inline bool loop_outstanding(struct kinst *in, u64 rounds,
 	return true;
 }
 
+/* The allocating side touches, as the RX driver does; the freeing side does not (as userspace). */
 static __always_inline bool loop_xalloc(struct kinst *in, u64 n, void *(*get)(struct kinst *),
-					void (*put)(struct kinst *, void *, bool))
+					void (*put)(struct kinst *, void *, bool),
+					kdata_fn data, ktlen_fn tlen)
 {
+	u32 len = tlen(in);
+
 	for (u64 i = 0; i < n; i++) {
 		void *p = get(in);
 
@@ -325,6 +417,7 @@ static __always_inline bool loop_xalloc(struct kinst *in, u64 n, void *(*get)(st
 			atomic_set(&in->x->stop, 1);
 			return kfail(in, "allocation failed");
 		}
+		pb_buf_touch(data(p), len);
 		if (unlikely(!pbk_cross_push(in->x, p))) {
 			put(in, p, false);
 			return kfail(in, in->x->failed ?: "the freeing CPU stopped");
@@ -349,11 +442,11 @@ static __always_inline bool loop_xfree(struct kinst *in, u64 n,
 /* The four loops every backend has; not every backend runs all of them. */
 #define KBODIES(be)										\
 static bool __maybe_unused be##_af(void *a, u64 n)						\
-{ return loop_pairs(a, n, be##_get, be##_put, true); }						\
+{ return loop_pairs(a, n, be##_get, be##_put, true, be##_data, be##_tlen); }			\
 static bool __maybe_unused be##_out(void *a, u64 n)						\
-{ return loop_outstanding(a, n, be##_get, be##_put); }						\
+{ return loop_outstanding(a, n, be##_get, be##_put, be##_data, be##_tlen); }			\
 static bool __maybe_unused be##_xalloc(void *a, u64 n)						\
-{ return loop_xalloc(a, n, be##_get, be##_put); }						\
+{ return loop_xalloc(a, n, be##_get, be##_put, be##_data, be##_tlen); }			\
 static bool __maybe_unused be##_xfree(void *a, u64 n)						\
 { return loop_xfree(a, n, be##_put); }
 
@@ -365,23 +458,33 @@ KBODIES(ring)
 
 static bool pp_remote(void *a, u64 n)
 {
-	return loop_pairs(a, n, pp_get, pp_put, false);
+	return loop_pairs(a, n, pp_get, pp_put, false, pp_data, pp_tlen);
 }
 
 static bool pp_slow(void *a, u64 n)
 {
-	return loop_pairs(a, n, pp_get, pp_put_release, true);
+	return loop_pairs(a, n, pp_get, pp_put_release, true, pp_data, pp_tlen);
 }
+
+#if PBK_HAS_NAPI_PP_PUT_PAGE
+static bool pp_napi(void *a, u64 n)
+{
+	return loop_pairs(a, n, pp_get, pp_put_napi, false, pp_data, pp_tlen);
+}
+#endif
 
 /* alloc_pages_bulk_array fills only NULL slots, so the free loop leaves them NULL again. */
 static bool ap_bulk(void *arg, u64 rounds)
 {
 	struct kinst *in = arg;
 	struct page **pages = (struct page **)in->held;
+	u32 len = in->touch;
 
 	for (u64 k = 0; k < rounds; k++) {
-		unsigned long got = alloc_pages_bulk_array_node(KGFP, in->node, in->bulk, pages);
+		unsigned long got = pbk_alloc_pages_bulk_node(KGFP, in->node, in->bulk, pages);
 
+		for (unsigned i = 0; i < got; i++)
+			pb_buf_touch(page_address(pages[i]), len);
 		for (unsigned i = 0; i < got; i++) {
 			__free_pages(pages[i], 0);
 			pages[i] = NULL;
@@ -392,22 +495,29 @@ static bool ap_bulk(void *arg, u64 rounds)
 	return true;
 }
 
-/* page_pool has no bulk allocation call in 6.1: bulk single allocs, one bulk return. */
+/*
+ * page_pool has no bulk allocation call in 6.1 or 6.12 (a driver refills one page at a
+ * time; the pool itself refills from alloc_pages_bulk): bulk single allocs, one bulk return.
+ */
 static bool pp_bulk(void *arg, u64 rounds)
 {
 	struct kinst *in = arg;
+	pbk_pp_bulk_t *v = (pbk_pp_bulk_t *)in->held;
+	u32 len = in->touch;
 
+	static_assert(sizeof(pbk_pp_bulk_t) == sizeof(*in->held), "held[] holds bulk entries");
 	for (u64 k = 0; k < rounds; k++) {
 		for (unsigned i = 0; i < in->bulk; i++) {
 			struct page *p = pp_get(in);
 
 			if (unlikely(!p)) {
-				page_pool_put_page_bulk(in->pool, in->held, i);
+				pbk_pp_put_bulk(in->pool, v, i);
 				return kfail(in, "allocation failed");
 			}
-			in->held[i] = page_address(p);	/* the bulk call takes data pointers */
+			v[i] = pbk_pp_bulk_entry(p);	/* 6.1/6.12: a data pointer */
+			pb_buf_touch(page_address(p), len);
 		}
-		page_pool_put_page_bulk(in->pool, in->held, in->bulk);
+		pbk_pp_put_bulk(in->pool, v, in->bulk);
 	}
 	return true;
 }
@@ -431,7 +541,7 @@ static const struct kbackend kb_ptr_ring = {
  * remote and cross-CPU frees, and page_pool_put_page_bulk, which never recycles directly),
  * its release path in alloc-free-slow; the others have only the skb path.
  */
-static const char *kpath(const struct kbackend *be, const char *workload)
+static const char *kpath(const struct kbackend *be, const struct kinst *in, const char *workload)
 {
 	if (be == &kb_alloc_pages || be == &kb_page_frag)
 		return "skb";
@@ -439,6 +549,8 @@ static const char *kpath(const struct kbackend *be, const char *workload)
 		return "skb-6.1";
 	if (!strcmp(workload, "alloc-free-slow"))
 		return "release";
+	if (be == &kb_page_pool && in->path)
+		return in->path;
 	if (!strcmp(workload, "alloc-free") || !strcmp(workload, "outstanding"))
 		return "xdp";
 	return "skb-6.1";
@@ -450,9 +562,9 @@ static void kparams(char *buf, size_t len, const struct kbackend *be, const stru
 {
 	size_t off = 0;
 
-	if (be == &kb_alloc_pages)
-		off = scnprintf(buf, len, "order=%u%s", in->order,
-				in->policy ? ",calls=policy" : "");
+	if (be == &kb_alloc_pages)	/* which calls it times, in every row's name */
+		off = scnprintf(buf, len, "order=%u,calls=%s", in->order,
+				in->bulk ? "bulk" : in->policy ? "policy" : "node");
 	else if (be == &kb_page_frag)
 		off = scnprintf(buf, len, "frag_size=%u", pbk_cfg.frag_size);
 	else if (be == &kb_page_pool)
@@ -461,9 +573,12 @@ static void kparams(char *buf, size_t len, const struct kbackend *be, const stru
 		off = scnprintf(buf, len, "ring=%u", pbk_cfg.pool_size);
 	if (extra && *extra)
 		off += scnprintf(buf + off, len - off, ",%s", extra);
+	/* As the shared rows (and userspace) name it: only when not the default. */
+	if (in->touch != PB_WL_TOUCH_DEFAULT)
+		off += scnprintf(buf + off, len - off, ",touch=%u", in->touch);
 	if (in->node != NUMA_NO_NODE)
 		off += scnprintf(buf + off, len - off, ",node=%d", in->node);
-	scnprintf(buf + off, len - off, ",path=%s", kpath(be, workload));
+	scnprintf(buf + off, len - off, ",path=%s", kpath(be, in, workload));
 }
 
 /* Fills in what is known after the backend gave every page back. */
@@ -614,12 +729,52 @@ static void run_page_frag(struct kinst *in)
 		kcross(&kb_page_frag, in, frag_xalloc, frag_xfree, false);
 }
 
+/* What k_page_pool's skb-6.5 row is on this kernel, for the ctx line (pbk_compat.h says why). */
+const char *pbk_napi_pp_put_page_fact(void)
+{
+#if PBK_HAS_NAPI_PP_PUT_PAGE
+	return "exported, driven (k_page_pool path=skb-6.5: napi_pp_put_page into a page_pool_create_percpu pool of the measuring CPU)";
+#elif !PBK_HAS_ANY_NAPI_PP_PUT_PAGE
+	return "absent (Linux 6.5+; k_page_pool has no path=skb-6.5 row, the models do)";
+#else
+	return "present, not driven (only 6.12's form is; k_page_pool has no path=skb-6.5 row, the models do)";
+#endif
+}
+
+/* How k_page_pool's alloc-free-slow rows free on this kernel, for the ctx line. */
+const char *pbk_pp_release_fact(void)
+{
+	return PBK_PP_RELEASE;
+}
+
+/* alloc-free on k_page_pool, once per return path asked for (skb-6.5: see above). */
+static void run_page_pool_af(struct kinst *in)
+{
+	if (pbk_cfg.paths & PBK_PATH_XDP) {
+		in->path = "xdp";
+		krun(&kb_page_pool, in, "alloc-free", NULL, 1, pp_af);
+	}
+	if (pbk_cfg.paths & PBK_PATH_SKB_61) {
+		in->path = "skb-6.1";	/* the stack's free on 6.1: put_full_page, allow_direct=false */
+		krun(&kb_page_pool, in, "alloc-free", NULL, 1, pp_remote);
+	}
+#if PBK_HAS_NAPI_PP_PUT_PAGE
+	if (pbk_cfg.paths & PBK_PATH_SKB_65) {
+		in->path = "skb-6.5";
+		in->napi_local = true;
+		krun(&kb_page_pool, in, "alloc-free", NULL, 1, pp_napi);
+		in->napi_local = false;
+	}
+#endif
+	in->path = NULL;
+}
+
 static void run_page_pool(struct kinst *in)
 {
 	char extra[32];
 
 	if (pbk_want_workload("alloc-free"))
-		krun(&kb_page_pool, in, "alloc-free", NULL, 1, pp_af);
+		run_page_pool_af(in);
 	if (pbk_want_workload("alloc-free-remote"))
 		krun(&kb_page_pool, in, "alloc-free-remote", NULL, 1, pp_remote);
 	if (pbk_want_workload("alloc-free-slow"))
@@ -654,6 +809,99 @@ const char *const pbk_kernel_backends[] = {
 	"k_alloc_pages", "k_page_frag", "k_page_pool", "k_ptr_ring", NULL,
 };
 
+/*
+ * The k_* loops touch the data: page_pool's direct cache hands one page back every time, so
+ * TOUCH_PAIRS pairs of k_page_pool's alloc-free loop add TOUCH_PAIRS to that page's first word
+ * (touch= of at least 8 bytes; less changes single bytes; 0 changes nothing).
+ */
+#define TOUCH_PAIRS 1000
+
+struct touch_probe {
+	struct kinst *in;
+	struct page *first, *last;
+	u64 before, after;
+	bool ok;
+};
+
+static void touch_probe_fn(void *arg)
+{
+	struct touch_probe *t = arg;
+	struct page *p = pp_get(t->in);
+
+	if (!p)
+		return;
+	t->first = p;
+	memcpy(&t->before, page_address(p), sizeof(t->before));
+	pp_put(t->in, p, true);
+	t->ok = pp_af(t->in, TOUCH_PAIRS);
+	p = pp_get(t->in);
+	if (!p)
+		return;
+	t->last = p;
+	memcpy(&t->after, page_address(p), sizeof(t->after));
+	pp_put(t->in, p, true);
+}
+
+static void touch_check(struct kinst *in)
+{
+	struct touch_probe t = { .in = in };
+	u64 want = in->touch >= 8 ? TOUCH_PAIRS : 0;
+
+	if (pp_setup(in)) {
+		pbk_check("touch_k_page_pool", false, "why=\"page_pool_create failed\"");
+		return;
+	}
+	pbk_in_softirq(touch_probe_fn, &t);
+	pp_teardown(in);
+	pbk_check("touch_k_page_pool",
+		  t.ok && t.first && t.first == t.last &&
+		  (in->touch && in->touch < 8 ? t.after != t.before : t.after - t.before == want),
+		  "touch=%u pairs=%u same_page=%d delta=%llu", in->touch, TOUCH_PAIRS,
+		  t.first && t.first == t.last, t.after - t.before);
+}
+
+#if PBK_HAS_NAPI_PP_PUT_PAGE
+struct napi_probe {
+	struct page_pool *pool;
+	u32 before, after;
+	bool taken;
+};
+
+static void napi_probe_fn(void *arg)
+{
+	struct napi_probe *t = arg;
+	struct page *p = page_pool_dev_alloc_pages(t->pool);
+
+	if (!p)
+		return;
+	t->before = t->pool->alloc.count;
+	t->taken = pbk_napi_pp_put_page(p);
+	t->after = t->pool->alloc.count;
+	if (!t->taken)
+		put_page(p);
+}
+
+/*
+ * The skb-6.5 row is worth having only if napi_pp_put_page really recycles into the direct
+ * cache of a pool napi-local to this CPU (page_pool_napi_local), not through the ring: one
+ * page in softirq, and the cache must have grown by it.
+ */
+static void napi_check(struct kinst *in)
+{
+	struct napi_probe t = { .pool = pool_create_on(64, in->node, pbk_cfg.cpu) };
+
+	if (IS_ERR(t.pool)) {
+		pbk_check("napi_pp_put_page_direct", false, "why=\"page_pool_create_percpu failed\"");
+		return;
+	}
+	pbk_in_softirq(napi_probe_fn, &t);
+	page_pool_destroy(t.pool);
+	pbk_check("napi_pp_put_page_direct", t.taken && t.after == t.before + 1,
+		  "cpu=%u taken=%d cache_before=%u cache_after=%u", pbk_cfg.cpu, t.taken, t.before,
+		  t.after);
+}
+#endif
+
 void pbk_kernel_run(void)
 {
 	struct kinst *in = kzalloc(sizeof(*in), GFP_KERNEL);
@@ -666,6 +914,13 @@ void pbk_kernel_run(void)
 		return;
 	}
 	in->node = pbk_cfg.node;
+	in->touch = pbk_cfg.touch;
+	if (pbk_want_backend("k_page_pool"))
+		touch_check(in);
+#if PBK_HAS_NAPI_PP_PUT_PAGE
+	if (pbk_want_backend("k_page_pool") && (pbk_cfg.paths & PBK_PATH_SKB_65))
+		napi_check(in);
+#endif
 	if (pbk_want_backend("k_alloc_pages"))
 		run_alloc_pages(in);
 	if (pbk_want_backend("k_page_frag"))

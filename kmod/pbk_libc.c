@@ -4,6 +4,7 @@
 #include <linux/errno.h>
 #include <linux/percpu.h>
 #include "platform_kernel.h"
+#include "stdlib.h"	/* kmod/libc: pb_kernel_strtoull's prototype (6.8+ builds warn without it) */
 
 DEFINE_PER_CPU(u64, pb_kernel_atomics);
 

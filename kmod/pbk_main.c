@@ -11,6 +11,7 @@
 #include <linux/module.h>
 #include <linux/sched.h>
 #include "pbk.h"
+#include "pbk_replay.h"
 
 static DECLARE_COMPLETION(driver_done);
 static long free_at_load;
@@ -32,6 +33,8 @@ static void run_all(void)
 	}
 	if (pbk_cfg.modes & PBK_MODE_NUMA)
 		pbk_checks_numa();
+	if (pbk_cfg.modes & PBK_MODE_REPLAY)
+		pbk_replay_run();
 	if (pbk_cfg.modes & PBK_MODE_INFLIGHT) {
 		pbk_checks_inflight();
 		held_at_load = pbk_cfg.inflight;
@@ -55,6 +58,11 @@ static int __init pbk_init(void)
 	struct task_struct *t;
 	int ret = pbk_param_setup();
 
+	if (!ret)
+		ret = pbk_guard();	/* refuses a production-looking machine without i_know=1 */
+	if (ret)
+		return ret;
+	ret = pbk_replay_setup();	/* a bad trace fails the load, like a bad parameter */
 	if (ret)
 		return ret;
 	/* Without the buffer the results still reach the kernel log: not worth failing for. */
@@ -95,6 +103,7 @@ static void __exit pbk_exit(void)
 		  "free_delta=%ld tolerance=%d", d, PBK_FREE_TOLERANCE);
 	pbk_out("unloaded failures=%u", pbk_out_failures());
 	pbk_out_exit();
+	pbk_replay_exit();
 }
 
 module_init(pbk_init);

@@ -13,14 +13,20 @@
 #include <linux/string.h>
 #include "dma.h"
 #include "kernel_cap.h"
+#include "kmod_param.h"
 #include "pbk.h"
+#include "pbk_compat.h"
+#include "pbk_replay.h"
+#include "touch.h"
 #include "workload.h"
 
-/* The parameters as variables, from the table `pagebench kmod run` checks with too. */
+/*
+ * The parameters as variables, from the table `pagebench kmod run` checks with too; every
+ * check below that does not need this kernel is allocators/core/kmod_param.c, shared.
+ */
 #define PBK_CTYPE_ulong unsigned long
 #define PBK_CTYPE_uint unsigned int
 #define PBK_CTYPE_int int
-#define PBK_UNPAREN(...) __VA_ARGS__
 #define PBK_NUM(n, type, lo, hi, def, pow2, desc) \
 	static PBK_CTYPE_##type n = def; \
 	module_param(n, type, 0444); \
@@ -29,12 +35,8 @@
 	static char *n = def; \
 	module_param(n, charp, 0444); \
 	MODULE_PARM_DESC(n, desc);
-#define PBK_LIST(n, def, lo, hi, maxn, desc) \
-	PBK_CHARP(n, def, desc " (" #lo ".." #hi ")") \
-	enum { PBK_LO_##n = lo, PBK_HI_##n = hi, PBK_MAXN_##n = maxn };
-#define PBK_WORDS(n, def, words, desc) \
-	PBK_CHARP(n, def, desc) \
-	static const char *const n##_names[] = { PBK_UNPAREN words, NULL };
+#define PBK_LIST(n, def, lo, hi, maxn, desc) PBK_CHARP(n, def, desc " (" #lo ".." #hi ")")
+#define PBK_WORDS(n, def, words, desc) PBK_CHARP(n, def, desc)
 #define PBK_DMA(n, def, desc) PBK_CHARP(n, def, desc)
 #define PBK_NAMES(n, def, desc) PBK_CHARP(n, def, desc)
 #include "pbk_params.def"
@@ -50,19 +52,16 @@ struct pbk_cfg pbk_cfg;
  * The userspace-only lines of the .def files, so that naming one says why it is not here
  * instead of "unknown". Workload symbols are their names with '-' spelled '_'.
  */
-struct user_only {
-	const char *sym, *why;
-};
 #define PBK_UO_KERNEL_ALL(sym, why)
 #define PBK_UO_KERNEL(sym, why)
 #define PBK_UO_USER(sym, why) { sym, why },
-static const struct user_only user_only_backends[] = {
+static const struct pb_kparam_user_only user_only_backends[] = {
 #define PB_BACKEND(sym, src, kernel, why) PBK_UO_##kernel(#sym, why)
 #include "backends.def"
 #undef PB_BACKEND
 	{ NULL },
 };
-static const struct user_only user_only_workloads[] = {
+static const struct pb_kparam_user_only user_only_workloads[] = {
 #define PB_WORKLOAD(sym, src, kernel, why) PBK_UO_##kernel(#sym, why)
 #include "workloads.def"
 #undef PB_WORKLOAD
@@ -112,113 +111,15 @@ static int setup_names(void)
 	return 0;
 }
 
-/* The reason @s[len] (a .def symbol, '-' read as '_') is userspace only, or NULL. */
-static const char *user_only_why(const struct user_only *u, const char *s, size_t len)
-{
-	for (; u && u->sym; u++) {
-		size_t i;
-
-		if (strlen(u->sym) != len)
-			continue;
-		for (i = 0; i < len && (s[i] == '-' ? '_' : s[i]) == u->sym[i]; i++)
-			;
-		if (i == len)
-			return u->why;
-	}
-	return NULL;
-}
-
-/* The failure every check reports: the parameter, its value, what it must be. */
+/* The failure every kernel-side check reports: the parameter, its value, what it must be. */
 #define bad(name, fmt, ...) \
 	({ pr_err(PBK_NAME ": " name "=" fmt "\n", ##__VA_ARGS__); -EINVAL; })
 
-static int index_of(const char *const *names, const char *s, size_t len)
+/* A refusal of the shared checks: their one line, which names the parameter. */
+static int refused(const struct pb_err *err)
 {
-	for (int i = 0; names[i]; i++)
-		if (strlen(names[i]) == len && !strncmp(names[i], s, len))
-			return i;
-	return -1;
-}
-
-/*
- * "a,b,c" of words from @names (or "all" = @all; @alias, when not NULL, = @alias_mask) into
- * a bit mask; -EINVAL naming @param, and why when the word is one of @user's.
- */
-static int parse_names(const char *param, const char *value, const char *const *names,
-		       unsigned long all, const char *alias, unsigned long alias_mask,
-		       const struct user_only *user, unsigned long *out)
-{
-	const char *p = value;
-
-	*out = 0;
-	if (!strcmp(value, "all")) {
-		*out = all;
-		return 0;
-	}
-	while (*p) {
-		size_t len = strcspn(p, ",");
-		int i = index_of(names, p, len);
-		const char *why = user_only_why(user, p, len);
-
-		if (alias && strlen(alias) == len && !strncmp(alias, p, len)) {
-			*out |= alias_mask;
-		} else if (i >= 0) {
-			*out |= 1UL << i;
-		} else if (why) {
-			pr_err(PBK_NAME ": %s=%s: '%.*s' is userspace only: %s\n", param, value,
-			       (int)len, p, why);
-			return -EINVAL;
-		} else {
-			pr_err(PBK_NAME ": %s=%s: unknown name '%.*s'\n", param, value, (int)len, p);
-			return -EINVAL;
-		}
-		p += len;
-		if (*p)
-			p++;
-	}
-	if (!*out) {
-		pr_err(PBK_NAME ": %s=%s: empty list\n", param, value);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/* "1,8,32" into @out (at most @maxn values in [lo, hi]); -EINVAL naming @param. */
-static int parse_uints(const char *param, const char *value, unsigned lo, unsigned hi,
-		       unsigned maxn, unsigned *out, unsigned *n)
-{
-	const char *p = value;
-	char word[16];
-
-	*n = 0;
-	while (*p) {
-		size_t len = strcspn(p, ",");
-		unsigned v;
-
-		if (*n == maxn) {
-			pr_err(PBK_NAME ": %s=%s: more than %u values\n", param, value, maxn);
-			return -EINVAL;
-		}
-		if (!len || len >= sizeof(word)) {
-			pr_err(PBK_NAME ": %s=%s: empty or overlong value\n", param, value);
-			return -EINVAL;
-		}
-		memcpy(word, p, len);
-		word[len] = '\0';
-		if (kstrtouint(word, 10, &v) || v < lo || v > hi) {
-			pr_err(PBK_NAME ": %s=%s: '%s' must be %u..%u\n", param, value, word, lo, hi);
-			return -EINVAL;
-		}
-		out[(*n)++] = v;
-		p += len;
-		if (*p)
-			p++;
-	}
-	if (!*n) {
-		pr_err(PBK_NAME ": %s=%s: empty list\n", param, value);
-		return -EINVAL;
-	}
-	return 0;
+	pr_err(PBK_NAME ": %s\n", err->msg);
+	return -EINVAL;
 }
 
 static int setup_cpus(struct pbk_cfg *c)
@@ -247,72 +148,64 @@ static int setup_cpus(struct pbk_cfg *c)
 int pbk_param_setup(void)
 {
 	struct pbk_cfg *c = &pbk_cfg;
-	unsigned long m, f;
+	struct pb_kparam_nums v;
+	struct pb_err err;
+	uint64_t m, f, mask;
 	int ret;
 
 	memset(c, 0, sizeof(*c));
-	/* The literals of pbk_params.def that stand for kernel constants. */
+	/* The literals of pbk_params.def and kmod_param.h that stand for kernel constants. */
 	BUILD_BUG_ON(PBK_MAX_BATCHES != 50);
 	BUILD_BUG_ON(PAGE_SIZE != 4096);
-	BUILD_BUG_ON(PBK_MAXN_bulk > PBK_MAX_LIST || PBK_MAXN_orders > PBK_MAX_LIST);
-	BUILD_BUG_ON(PBK_HI_orders > MAX_ORDER - 1);
-	/* Each number against its range in the table, with the message userspace gives too. */
-#define PBK_NUM(n, type, lo, hi, def, pow2, desc) \
-	if ((long long)n < (lo) || (long long)n > (hi) || ((pow2) && (n & (n - 1)))) \
-		return bad(#n, "%lld: must be %s%lld..%lld", (long long)n, \
-			   (pow2) ? "a power of two in " : "", (long long)(lo), (long long)(hi));
+	BUILD_BUG_ON(PB_PAGE_SHIFT != PAGE_SHIFT);
+	BUILD_BUG_ON(PBK_MAX_NAMES > 64);	/* the shared parser's masks are 64 bits */
+	BUILD_BUG_ON(sizeof(unsigned long) != 8);	/* ulong parameters are 64 bits there */
+	if (pb_kparams[PB_KPI_orders].hi > PBK_MAX_PAGE_ORDER || pb_kparams[PB_KPI_bulk].maxn > PBK_MAX_LIST ||
+	    pb_kparams[PB_KPI_orders].maxn > PBK_MAX_LIST || pb_kparams[PB_KPI_touch].hi > PB_PAGE_SIZE) {
+		pr_err(PBK_NAME ": pbk_params.def does not fit this kernel (orders=, bulk=, touch=)\n");
+		return -EINVAL;
+	}
+	/* The numbers module_param parsed, as the shared checks take them (an int sign-extended). */
+#define PBK_NUM(n, type, lo, hi, def, pow2, desc) v.v[PB_KPI_##n] = (uint64_t)n;
 #define PBK_LIST(n, def, lo, hi, maxn, desc)
 #define PBK_WORDS(n, def, words, desc)
 #define PBK_DMA(n, def, desc)
 #define PBK_NAMES(n, def, desc)
+	memset(&v, 0, sizeof(v));
 #include "pbk_params.def"
 #undef PBK_NUM
 #undef PBK_LIST
 #undef PBK_WORDS
 #undef PBK_DMA
 #undef PBK_NAMES
-	/* A batch runs in one softirq: keep it well inside the soft-lockup watchdog's 20 s. */
-	if (loops / batches > PBK_MAX_BATCH_OPS)
-		return bad("loops", "%lu: more than %u operations per batch with batches=%u (raise batches=)",
-			   loops, PBK_MAX_BATCH_OPS, batches);
-	if (inflight > pool_size)
-		return bad("inflight", "%u: must be at most pool_size=%u (the pages go back through the ring)",
-			   inflight, pool_size);
-	if ((u64)outstanding * 2 > (u64)mem << (20 - PAGE_SHIFT))
-		return bad("outstanding", "%u: needs mem= of at least %u MiB", outstanding,
-			   DIV_ROUND_UP(outstanding * 2, 256));
+	if (pb_kparam_nums_check(&v, &err))
+		return refused(&err);
 	if (node != NUMA_NO_NODE &&
 	    (node < 0 || node >= MAX_NUMNODES || !node_state(node, N_MEMORY)))
 		return bad("node", "%d: must be -1 or a NUMA node with memory (%d such nodes)", node,
 			   num_node_state(N_MEMORY));
-	{
-		/* The shared parser, so the module takes exactly what `--set dma=` takes. */
-		struct pb_err derr;
-
-		if (pb_dma_check(dma, &derr)) {
-			pr_err(PBK_NAME ": %s\n", derr.msg);	/* it names dma= and the value */
-			return -EINVAL;
-		}
-	}
+	/* The shared parser, so the module takes exactly what `--set dma=` takes. */
+	if (pb_dma_check(dma, &err))
+		return refused(&err);	/* it names dma= and the value */
 	ret = setup_names();
-	if (!ret)
-		ret = parse_uints("bulk", bulk, PBK_LO_bulk, PBK_HI_bulk, PBK_MAXN_bulk, c->bulk,
-				  &c->nbulk);
-	if (!ret)
-		ret = parse_uints("orders", orders, PBK_LO_orders, PBK_HI_orders, PBK_MAXN_orders,
-				  c->orders, &c->norders);
-	if (!ret)
-		ret = parse_names("mode", mode, mode_names, 0, NULL, 0, NULL, &m);
-	if (!ret)
-		ret = parse_names("backends", backends, backend_names, backends_all, NULL, 0,
-				  user_only_backends, &c->backends);
-	if (!ret)
-		ret = parse_names("workloads", workloads, workload_names, ~0UL, "baselines",
-				  baselines_mask, user_only_workloads, &c->workloads);
-	if (!ret)
-		ret = parse_names("fault", fault, fault_names, 0, NULL, 0, NULL, &f);
-	if (!ret)
-		ret = setup_cpus(c);
+	if (ret)
+		return ret;
+	if (pb_kparam_list_parse(&pb_kparams[PB_KPI_bulk], bulk, c->bulk, &c->nbulk, &err) ||
+	    pb_kparam_list_parse(&pb_kparams[PB_KPI_orders], orders, c->orders, &c->norders, &err) ||
+	    pb_kparam_words_parse(&pb_kparams[PB_KPI_mode], mode, &m, &err) ||
+	    pb_kparam_names_parse("backends", backends, backend_names, backends_all, NULL, 0,
+				  user_only_backends, &mask, &err))
+		return refused(&err);
+	c->backends = (unsigned long)mask;
+	if (pb_kparam_names_parse("workloads", workloads, workload_names, ~0ULL, "baselines",
+				  baselines_mask, user_only_workloads, &mask, &err))
+		return refused(&err);
+	c->workloads = (unsigned long)mask;
+	if (pb_kparam_words_parse(&pb_kparams[PB_KPI_fault], fault, &f, &err) ||
+	    pb_kparam_words_parse(&pb_kparams[PB_KPI_path], path, &mask, &err))
+		return refused(&err);
+	c->paths = (unsigned long)mask;
+	ret = setup_cpus(c);
 	if (ret)
 		return ret;
 	c->modes = (unsigned)m;
@@ -325,26 +218,39 @@ int pbk_param_setup(void)
 	c->pool_size = pool_size;
 	c->frag_size = frag_size;
 	c->handoff = handoff;
+	c->touch = touch;
 	c->mem_mb = mem;
 	c->inflight = inflight;
+	c->i_know = i_know;
 	snprintf(c->dma, sizeof(c->dma), "%s", dma);
 	snprintf(c->echo, sizeof(c->echo),
-		 "loops=%lu reps=%u batches=%u cpu=%d cpu2=%d node=%d outstanding=%u bulk=%s orders=%s pool_size=%u frag_size=%u handoff=%u mem=%u inflight=%u dma=%s mode=%s backends=%s workloads=%s",
+		 "loops=%lu reps=%u batches=%u cpu=%d cpu2=%d node=%d outstanding=%u bulk=%s orders=%s pool_size=%u frag_size=%u handoff=%u touch=%u mem=%u inflight=%u dma=%s mode=%s backends=%s workloads=%s",
 		 loops, reps, batches, cpu, c->cpu2, node, outstanding, bulk, orders, pool_size,
-		 frag_size, handoff, mem, inflight, dma, mode, backends, workloads);
+		 frag_size, handoff, touch, mem, inflight, dma, mode, backends, workloads);
 	return 0;
 }
 
 bool pbk_want_backend(const char *name)
 {
-	int i = index_of(backend_names, name, strlen(name));
+	int i = pb_kparam_name_index(backend_names, name, strlen(name));
 
 	return i >= 0 && (pbk_cfg.backends & (1UL << i));
 }
 
 bool pbk_want_workload(const char *name)
 {
-	int i = index_of(workload_names, name, strlen(name));
+	int i = pb_kparam_name_index(workload_names, name, strlen(name));
 
 	return i >= 0 && (pbk_cfg.workloads & (1UL << i));
+}
+
+/* For pbk_replay.c (pbk_replay.h): the replay's two string parameters as given. */
+const char *pbk_param_trace(void)
+{
+	return trace ? trace : "";
+}
+
+const char *pbk_param_trace_as(void)
+{
+	return trace_as ? trace_as : "";
 }

@@ -16,8 +16,10 @@
 #include <linux/slab.h>
 #include <linux/stdarg.h>
 #include "allocator.h"
+#include "direct.h"
 #include "pbk.h"
 #include "pbk_cross.h"
+#include "touch.h"
 #include "workload.h"
 
 #define MODEL_RING_DEFAULT 1024		/* ptr_ring_pool's own default ring= */
@@ -224,7 +226,8 @@ out:
 
 /*
  * Module parameters -> keys of the workloads' own parameter tables; a key a workload takes
- * that is not here keeps its default. @named: part of the record's name, as in userspace.
+ * that is not here (nor touch=, below) keeps its default. @named: part of the record's name,
+ * as in userspace.
  */
 static const struct {
 	const char *key;
@@ -241,10 +244,30 @@ static unsigned wl_key_value(const char *key, unsigned i)
 	return pbk_cfg.handoff;
 }
 
-/* Records a workload gives per backend: one per bulk= value when it takes bulk, else one. */
-static unsigned wl_nrecords(const struct pb_workload *w)
+/* path=: its words in bit order (enum pbk_path, allocator.h's PB_TRAFFIC_PATH_CHOICES). */
+static const char *const path_words[PBK_NPATHS] = { "xdp", "skb-6.1", "skb-6.5" };
+
+/* The @i-th return path selected by path=. */
+static const char *wl_path(unsigned i)
 {
-	return pb_param_find(w->params, "bulk") ? pbk_cfg.nbulk : 1;
+	for (unsigned b = 0; b < PBK_NPATHS; b++)
+		if ((pbk_cfg.paths & (1UL << b)) && !i--)
+			return path_words[b];
+	return path_words[0];
+}
+
+/*
+ * Records a workload gives on backend @ops: one per bulk= value when it takes bulk, one per
+ * path= word when it takes path (alloc-free) and the backend's free honours it (direct.h:
+ * the others have one path, labelled skb or none, so one record), else one.
+ */
+static unsigned wl_nrecords(const struct pb_workload *w, const struct pb_alloc_ops *ops)
+{
+	if (pb_param_find(w->params, "bulk"))
+		return pbk_cfg.nbulk;
+	if (pb_param_find(w->params, "path") && pb_alloc_path_kind(ops) == PB_PATH_DIRECT)
+		return hweight_long(pbk_cfg.paths);
+	return 1;
 }
 
 static int kv_add(struct pb_params *p, struct pb_err *err, const char *fmt, ...) __printf(3, 4);
@@ -261,8 +284,9 @@ static int kv_add(struct pb_params *p, struct pb_err *err, const char *fmt, ...)
 
 /*
  * The backend's keys (mem=, ring=, dma=, node= from the module parameters) and the
- * workload's for record @i into @p, checked against both tables; the workload's named keys
- * into @extra ("n=1024", "bulk=8"). 0, or -1 + @err.
+ * workload's for record @i into @p (path= too, which the backends read at create: the
+ * models' skb-6.5 frees run napi_pp_put_page's checks), checked against both tables; the
+ * workload's named keys into @extra ("n=1024", "bulk=8"). 0, or -1 + @err.
  */
 static int wl_params(struct pb_params *p, char *extra, size_t len, const struct pb_alloc_ops *ops,
 		     const struct pb_workload *w, unsigned i, struct pb_err *err)
@@ -291,6 +315,17 @@ static int wl_params(struct pb_params *p, char *extra, size_t len, const struct 
 			off += scnprintf(extra + off, len - off, "%s%s=%u", off ? "," : "",
 					 wl_keys[k].key, v);
 	}
+	/* touch= feeds every workload that takes it; named, as in userspace, only when not the default. */
+	if (pb_param_find(w->params, "touch")) {
+		if (kv_add(p, err, "touch=%u", pbk_cfg.touch))
+			return -1;
+		if (pbk_cfg.touch != PB_WL_TOUCH_DEFAULT)
+			off += scnprintf(extra + off, len - off, "%stouch=%u", off ? "," : "",
+					 pbk_cfg.touch);
+	}
+	/* The path goes in the name as the workload labels it (rec_params), not as given. */
+	if (pb_param_find(w->params, "path") && kv_add(p, err, "path=%s", wl_path(i)))
+		return -1;
 	if (pb_params_check(p, w->params, err))
 		return -1;
 	return pb_alloc_check_params(ops, p, err);
@@ -439,7 +474,8 @@ static bool wl_runs_on(const struct pb_workload *w, const struct pb_alloc_ops *o
 {
 	if (w->nthreads > 2 || (w->nthreads == 2 && pbk_cfg.cpu2 < 0))
 		return false;
-	return !(w->concurrent && ops->one_context) && !(w->page_refs && ops->no_page_refs);
+	return !(w->concurrent && ops->one_context) && !(w->page_refs && ops->no_page_refs) &&
+	       !(ops->raw_pairs && !w->raw_pairs);
 }
 
 void pbk_shared_run(void)
@@ -458,7 +494,7 @@ void pbk_shared_run(void)
 		for (const struct pb_workload *const *w = pbk_workloads; *w; w++) {
 			if ((*w)->baseline || !pbk_want_workload((*w)->name) || !wl_runs_on(*w, *o))
 				continue;
-			for (unsigned i = 0; i < wl_nrecords(*w); i++)
+			for (unsigned i = 0; i < wl_nrecords(*w, *o); i++)
 				wl_record(k, p, *o, *w, i);
 		}
 	}

@@ -7,11 +7,16 @@
 # checks the serial log, and converts the results to JSON beside the userspace ones.
 # The last line on stdout is the JSON file (or, with --no-json, the serial log).
 #
-# usage: kmod/run-qemu.sh [--numa] [--load PARAMS]... [--load-fail PARAMS]... [--timeout S]
-#                         [--accel auto|tcg|kvm] [--log FILE] [--json FILE | --no-json]
-#                         [--ko FILE] [--no-build] [param=value...]
-# Trailing param=value words are one --load. Figures measured under TCG are emulation:
-# they show that the code works, not what it costs on hardware.
+# usage: kmod/run-qemu.sh [--kernel RELEASE]... [--numa] [--load PARAMS]... [--load-fail PARAMS]...
+#                         [--timeout S] [--accel auto|tcg|kvm] [--log FILE] [--json FILE | --no-json]
+#                         [--ko FILE] [--no-build] [--bare-metal] [--trace FILE]... [param=value...]
+# Trailing param=value words are one --load. --kernel (a release, or a prefix such as 6.12)
+# picks the guest kernel; default: every Debian kernel with headers (kmod/kdir.sh --releases),
+# one boot each, one last line each (with --json, --log or --ko: the newest kernel only).
+# --bare-metal hides the CPUID hypervisor bit, so the guest looks like a real host to the
+# module's production guard (i_know=). --trace FILE puts a trace into the guest as firmware
+# pagebench/BASENAME (load it with mode=replay trace=pagebench/BASENAME). Figures measured
+# under TCG are emulation: they show that the code works, not what it costs on hardware.
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,6 +25,7 @@ KO=${KMOD_KO:-}
 RESULTS=${RESULTS:-$ROOT/results}
 KDIR=${KDIR:-}
 NUMA=0
+CPU=max
 ACCEL=auto
 TIMEOUT=240
 BUILD=1
@@ -28,6 +34,7 @@ LOG=
 NOJSON=0
 LOADS=
 PARAMS=
+TRACES=
 
 die() { echo "run-qemu: $*" >&2; exit 2; }
 say() { echo "run-qemu: $*" >&2; }
@@ -37,11 +44,49 @@ add_load() {
 "
 }
 
+# The kernels. The rest of this script boots one (PBK_KERNEL=<release>, or KDIR's); for
+# several it runs itself once per kernel, in turn, and exits with the worst status.
+if [ -z "${PBK_KERNEL:-}" ]; then
+	want=
+	one=
+	prev=
+	for a in "$@"; do
+		[ "$prev" = --kernel ] && want="$want $a"
+		case $a in --json|--log|--ko) one=$a ;; --help|-h) want=none ;; esac
+		prev=$a
+	done
+	if [ -z "$want" ] && [ -z "$KDIR" ]; then
+		# --json/--log/--ko name one file: then the newest kernel alone, as before --kernel.
+		want=$("$ROOT/kmod/kdir.sh" --releases | { [ -n "$one" ] && head -n 1 || cat; })
+		[ -n "$want" ] || die "no Debian kernel with headers and a /boot/vmlinuz (make kmod-deps installs 6.1 and 6.12)"
+	fi
+	rels=
+	if [ -n "$want" ] && [ "$want" != none ]; then
+		for w in $want; do
+			d=$("$ROOT/kmod/kdir.sh" "$w" 2>&1) || die "${d#kdir: }"
+			rels="$rels ${d#/usr/src/linux-headers-}"
+		done
+	fi
+	n=$(echo $rels | wc -w)
+	if [ "$n" -gt 1 ]; then
+		[ -z "$one" ] || die "$one names one file: give one --kernel (kernels: $(echo $rels))"
+		worst=0
+		for r in $rels; do
+			say "kernel $r"
+			PBK_KERNEL=$r "$0" "$@" || { rc=$?; [ $rc -gt $worst ] && worst=$rc; }
+		done
+		exit $worst
+	fi
+	if [ "$n" = 1 ]; then PBK_KERNEL=$(echo $rels); fi
+fi
+
 while [ $# -gt 0 ]; do
 	case $1 in
 	--numa) NUMA=1 ;;
+	--bare-metal) CPU=max,hypervisor=off ;;
 	--load) [ $# -ge 2 ] || die "--load needs PARAMS"; add_load ok "$2"; shift ;;
 	--load-fail) [ $# -ge 2 ] || die "--load-fail needs PARAMS"; add_load fail "$2"; shift ;;
+	--kernel) [ $# -ge 2 ] || die "--kernel needs a release (kmod/kdir.sh --releases lists them)"; shift ;;
 	--timeout) [ $# -ge 2 ] || die "--timeout needs seconds"; TIMEOUT=$2; shift ;;
 	--accel) [ $# -ge 2 ] || die "--accel needs auto, tcg or kvm"; ACCEL=$2; shift ;;
 	--log) [ $# -ge 2 ] || die "--log needs a file"; LOG=$2; shift ;;
@@ -49,7 +94,13 @@ while [ $# -gt 0 ]; do
 	--no-json) NOJSON=1 ;;
 	--ko) [ $# -ge 2 ] || die "--ko needs a file"; KO=$2; BUILD=0; shift ;;
 	--no-build) BUILD=0 ;;
-	--help|-h) sed -n '3,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--trace) [ $# -ge 2 ] && [ -r "$2" ] || die "--trace needs a readable trace file"; TRACES="$TRACES $2"; shift ;;
+	# --guest-script FILE: a sh script the guest runs after the loads, with the module at
+	# /pagebench_kmod.ko (tests/kmod/lifecycle.sh); no default load is added for it.
+	# --append ARGS: more kernel command line. Both only add; the checks below still run.
+	--guest-script) [ $# -ge 2 ] && [ -r "$2" ] || die "--guest-script needs a readable file"; GUEST=$2; shift ;;
+	--append) [ $# -ge 2 ] || die "--append needs kernel arguments"; XAPPEND="${XAPPEND:-} $2"; shift ;;
+	--help|-h) sed -n '3,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	--) ;;
 	*=*) PARAMS="$PARAMS $1" ;;
 	*) die "unknown argument '$1' (try --help)" ;;
@@ -59,9 +110,10 @@ done
 case $ACCEL in auto|tcg|kvm) ;; *) die "--accel $ACCEL: must be auto, tcg or kvm" ;; esac
 case $TIMEOUT in ''|*[!0-9]*) die "--timeout $TIMEOUT: must be whole seconds" ;; esac
 [ -n "$PARAMS" ] && add_load ok "$PARAMS"
-[ -n "$LOADS" ] || add_load ok ""
+[ -n "$LOADS" ] || [ -n "${GUEST:-}" ] || add_load ok ""
 
 # The module and the kernel must match: both come from the same Debian release.
+[ -z "${PBK_KERNEL:-}" ] || KDIR=/usr/src/linux-headers-$PBK_KERNEL
 [ -n "$KDIR" ] || KDIR=$("$ROOT/kmod/kdir.sh")
 [ -n "$KDIR" ] || die "no Debian kernel headers with a matching /boot/vmlinuz (make kmod installs them)"
 # utsrelease.h, not kernel.release: Debian's headers put the upstream version in the latter.
@@ -80,8 +132,8 @@ if [ "$BUILD" = 1 ]; then
 	say "building the module against $KDIR"
 	make -s -C "$ROOT" kmod KDIR="$KDIR" >&2 || die "module build failed"
 fi
-[ -n "$KO" ] || KO=$ROOT/build/kmod/pagebench_kmod.ko
-[ -r "$KO" ] || die "$KO: no module (run make kmod)"
+[ -n "$KO" ] || KO=$ROOT/build/kmod/$REL/pagebench_kmod.ko
+[ -r "$KO" ] || die "$KO: no module (run make kmod KDIR=$KDIR)"
 modinfo -F vermagic "$KO" | grep -q "^$REL " || die "$KO was not built for $REL"
 # The kernel ignores an unknown module parameter with a warning: refuse it here instead.
 known=$(modinfo -F parm "$KO" | sed 's/:.*//')
@@ -95,8 +147,8 @@ done
 
 stamp=$(date +%Y%m%d-%H%M%S)
 mkdir -p "$RESULTS"
-[ -n "$LOG" ] || LOG=$RESULTS/kmod-$stamp.log
-[ -n "$JSON" ] || JSON=$RESULTS/kmod-$stamp.json
+[ -n "$LOG" ] || LOG=$RESULTS/kmod-$stamp-$REL.log
+[ -n "$JSON" ] || JSON=$RESULTS/kmod-$stamp-$REL.json
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pbk-qemu.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT INT TERM
 
@@ -106,6 +158,12 @@ mkdir -p "$WORK/root/bin"
 cp "$BUSYBOX" "$WORK/root/bin/busybox"
 cp "$KO" "$WORK/root/pagebench_kmod.ko"
 printf '%s' "$LOADS" > "$WORK/root/loads"
+# Traces for mode=replay: the module reads them with the firmware loader (docs/kmod.md).
+for t in $TRACES; do
+	mkdir -p "$WORK/root/lib/firmware/pagebench"
+	cp "$t" "$WORK/root/lib/firmware/pagebench/$(basename "$t")"
+done
+[ -z "${GUEST:-}" ] || cp "$GUEST" "$WORK/root/guest.sh"
 cat > "$WORK/root/init" <<'EOF'
 #!/bin/busybox sh
 /bin/busybox mkdir -p /proc /sys /dev /tmp
@@ -135,6 +193,7 @@ while read -r expect params; do
 	fi
 	echo "PBKRUN load=$n memfree_kb_before=$before memfree_kb_after=$(memfree)"
 done < /loads
+[ -f /guest.sh ] && sh /guest.sh
 echo "PBKRUN done"
 poweroff -f
 EOF
@@ -150,7 +209,7 @@ else
 fi
 # init_on_alloc=0: Debian zeroes every allocated page by default, which would be measured.
 # oops=panic + panic=-1 + -no-reboot: a crash ends the run at once instead of at the timeout.
-APPEND="console=ttyS0 quiet panic=-1 oops=panic init_on_alloc=0 log_buf_len=4M"
+APPEND="console=ttyS0 quiet panic=-1 oops=panic init_on_alloc=0 log_buf_len=4M${XAPPEND:-}"
 
 # KVM when it works, TCG otherwise. "Works" is proved, not assumed: a KVM boot of the same
 # kernel without an initramfs must reach its root-mount panic within a few seconds (on some
@@ -178,7 +237,7 @@ say "booting $VMLINUZ ($ACCEL$( [ "$NUMA" = 1 ] && echo ', two NUMA nodes'), tim
 t0=$(date +%s)
 set +e
 # shellcheck disable=SC2086
-timeout "$TIMEOUT" qemu-system-x86_64 -accel "$ACCEL" -cpu max $MACHINE -nic none \
+timeout "$TIMEOUT" qemu-system-x86_64 -accel "$ACCEL" -cpu "$CPU" $MACHINE -nic none \
 	-display none -vga none -serial "file:$LOG" -monitor none -no-reboot \
 	-kernel "$VMLINUZ" -initrd "$WORK/initrd.gz" -append "$APPEND" </dev/null >"$WORK/qemu.out" 2>&1
 qrc=$?

@@ -9,7 +9,12 @@
 kmod_lp := (
 kmod_def_src = $(sort $(shell sed -n 's/^$(1)$(kmod_lp)[^,]*, *\([A-Za-z0-9_]*\.c\) *, *KERNEL[A-Z_]* *,.*/\1/p' $(KMOD_ROOT)/$(2)))
 
-KMOD_SHARED := $(addprefix allocators/core/,alloc.c page_alloc.c params.c stats.c ptr_ring.c dma.c iova.c) \
+KMOD_SHARED := $(addprefix allocators/core/,alloc.c page_alloc.c params.c stats.c ptr_ring.c dma.c iova.c kmod_param.c) \
 	allocators/backends/registry.c \
 	$(addprefix allocators/backends/,$(call kmod_def_src,PB_BACKEND,allocators/backends/backends.def)) \
 	$(addprefix workloads/,$(call kmod_def_src,PB_WORKLOAD,workloads/workloads.def))
+
+# Trace replay in the kernel (kmod/pbk_replay.c): the streaming trace reader and the replay
+# engine itself, the files userspace's replay runs (replay.c, its harness, stays userspace's).
+KMOD_SHARED += $(addprefix workloads/,trace_read.c trace_source.c trace_names.c trace_pktmap.c \
+	replay_feed.c replay_exec.c replay_sample.c replay_core.c)

@@ -6,8 +6,14 @@ records (Google Benchmark's rows, "gbench_row": true, are left out). Every recor
 "counters" as schema 2 writes them -- {name: {"kind": "rate"|"count"|"level", "value": number
 or None}} -- converted from schema 1's backend_stats / per_op when the file is older, and its
 "ratio" as the file stores it (the one rule of harness/results/record.h).
+
+load_lenient(path) is the same for the report's many inputs: (ResultSet, None) or (None, the
+one-line problem); expand(args) turns FILES-OR-DIRS into the result files to read. counter()
+and series() read one record's counter and memory series: every module reads them through
+these two.
 """
 import json
+import os
 
 
 class BadInput(Exception):
@@ -15,11 +21,24 @@ class BadInput(Exception):
 
 
 class ResultSet:
-    def __init__(self, version, machine, jobs, records):
+    def __init__(self, version, machine, jobs, records, path="", incomplete=None):
         self.version = version
         self.machine = machine
         self.jobs = jobs            # {job name: context dict}
         self.records = records
+        self.path = path
+        self.incomplete = incomplete  # {"job", "error"} when the run stopped early
+
+    def emulated(self):
+        """True when any job ran in an emulated guest (its figures are emulation)."""
+        return any(j.get("emulated") is True for j in self.jobs.values())
+
+    def metric(self):
+        """The file's one metric: "time" or "instructions"."""
+        for j in self.jobs.values():
+            if j.get("metric"):
+                return j["metric"]
+        return "time"
 
     def job(self, name):
         return self.jobs.get(name or "", {})
@@ -70,9 +89,15 @@ def load(path):
     """The validated result set at @path; BadInput naming the file and the problem."""
     try:
         with open(path, encoding="utf-8") as f:
-            doc = json.load(f)
+            text = f.read()
     except OSError as e:
         raise BadInput(f"{path}: {e.strerror}") from None
+    except UnicodeDecodeError as e:
+        raise BadInput(f"{path}: offset {e.start}: not UTF-8 text") from None
+    if not text.strip():
+        raise BadInput(f"{path}: empty file")
+    try:
+        doc = json.loads(text)
     except json.JSONDecodeError as e:
         raise BadInput(f"{path}:{e.lineno}:{e.colno}: invalid JSON: {e.msg}") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("context"), dict):
@@ -81,8 +106,9 @@ def load(path):
         raise BadInput(f"{path}: missing array 'benchmarks'")
     ctx = doc["context"]
     version = ctx.get("schema_version", 1)
-    if version not in (1, 2):
-        raise BadInput(f"{path}: context.schema_version: unsupported (this report reads 1 and 2)")
+    if version not in (1, 2) or isinstance(version, bool):
+        raise BadInput(f"{path}: context.schema_version {json.dumps(version)}: unsupported "
+                       "(this report reads 1 and 2)")
     records = []
     for i, b in enumerate(doc["benchmarks"]):
         if not isinstance(b, dict):
@@ -92,6 +118,10 @@ def load(path):
         for key, kind in REQUIRED:
             if not isinstance(b.get(key), kind):
                 raise BadInput(f"{path}: benchmarks[{i}]: missing field '{key}'")
+        for key in ("median", "median_ci95"):
+            v = b["cycles_per_op"].get(key)
+            if key == "median" and not _number(v) and v is not None:
+                raise BadInput(f"{path}: benchmarks[{i}]: cycles_per_op.median is not a number")
         b = dict(b)
         if version == 1:
             b["counters"], b["pmu_events"] = _v1_counters(b), b.get("counters") or {}
@@ -101,4 +131,54 @@ def load(path):
         jobs.setdefault(j.get("job", ""), j)
     for b in records:
         jobs.setdefault(b.get("job", ""), _v1_job(ctx, b.get("job", "")))
-    return ResultSet(version, ctx, jobs, records)
+    inc = doc.get("incomplete") if isinstance(doc.get("incomplete"), dict) else None
+    return ResultSet(version, ctx, jobs, records, path, inc)
+
+
+def _number(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def counter(b, name):
+    """The number record @b's counter @name holds ({"kind", "value"}, docs/result-schema.md),
+    or None: absent, not counted (null), or not a number. Never 0 in its place."""
+    c = ((b or {}).get("counters") or {}).get(name)
+    v = c.get("value") if isinstance(c, dict) else None
+    return v if _number(v) else None
+
+
+def series(b, x, y):
+    """[(x, y)] of record @b's memory_series ({"columns": [...], "rows": [[...]]}, a trace
+    replay's first track) for columns @x and @y; rows where either is not a number are left
+    out. None when the record has no such series or not both columns."""
+    s = (b or {}).get("memory_series")
+    if not isinstance(s, dict) or not isinstance(s.get("columns"), list) or not isinstance(s.get("rows"), list):
+        return None
+    cols = s["columns"]
+    if x not in cols or y not in cols:
+        return None
+    i, j = cols.index(x), cols.index(y)
+    pts = [(r[i], r[j]) for r in s["rows"]
+           if isinstance(r, list) and len(r) == len(cols) and _number(r[i]) and _number(r[j])]
+    return pts or None
+
+
+def load_lenient(path):
+    """(ResultSet, None), or (None, the one-line problem naming @path)."""
+    try:
+        return load(path), None
+    except BadInput as e:
+        return None, str(e)
+
+
+def expand(args):
+    """The result files named by @args: a file as given, a directory's *.json files (not
+    below it) in name order. A missing path is kept: reading it names the problem."""
+    out = []
+    for a in args:
+        if os.path.isdir(a):
+            out += sorted(os.path.join(a, n) for n in os.listdir(a)
+                          if n.endswith(".json") and not n.startswith("."))
+        else:
+            out.append(a)
+    return out

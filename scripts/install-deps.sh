@@ -3,10 +3,15 @@
 # Installs the Debian packages pagebench builds and runs with; quiet when all are present.
 # Usage: scripts/install-deps.sh [extra-package...]
 # As root it runs apt-get itself (non-interactive, for CI); otherwise it prints the line to run.
+# `make kmod-deps` passes the kernel module's packages (kmod/kmod.mk KMOD_PKGS): Debian 12's
+# two kernels, 6.1 and 6.12 (image and headers of each), qemu-system-x86, busybox-static, cpio.
 set -eu
 
 PKGS="pkg-config libpfm4-dev libhwloc-dev libjemalloc-dev liburcu-dev libcriterion-dev \
-libjansson-dev libinih-dev python3-matplotlib python3-scipy libdpdk-dev valgrind $*"
+libjansson-dev libinih-dev python3-matplotlib python3-scipy libdpdk-dev valgrind \
+clang libclang-rt-14-dev $*"
+# The report's browser test (tests/test_browser.py): headless Chromium and its WebDriver.
+PKGS="$PKGS chromium chromium-driver"
 
 missing=""
 for p in $PKGS; do
@@ -24,5 +29,9 @@ fi
 
 echo "pagebench: installing$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
+# In CI the kernels are only ever booted under qemu with the runner's own initramfs, so the
+# kernel postinst hook's initramfs (a minute or more per kernel) is skipped there. Anywhere
+# else it is kept: a kernel installed on a real host must be able to boot it.
+[ "${CI:-}" = true ] && export INITRD=No
 apt-get update -qq >/dev/null
 apt-get install -y -qq --no-install-recommends $missing >/dev/null

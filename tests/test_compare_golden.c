@@ -6,6 +6,7 @@
  * by the build before schema 2 compared with itself.
  */
 #include <criterion/criterion.h>
+#include <stdbool.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,11 +55,17 @@ Test(compare_golden, drift_verdicts_and_geomean)
 	cr_assert_eq(b.schema_version, 2);
 	cr_assert_eq(b.nrecs, 6, "the reader skips Google Benchmark's rows");
 	pb_compare_opts_init(&o);
-	o.drift = true;		/* the drift arithmetic; off by default (see raw_by_default) */
+	cr_assert(o.drift, "on by default");
 	cr_assert_eq(pb_compare(&a, "old", &b, "new", &o, &c, &err), 0, "%s", err.msg);
 	cr_expect_float_eq(c.drift, 1.10, 1e-6);
-	cr_expect_eq(row(&c, "alloc-free/same")->verdict, PB_SAME);
+	cr_expect(c.drift_ci_lo <= 1.10 && c.drift_ci_hi >= 1.10, "[%g, %g]", c.drift_ci_lo, c.drift_ci_hi);
+	cr_expect(c.drift_narrow && c.drift_applied, "tight baselines: [%g, %g]", c.drift_ci_lo,
+		  c.drift_ci_hi);
+	/* Raw +10% is significant, net 0 is not: the correction stops the verdict. */
+	cr_expect_eq(row(&c, "alloc-free/same")->verdict, PB_UNSTABLE);
+	cr_expect_eq(row(&c, "alloc-free/same")->why, PB_WHY_DRIFT);
 	cr_expect_float_eq(row(&c, "alloc-free/same")->net, 0.0, 1e-6);
+	cr_expect_float_eq(row(&c, "alloc-free/same")->change, 0.10, 1e-6);
 	cr_expect_eq(row(&c, "alloc-free/slower")->verdict, PB_SLOWER);
 	cr_expect_float_eq(row(&c, "alloc-free/slower")->net, 1.30 / 1.10 - 1, 1e-6);
 	cr_expect_eq(row(&c, "alloc-free/faster")->verdict, PB_FASTER);
@@ -71,8 +78,8 @@ Test(compare_golden, drift_verdicts_and_geomean)
 	pb_result_set_free(&b);
 }
 
-/* Without --drift the drift is measured and shown but not divided out: raw changes judge. */
-Test(compare_golden, raw_by_default)
+/* With --no-drift the drift is measured and shown but takes no part: raw changes judge. */
+Test(compare_golden, raw_with_no_drift)
 {
 	struct pb_result_set a, b;
 	struct pb_compare_opts o;
@@ -82,11 +89,13 @@ Test(compare_golden, raw_by_default)
 	load("compare/drift_old.json", &a);
 	load("compare/drift_new.json", &b);
 	pb_compare_opts_init(&o);
-	cr_assert_not(o.drift);
+	o.drift = false;
 	cr_assert_eq(pb_compare(&a, "old", &b, "new", &o, &c, &err), 0, "%s", err.msg);
 	cr_expect_float_eq(c.drift, 1.10, 1e-6, "measured all the same");
 	cr_expect_not(c.drift_applied);
-	cr_expect_float_eq(row(&c, "alloc-free/same")->net, 0.10, 1e-6);
+	cr_expect(c.drift_measured && c.drift_narrow);
+	cr_expect_float_eq(row(&c, "alloc-free/same")->change, 0.10, 1e-6);
+	cr_expect_float_eq(row(&c, "alloc-free/same")->net, 0.0, 1e-6, "shown, not used");
 	cr_expect_eq(row(&c, "alloc-free/same")->verdict, PB_SLOWER, "a raw +10%% is slower");
 	cr_expect_eq(row(&c, "alloc-free/faster")->verdict, PB_FASTER);
 	cr_expect_gt(row(&c, "alloc-free/slower")->ci_lo, 0, "the interval is clear of zero");
@@ -95,8 +104,8 @@ Test(compare_golden, raw_by_default)
 	pb_result_set_free(&b);
 }
 
-/* The printed table, byte for byte (a change of format is a change of this file). */
-Test(compare_golden, printed_text)
+/* The printed table of the golden pair with @drift, byte for byte against @expected. */
+static void expect_printed(bool drift, const char *expected)
 {
 	struct pb_result_set a, b;
 	struct pb_compare_opts o;
@@ -109,11 +118,12 @@ Test(compare_golden, printed_text)
 	load("compare/drift_old.json", &a);
 	load("compare/drift_new.json", &b);
 	pb_compare_opts_init(&o);
+	o.drift = drift;
 	cr_assert_eq(pb_compare(&a, "old", &b, "new", &o, &c, &err), 0, "%s", err.msg);
 	mem = open_memstream(&text, &len);
 	pb_compare_print(mem, &c, &o);
 	fclose(mem);
-	f = fopen(data("compare/drift.expected"), "r");
+	f = fopen(data(expected), "r");
 	cr_assert_not_null(f);
 	n = fread(want, 1, sizeof(want) - 1, f);
 	fclose(f);
@@ -123,6 +133,17 @@ Test(compare_golden, printed_text)
 	pb_compare_free(&c);
 	pb_result_set_free(&a);
 	pb_result_set_free(&b);
+}
+
+/* A change of format is a change of these files (pagebench compare [--no-drift] writes them). */
+Test(compare_golden, printed_text)
+{
+	expect_printed(true, "compare/drift.expected");
+}
+
+Test(compare_golden, printed_text_with_no_drift)
+{
+	expect_printed(false, "compare/drift_off.expected");
 }
 
 /* A file the schema-1 build wrote: read, its counters converted, compared with itself. */
@@ -161,6 +182,127 @@ Test(compare_golden, real_v1_file_self_compare)
 	cr_expect_float_eq(c.geomean_ratio, 1.0, 1e-12);
 	pb_compare_free(&c);
 	pb_result_set_free(&a);
+}
+
+/*
+ * A result set built in memory: backend "b" and the four baselines, 9 repetitions each,
+ * one process, the old samples 100 + PERM[i] (the baselines 100 + PERM[i] / 10) scaled by
+ * @b_factor for the backend and base_factor[k] for baseline k.
+ */
+static void synth(struct pb_result_set *s, double b_factor, const double base_factor[4])
+{
+	static const char *const names[5] = { "alloc-free/b", "for-loop", "atomic-inc", "spin-lock",
+					      "call-pair" };
+	static const int perm[9] = { 4, 0, 8, 2, 6, 1, 7, 3, 5 };
+
+	memset(s, 0, sizeof(*s));
+	s->recs = calloc(5, sizeof(*s->recs));
+	cr_assert_not_null(s->recs);
+	s->nrecs = 5;
+	for (int k = 0; k < 5; k++) {
+		struct pb_result *r = &s->recs[k];
+
+		snprintf(r->name, sizeof(r->name), "%s", names[k]);
+		snprintf(r->kind, sizeof(r->kind), "%s", k ? "baseline" : "backend");
+		r->repetitions = 9;
+		r->processes = 1;
+		r->rep_cycles = calloc(9, sizeof(double));
+		cr_assert_not_null(r->rep_cycles);
+		for (int i = 0; i < 9; i++)
+			r->rep_cycles[i] = (k ? 100 + perm[i] / 10.0 : 100 + perm[i]) *
+					   (k ? base_factor[k - 1] : b_factor);
+	}
+}
+
+/*
+ * One baseline moved +88% (a neighbour's load), the others not: that is not a drift to
+ * divide out, but the machine may have moved anywhere in its interval: with --drift a +12%
+ * inside it is not shown to be the code's; without, it stands.
+ */
+Test(compare_golden, disagreeing_baselines_are_not_applied)
+{
+	static const double one[4] = { 1, 1, 1, 1 }, noisy[4] = { 1, 1, 1.88, 1 };
+	struct pb_result_set a, b;
+	struct pb_compare_opts o;
+	struct pb_compare c;
+	struct pb_err err = { "" };
+
+	synth(&a, 1.0, one);
+	synth(&b, 1.12, noisy);
+	pb_compare_opts_init(&o);
+	o.drift = true;
+	cr_assert_eq(pb_compare(&a, "a", &b, "b", &o, &c, &err), 0, "%s", err.msg);
+	cr_expect(c.drift_measured);
+	cr_expect_gt(c.drift, 1.10, "the geometric mean says +17%%: %g", c.drift);
+	cr_expect_not(c.drift_narrow, "but its interval is wide: [%g, %g]", c.drift_ci_lo, c.drift_ci_hi);
+	cr_expect_not(c.drift_applied);
+	cr_expect(c.drift_guard);
+	cr_expect_lt(c.drift_ci_lo, 1.12, "%g", c.drift_ci_lo);
+	cr_expect_gt(c.drift_ci_hi, 1.12, "%g", c.drift_ci_hi);
+	cr_expect_eq(row(&c, "alloc-free/b")->verdict, PB_UNSTABLE, "+12%% is inside the drift's interval");
+	cr_expect_eq(row(&c, "alloc-free/b")->why, PB_WHY_DRIFT);
+	cr_expect_lt(row(&c, "alloc-free/b")->net, 0, "the net (shown) would have reversed it");
+	pb_compare_free(&c);
+	o.drift = false;
+	cr_assert_eq(pb_compare(&a, "a", &b, "b", &o, &c, &err), 0, "%s", err.msg);
+	cr_expect_eq(row(&c, "alloc-free/b")->verdict, PB_SLOWER, "the raw +12%% stands");
+	cr_expect_not(c.drift_guard);
+	pb_compare_free(&c);
+	/* A change far outside the drift's interval stands with --drift too. */
+	pb_result_set_free(&b);
+	synth(&b, 3.0, noisy);
+	o.drift = true;
+	cr_assert_eq(pb_compare(&a, "a", &b, "b", &o, &c, &err), 0, "%s", err.msg);
+	cr_expect_eq(row(&c, "alloc-free/b")->verdict, PB_SLOWER, "[%g, %g] against [%g, %g]",
+		     row(&c, "alloc-free/b")->ci_lo, row(&c, "alloc-free/b")->ci_hi, c.drift_ci_lo,
+		     c.drift_ci_hi);
+	pb_compare_free(&c);
+	pb_result_set_free(&a);
+	pb_result_set_free(&b);
+}
+
+/* The machine got 10% faster and the backend stayed: net +11%, raw 0. No verdict is made. */
+Test(compare_golden, drift_never_makes_a_verdict)
+{
+	static const double one[4] = { 1, 1, 1, 1 }, faster[4] = { 0.9, 0.9, 0.9, 0.9 };
+	struct pb_result_set a, b;
+	struct pb_compare_opts o;
+	struct pb_compare c;
+	struct pb_err err = { "" };
+
+	synth(&a, 1.0, one);
+	synth(&b, 1.0, faster);
+	pb_compare_opts_init(&o);
+	o.drift = true;
+	cr_assert_eq(pb_compare(&a, "a", &b, "b", &o, &c, &err), 0, "%s", err.msg);
+	cr_expect(c.drift_applied, "[%g, %g]", c.drift_ci_lo, c.drift_ci_hi);
+	cr_expect_float_eq(row(&c, "alloc-free/b")->net, 1 / 0.9 - 1, 1e-6);
+	cr_expect_lt(row(&c, "alloc-free/b")->net_p, 0.05, "the net change alone is significant");
+	cr_expect_eq(row(&c, "alloc-free/b")->verdict, PB_SAME);
+	cr_expect_eq(pb_compare_status(&c, &o), 0);
+	pb_compare_free(&c);
+	pb_result_set_free(&a);
+	pb_result_set_free(&b);
+}
+
+/* A backend at the timer's floor (median 0) has no ratio: the mean leaves it out, and says so. */
+Test(compare_golden, zero_median_left_out_of_the_geometric_mean)
+{
+	static const double one[4] = { 1, 1, 1, 1 };
+	struct pb_result_set a, b;
+	struct pb_compare_opts o;
+	struct pb_compare c;
+	struct pb_err err = { "" };
+
+	synth(&a, 1.0, one);
+	synth(&b, 0.0, one);
+	pb_compare_opts_init(&o);
+	cr_assert_eq(pb_compare(&a, "a", &b, "b", &o, &c, &err), 0, "%s", err.msg);
+	cr_expect_eq(c.geomean_left_out, 1);
+	cr_expect(isnan(c.geomean_ratio), "no row to average: %g", c.geomean_ratio);
+	pb_compare_free(&c);
+	pb_result_set_free(&a);
+	pb_result_set_free(&b);
 }
 
 /* The ratio rule: the first backend of the same (job, workload, track). */

@@ -385,3 +385,15 @@ Test(config, free_twice_is_safe)
 	cr_expect_eq(cfg.njobs, 0);
 	cr_expect_null(cfg.jobs);
 }
+
+/* The nightly gate measures each job in at least two processes: compare needs their spread. */
+Test(config, nightly_runs_every_job_in_two_processes)
+{
+	char path[4200];
+
+	snprintf(path, sizeof(path), "%s/../../configs/nightly.ini", datadir());
+	cr_assert_eq(pb_config_load(path, &cfg, &err), 0, "%s", err.msg);
+	for (unsigned i = 0; i < cfg.njobs; i++)
+		cr_expect_geq(cfg.jobs[i].plan.processes, 2, "[%s]", cfg.jobs[i].name);
+	pb_config_free(&cfg);
+}

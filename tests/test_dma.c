@@ -3,8 +3,9 @@
  * The DMA-mapping model through its public API: what each mode does to dma_addr and to the
  * map/unmap counters, that IOMMU addresses are distinct and aligned like the kernel's, that
  * mapping bugs abort, that bad dma= values are rejected by name, and that two CPUs sharing
- * one IOMMU domain never receive the same IOVA. Nothing here is timed: fixed:NNN is checked
- * for behaving like passthrough, not for how long it spins.
+ * one IOMMU domain never receive the same IOVA. Nothing here is timed against a target:
+ * fixed:NNN is checked for behaving like passthrough and for charging its cost once per
+ * map/unmap pair (the wait counters), and waits only for lasting at least their length.
  */
 #include <criterion/criterion.h>
 #include <pthread.h>
@@ -23,6 +24,7 @@
 #include "page.h"
 #include "params.h"
 #include "support_backend.h"
+#include "timing.h"
 
 #define NPAGES 1024
 
@@ -676,4 +678,57 @@ Test(dma, page_pool_syncs_for_device_only_with_the_flag)
 	tb_destroy_clean(on);
 	tb_destroy_clean(off);
 	tb_destroy_clean(none);
+}
+
+/*
+ * Each modelled latency is charged once where the kernel pays it, never per operation and
+ * again per batch: a buddy alloc + free maps and unmaps once, so fixed:2000 charges 2000 ns
+ * per packet (1000 at map, 1000 at unmap); strict charges one iotlb= per unmap; lazy one per
+ * full flush queue (255 unmaps a CPU). And each wait lasts at least what it was asked for,
+ * measured on the TSC around the wait itself (a lower bound: a wait spanning a preemption
+ * lasts longer, which is the machine's, not the model's).
+ */
+static void check_wait_charges(const char *dma, unsigned n, uint64_t want_ns)
+{
+	struct pb_alloc *a = tb_create_v("buddy", (const char *const[]){ dma, "mem=8M", NULL });
+	struct pb_dma_counters c;
+	double tsc_per_ns = pb_tsc_calibrate() / 1e9;
+
+	for (unsigned i = 0; i < n; i++)
+		pb_alloc_free(a, pb_alloc_page(a), true);
+	c = dcount(a->mem.dma);
+	cr_assert_eq(c.map, n);
+	cr_assert_eq(c.wait_ns, want_ns, "%s: %u packets charged %llu ns, expected %llu", dma, n,
+		     (unsigned long long)c.wait_ns, (unsigned long long)want_ns);
+	cr_assert_geq((double)c.wait_cycles, 0.95 * (double)want_ns * tsc_per_ns,
+		      "%s: the waits took %llu TSC cycles for %llu ns", dma,
+		      (unsigned long long)c.wait_cycles, (unsigned long long)want_ns);
+	tb_destroy_clean(a);
+}
+
+Test(dma, fixed_charges_its_cost_once_per_map_unmap_pair)
+{
+	check_wait_charges("dma=fixed:2000", 500, 500 * 2000ull);
+	check_wait_charges("dma=fixed:0", 500, 0);
+}
+
+Test(dma, strict_charges_one_invalidation_per_unmap)
+{
+	check_wait_charges("dma=iommu:strict:iotlb=1000", 500, 500 * 1000ull);
+}
+
+Test(dma, lazy_charges_one_invalidation_per_full_queue)
+{
+	/* 600 unmaps on one CPU: the queue fills at 256 entries and flushes; twice. */
+	struct pb_alloc *a = TB_CREATE("buddy", "dma=iommu:lazy:iotlb=1000", "mem=8M");
+	struct pb_dma_counters c;
+
+	for (unsigned i = 0; i < 600; i++)
+		pb_alloc_free(a, pb_alloc_page(a), true);
+	c = dcount(a->mem.dma);
+	cr_assert_eq(c.iotlb_inv, c.fq_full);
+	cr_assert_geq(c.iotlb_inv, 2);
+	cr_assert_leq(c.iotlb_inv, 3);
+	cr_assert_eq(c.wait_ns, c.iotlb_inv * 1000);
+	tb_destroy_clean(a);
 }

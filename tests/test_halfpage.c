@@ -7,7 +7,9 @@
  * atomic per packet except one restock per ~65k packets, the 2016 variant one per packet;
  * pages stay mapped while reused and are unmapped before they can be freed; frees from
  * another CPU while the ring runs never let a held half be reused; destroy waits for
- * every half still out. Counters are checked exactly against the zone.
+ * every half still out; the 2016 variant copies frames of at most 256 bytes (len=) into the
+ * skb head and keeps the page as it is, with no atomic at all. Counters are checked exactly
+ * against the zone.
  *
  * Test hook: the reuse decision for a page is taken inside alloc_buf when one of its halves
  * is handed out, so a test that wants a page judged remote or reserve marks it (node = 1,
@@ -15,6 +17,7 @@
  * sees the mark. The mark is taken off again before the page can go back to the zone.
  */
 #include <criterion/criterion.h>
+#include <jansson.h>
 #include <limits.h>
 #include <pthread.h>
 #include <sched.h>
@@ -22,6 +25,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "allocator.h"
 #include "halfpage.h"
@@ -29,6 +34,7 @@
 #include "support_backend.h"
 
 #define HALF 2048u
+#define FRAME 1500u	/* len='s default: bytes of each received frame */
 
 #define HP(...) TB_CREATE("halfpage", __VA_ARGS__)
 
@@ -48,7 +54,7 @@ static struct pb_buf rx(struct pb_alloc *a)
 	memset(&b, 0xa5, sizeof(b));
 	cr_assert(pb_alloc_buf(a, &b), "alloc_buf failed");
 	cr_assert_not_null(b.page);
-	cr_assert_eq(b.len, HALF);
+	cr_assert_eq(b.len, FRAME, "len %u: not the frame's length", b.len);
 	cr_assert_eq(b.truesize, HALF);
 	cr_assert(b.offset == 0 || b.offset == HALF, "offset %u is not a half page", b.offset);
 	cr_assert_gt(pb_page_count(b.page), 0, "handed a page with refcount %d", pb_page_count(b.page));
@@ -70,12 +76,13 @@ static void assert_stats_consistent(struct pb_alloc *a, uint64_t packets)
 	struct pb_halfpage_counters c = counters_of(a);
 	struct pb_stats s = tb_stats(a);
 
-	cr_assert_eq(c.reuse + c.busy + c.waive, packets, "every packet gets one reuse decision");
+	cr_assert_eq(c.reuse + c.copied + c.busy + c.waive, packets,
+		     "every packet gets one reuse decision");
 	cr_assert_eq(s.alloc_fast + c.alloc, packets, "alloc_fast %llu + alloc %llu != %llu",
 		     (unsigned long long)s.alloc_fast, (unsigned long long)c.alloc,
 		     (unsigned long long)packets);
 	cr_assert_eq(s.alloc_slow, c.alloc);
-	cr_assert_eq(s.recycle_cached, c.reuse);
+	cr_assert_eq(s.recycle_cached, c.reuse + c.copied);
 	cr_assert_eq(s.recycle_refcnt, c.busy);
 	cr_assert_eq(s.released, c.busy + c.waive, "every busy or waived page is let go");
 	cr_assert_eq(s.hold, c.alloc);
@@ -459,6 +466,176 @@ Test(halfpage, clone_put_last_is_not_in_flight_bias) { check_clone_outlives("var
 Test(halfpage, clone_put_last_is_not_in_flight_2016) { check_clone_outlives("variant=2016"); }
 
 /* Whole pages: a mapped order-0 page from the zone and back; the ring is not involved. */
+/* --- the 2016 copybreak (ixgbe_add_rx_frag, v4.6: frames <= IXGBE_RX_HDR_SIZE copied) --- */
+
+/* One received frame of @len bytes; @copied: expect it copied to the skb head. */
+static struct pb_buf rx_len(struct pb_alloc *a, uint32_t len, bool copied)
+{
+	struct pb_buf b;
+
+	memset(&b, 0xa5, sizeof(b));
+	cr_assert(pb_alloc_buf(a, &b), "alloc_buf failed");
+	cr_assert_eq(b.len, len);
+	cr_assert_eq(b.truesize, copied ? 0 : HALF, "len=%u: truesize %u", len, b.truesize);
+	return b;
+}
+
+/*
+ * len=64: every frame is copied, the page never leaves its slot or its half, and neither
+ * the receive nor the stack's free touches the refcount: zero atomics per frame. The copy
+ * reads the frame's bytes where they were received.
+ */
+Test(halfpage, copybreak_64_reuses_the_page_with_no_refcount_atomics)
+{
+	struct pb_alloc *a = HP("mem=8M", "rx_ring=4", "variant=2016", "len=64");
+	struct pb_page *slot_page[4];
+	uint32_t slot_off[4];
+	struct pb_halfpage_counters c;
+	struct pb_stats s0, s;
+	uint64_t at0;
+
+	for (unsigned i = 0; i < 4; i++) {	/* the ring fills: one page per slot */
+		struct pb_buf b = rx_len(a, 64, true);
+
+		slot_page[i] = b.page;
+		slot_off[i] = b.offset;
+		memset((char *)pb_page_address(b.page) + b.offset, 0x5a, 64);
+		pb_free_buf(a, &b, true);
+	}
+	s0 = tb_stats(a);
+	at0 = pb_tls_atomics;
+	for (unsigned i = 0; i < 10000; i++) {
+		struct pb_buf b = rx_len(a, 64, true);
+
+		cr_assert_eq(b.page, slot_page[i % 4], "frame %u: the slot changed page", i);
+		cr_assert_eq(b.offset, slot_off[i % 4], "frame %u: a copied frame flipped the half", i);
+		cr_assert_eq(pb_page_count(b.page), 1, "frame %u: the stack got a page reference", i);
+		pb_free_buf(a, &b, true);
+		cr_assert_eq(pb_page_count(b.page), 1, "frame %u: the skb's free dropped a reference", i);
+	}
+	cr_assert_eq(pb_tls_atomics - at0, 0, "10000 copied frames took %llu atomics",
+		     (unsigned long long)(pb_tls_atomics - at0));
+	s = tb_stats(a);
+	cr_assert_eq(s.pa_alloc_calls, s0.pa_alloc_calls, "copied frames went to the page allocator");
+	c = counters_of(a);
+	cr_assert_eq(c.copied, 10004);
+	cr_assert_eq(c.reuse, 0, "a copied frame counted as a flip");
+	cr_assert_eq(c.alloc, 4);
+	assert_stats_consistent(a, 10004);
+	tb_destroy_clean(a);
+}
+
+/* len=1500: nothing copied, the 2016 path as before: flip, page_ref_inc, the stack's put. */
+Test(halfpage, copybreak_1500_flips_as_before)
+{
+	struct pb_alloc *a = HP("mem=8M", "rx_ring=4", "variant=2016", "len=1500");
+	uint64_t rx_at = 0, free_at = 0;
+
+	rx_free(a, 8);
+	for (unsigned i = 0; i < 1000; i++) {
+		uint64_t t0 = pb_tls_atomics, t1;
+		struct pb_buf b = rx_len(a, 1500, false);
+
+		t1 = pb_tls_atomics;
+		pb_free_buf(a, &b, true);
+		rx_at += t1 - t0;
+		free_at += pb_tls_atomics - t1;
+	}
+	cr_assert_eq(rx_at, 1000, "page_ref_inc per frame");
+	cr_assert_eq(free_at, 1000, "the stack's put per frame");
+	cr_assert_eq(counters_of(a).copied, 0);
+	cr_assert_eq(counters_of(a).reuse, 1008);
+	tb_destroy_clean(a);
+}
+
+/* The boundary is IXGBE_RX_HDR_SIZE: 256 is copied, 257 is not. */
+Test(halfpage, copybreak_boundary_is_256)
+{
+	struct pb_alloc *a = HP("mem=8M", "rx_ring=2", "variant=2016", "len=256");
+	struct pb_alloc *b = HP("mem=8M", "rx_ring=2", "variant=2016", "len=257");
+	struct pb_buf x;
+
+	x = rx_len(a, 256, true);
+	pb_free_buf(a, &x, true);
+	x = rx_len(b, 257, false);
+	pb_free_buf(b, &x, true);
+	cr_assert_eq(counters_of(a).copied, 1);
+	cr_assert_eq(counters_of(b).copied, 0);
+	tb_destroy_clean(a);
+	tb_destroy_clean(b);
+}
+
+/* i40e's build_skb receive (variant=bias) copies nothing, whatever the frame's length. */
+Test(halfpage, bias_variant_never_copies)
+{
+	struct pb_alloc *a = HP("mem=8M", "rx_ring=2", "variant=bias", "len=64");
+	uint32_t first;
+
+	for (unsigned i = 0; i < 8; i++) {
+		struct pb_buf b = rx_len(a, 64, false);
+
+		if (i == 0)
+			first = b.offset;
+		else if (i % 2 == 0)
+			cr_assert_eq(b.offset, first ^ HALF * ((i / 2) % 2), "frame %u: no flip", i);
+		pb_free_buf(a, &b, true);
+	}
+	cr_assert_eq(counters_of(a).copied, 0);
+	cr_assert_eq(counters_of(a).reuse, 8);
+	tb_destroy_clean(a);
+}
+
+/*
+ * A copied frame into a page that is not reusable (from the reserves): the driver drops its
+ * own reference (unmapped first) and the page goes back to the zone at once; the slot takes
+ * a new page at its next frame.
+ */
+Test(halfpage, copybreak_lets_a_reserve_page_go)
+{
+	struct pb_alloc *a = HP("mem=8M", "rx_ring=1", "variant=2016", "len=64", "dma=pt");
+	struct pb_buf b = rx_len(a, 64, true);
+	struct pb_page *pg = b.page;
+	size_t missing;
+
+	pb_free_buf(a, &b, true);
+	missing = tb_zone_missing(a);
+	cr_assert_eq(missing, 1);
+	pg->flags |= PB_PG_RESERVE;
+	b = rx_len(a, 64, true);		/* copied, then judged: not reusable */
+	cr_assert_eq(b.page, pg);
+	cr_assert_eq(counters_of(a).waive, 1);
+	cr_assert_eq(pg->dma_addr, 0, "a page let go must be unmapped");
+	cr_assert_eq(pb_page_count(pg), 0, "the driver kept its reference to a reserve page");
+	cr_assert_eq(tb_zone_missing(a), 0, "the reserve page did not go back to the zone");
+	pb_free_buf(a, &b, true);		/* the skb head's free: nothing of the page's */
+	b = rx_len(a, 64, true);
+	cr_assert_neq(b.page, NULL);
+	cr_assert_eq(counters_of(a).alloc, 2, "the slot took no new page");
+	pb_free_buf(a, &b, true);
+	assert_stats_consistent(a, 3);
+	tb_destroy_clean(a);
+}
+
+/* len= is checked by the backend too (callers that skip the plan): bounds and syntax. */
+Test(halfpage, len_is_bounds_checked)
+{
+	static const char *const bad[] = { "len=59", "len=2049", "len=abc", "len=" };
+	const struct pb_alloc_ops *ops = pb_alloc_find("halfpage");
+
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct pb_params p;
+		struct pb_err err = { { 0 } };
+
+		memset(&p, 0, sizeof(p));
+		if (pb_params_add(&p, bad[i], &err))
+			continue;	/* refused while parsing: fine too */
+		cr_assert_null(pb_alloc_create(ops, &p, &err), "%s accepted", bad[i]);
+		cr_assert_not_null(strstr(err.msg, "len"), "error does not name len: %s", err.msg);
+	}
+	tb_destroy_clean(HP("mem=4M", "len=60"));
+	tb_destroy_clean(HP("mem=4M", "len=2048"));
+}
+
 Test(halfpage, whole_page_ops_bypass_the_ring)
 {
 	struct pb_alloc *a = HP("mem=8M", "rx_ring=4", "dma=pt");
@@ -617,3 +794,59 @@ static void check_cross_cpu(const char *variant)
 }
 Test(halfpage, cross_cpu_frees_never_race_reuse_bias) { check_cross_cpu("variant=bias"); }
 Test(halfpage, cross_cpu_frees_never_race_reuse_2016) { check_cross_cpu("variant=2016"); }
+
+/*
+ * The whole run, as a user asks for it: `alloc-free --set variant=2016 --set len=64` on
+ * halfpage records 0 atomics per op and names len=64; len=1500 records the 2016 path's 2
+ * (page_ref_inc and the stack's put); and a workload that takes no len= refuses it.
+ */
+static json_t *run_json(const char *bin, const char *len, char *dir)
+{
+	char cmd[1024], path[600];
+	json_error_t jerr;
+	json_t *doc;
+
+	snprintf(path, sizeof(path), "%s/%s.json", dir, len);
+	snprintf(cmd, sizeof(cmd), "'%s' run --alloc halfpage --workload alloc-free --set variant=2016 "
+		 "--set %s --reps 3 --no-baselines --ops 20000 --events none --json '%s' >/dev/null 2>&1",
+		 bin, len, path);
+	cr_assert_eq(system(cmd), 0, "%s failed", cmd);
+	doc = json_load_file(path, 0, &jerr);
+	cr_assert_not_null(doc, "%s: %s", path, jerr.text);
+	unlink(path);
+	return doc;
+}
+
+static double atomics_of(json_t *doc, const char *name)
+{
+	size_t i;
+	json_t *b;
+
+	json_array_foreach(json_object_get(doc, "benchmarks"), i, b)
+		if (!strcmp(json_string_value(json_object_get(b, "name")), name))
+			return json_number_value(json_object_get(json_object_get(json_object_get(b, "counters"),
+								       "atomics_per_op"), "value"));
+	cr_assert_fail("no record named %s", name);
+	return -1;
+}
+
+Test(halfpage, run_len64_copies_len1500_flips)
+{
+	const char *bin = getenv("PB_BIN");
+	char dir[] = "/tmp/pb-hp-XXXXXX", cmd[600];
+	json_t *doc;
+
+	if (!bin || !*bin)
+		cr_skip_test("PB_BIN is not set (run through `make test`)");
+	cr_assert_not_null(mkdtemp(dir));
+	doc = run_json(bin, "len=64", dir);
+	cr_assert_eq(atomics_of(doc, "alloc-free/halfpage/variant=2016,len=64,path=skb"), 0.0);
+	json_decref(doc);
+	doc = run_json(bin, "len=1500", dir);
+	cr_assert_float_eq(atomics_of(doc, "alloc-free/halfpage/variant=2016,len=1500,path=skb"), 2.0, 0.01);
+	json_decref(doc);
+	snprintf(cmd, sizeof(cmd), "'%s' run --alloc halfpage --workload bulk --set len=64 --reps 1 "
+		 "--no-baselines >/dev/null 2>&1", bin);
+	cr_assert_eq(WEXITSTATUS(system(cmd)), 2, "bulk took len=");
+	rmdir(dir);
+}

@@ -86,9 +86,11 @@ static const struct ocase cases[] = {
 	{ "workload", "alloc-free-remote", "workload = alloc-free-remote", "nosuch" },
 	{ "set", "order=3", "order = 3", NULL },
 	{ "reps", "7", "reps = 7", "0" },
+	{ "processes", "3", "processes = 3", "65" },
 	{ "ops", "2k", "ops = 2k", "-5" },
 	{ "batches", "10", "batches = 10", "100001" },
 	{ "cpus", "1", "cpus = 1", "abc" },
+	{ "mem-node", "0", "mem_node = 0", "256" },
 	{ "allow-shared-cpus", NULL, "allow_shared_cpus = on", NULL },
 	{ "no-baselines", NULL, "baselines = off", NULL },
 	{ "events", "cycles,instructions", "events = cycles,instructions", NULL },
@@ -193,6 +195,7 @@ Test(options, same_value_same_plan)
 		cr_expect_eq(cli.wl, ini->wl, "--%s: workload", c->name);
 		cr_expect_eq(cli.params.n, ini->params.n, "--%s: parameters", c->name);
 		cr_expect_eq(cli.reps, ini->reps, "--%s: reps", c->name);
+		cr_expect_eq(cli.processes, ini->processes, "--%s: processes", c->name);
 		cr_expect_eq(cli.ops, ini->ops, "--%s: ops", c->name);
 		cr_expect_eq(cli.nbatches, ini->nbatches, "--%s: batches", c->name);
 		cr_expect_eq(cli.baselines, ini->baselines, "--%s: baselines", c->name);
@@ -300,11 +303,14 @@ Test(options, config_file_and_json)
 	/* --reps and --ops override the file's jobs (the CLI applies them); nothing else comes along. */
 	cr_assert_eq(from_argv(&p, &ra, &err, "--reps", "3", "x.ini", "--ops", "2k", NULL), 0, "%s",
 		     err.msg);
-	cr_expect(ra.reps_given && ra.ops_given);
+	cr_expect(ra.reps_given && ra.ops_given && !ra.processes_given);
 	cr_expect_eq(p.reps, 3);
 	cr_expect_eq(p.ops, 2048);
+	cr_assert_eq(from_argv(&p, &ra, &err, "x.ini", "--processes", "2", NULL), 0, "%s", err.msg);
+	cr_expect(ra.processes_given && !ra.reps_given);
+	cr_expect_eq(p.processes, 2);
 	cr_assert_neq(from_argv(&p, &ra, &err, "--seed", "3", "x.ini", NULL), 0);
-	cr_expect_str_eq(err.msg, "stray argument 'x.ini': if it is a config file, it takes no --seed (only --reps, --ops and --json; put the rest in the file)");
+	cr_expect_str_eq(err.msg, "stray argument 'x.ini': if it is a config file, it takes no --seed (only --reps, --ops, --processes and --json; put the rest in the file)");
 	cr_assert_neq(from_argv(&p, &ra, &err, "x.ini", "y.ini", NULL), 0);
 	cr_expect_str_eq(err.msg, "stray argument 'y.ini' (after the config file 'x.ini'; one config per run)");
 }

@@ -3,12 +3,17 @@
  * The general-purpose peers, jemalloc and DPDK's rte_mempool, as backends: their buffers lie
  * in the instance's arena (so page descriptors are found by address), are distinct while held,
  * carry one reference, are mapped per buffer, and every page goes back to the page allocator
- * when the instance is destroyed.
+ * when the instance is destroyed. Their raw rows (jemalloc_raw, dpdk_mempool_raw: the library
+ * in its own loop) touch their buffers as the loops do, take their memory where they say, run
+ * only in alloc-free and are printed beside the wrapped rows.
  */
 #include <criterion/criterion.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include "allocator.h"
 #include "support_backend.h"
 
@@ -101,6 +106,28 @@ Test(peers, dpdk_free_of_shared_object_aborts, .signal = SIGABRT, .init = pb_tes
 }
 
 /* The per-lcore cache hands back the object just freed. */
+/*
+ * A buffer from alloc_buf is the object, not the page: writing all of it must leave the
+ * mempool's header alone. Regression (found by the stress driver): the default whole-page
+ * buffer covered the header, and rte_mempool_free then crashed on the corrupted object list.
+ */
+Test(peers, dpdk_buffer_is_the_object_not_its_header)
+{
+	/* Each object is a whole page; its rte_mempool_objhdr sits at the end of the page before. */
+	struct pb_alloc *a = PEER("dpdk_mempool", "mem=8M", "objects=511", "cache=32");
+	static struct pb_buf b[511];
+
+	for (unsigned i = 0; i < 511; i++) {
+		cr_assert(pb_alloc_buf(a, &b[i]), "buffer %u", i);
+		cr_assert_eq(b[i].offset, 0, "buffer %u is not its whole page", i);
+		cr_assert_eq(b[i].len, PB_PAGE_SIZE, "buffer %u is not its whole page", i);
+		memset((char *)pb_page_address(b[i].page) + b[i].offset, 0xa5, b[i].len);
+	}
+	for (unsigned i = 0; i < 511; i++)
+		pb_free_buf(a, &b[i], i & 1);
+	tb_destroy_clean(a);
+}
+
 Test(peers, dpdk_cache_is_lifo)
 {
 	struct pb_alloc *a = PEER("dpdk_mempool", "mem=64M");
@@ -139,6 +166,54 @@ Test(peers, dpdk_pool_larger_than_memory_fails_cleanly)
 	pb_params_add(&p, "objects=65535", &err);
 	cr_assert_null(pb_alloc_create(ops, &p, &err));
 	cr_assert_not_null(strstr(err.msg, "objects=65535"), "%s", err.msg);
+}
+
+/*
+ * dpdk_mempool's check() refuses exactly the pools its create() cannot build (the stress run
+ * found mem=7M,objects=1626 and caches of more than objects / 1.5 accepted, then failing in
+ * create): around each boundary, create with the check bypassed succeeds iff check passes.
+ */
+Test(peers, dpdk_check_refuses_exactly_what_create_cannot_build)
+{
+	const struct pb_alloc_ops *ops = pb_alloc_find("dpdk_mempool");
+	static const struct { const char *mem; unsigned objects, cache; } cases[] = {
+		{ "7M", 1626, 256 }, { "7M", 767, 0 }, { "7M", 768, 0 }, { "7M", 769, 0 },
+		{ "4M", 511, 0 }, { "4M", 512, 0 }, { "4M", 513, 0 },
+		{ "64M", 64, 512 }, { "64M", 64, 42 }, { "64M", 64, 43 }, { "64M", 64, 44 },
+		{ "64M", 300, 256 }, { "64M", 300, 199 }, { "64M", 300, 200 }, { "64M", 300, 201 },
+		{ "64M", 8191, 512 }, { "64M", 341, 227 }, { "64M", 341, 228 },
+	};
+	struct pb_alloc_ops nocheck;
+
+	if (ops->absent)
+		cr_skip_test("dpdk_mempool absent");
+	nocheck = *ops;
+	nocheck.check = NULL;
+	pb_cpu_set_id(0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pb_params p = { 0 };
+		struct pb_err cerr = { { 0 } }, err = { { 0 } };
+		char kv[3][40];
+		struct pb_alloc *a;
+		int checked;
+
+		snprintf(kv[0], sizeof(kv[0]), "mem=%s", cases[i].mem);
+		snprintf(kv[1], sizeof(kv[1]), "objects=%u", cases[i].objects);
+		snprintf(kv[2], sizeof(kv[2]), "cache=%u", cases[i].cache);
+		for (int k = 0; k < 3; k++)
+			cr_assert_eq(pb_params_add(&p, kv[k], &err), 0, "%s", err.msg);
+		checked = pb_alloc_check_params(ops, &p, &cerr);
+		a = pb_alloc_create(&nocheck, &p, &err);
+		cr_expect_eq(checked == 0, a != NULL, "%s,%s,%s: check %s (%s), create %s (%s)",
+			     kv[0], kv[1], kv[2], checked ? "refuses" : "accepts", cerr.msg,
+			     a ? "builds it" : "fails", err.msg);
+		if (checked)	/* one line naming the parameter that decides */
+			cr_expect(!strncmp(cerr.msg, cases[i].cache * 3 / 2 > cases[i].objects ?
+					   "cache=" : "objects=", strlen("cache=")) && !strchr(cerr.msg, '\n'),
+				  "%s", cerr.msg);
+		if (a)
+			tb_destroy_clean(a);
+	}
 }
 
 /* Pool exhaustion is a NULL, not a crash, and the pool recovers. */
@@ -191,3 +266,122 @@ static void cross_thread(const char *name)
 
 Test(peers, jemalloc_remote_frees) { cross_thread("jemalloc"); }
 Test(peers, dpdk_remote_frees) { cross_thread("dpdk_mempool"); }
+
+/* --- the raw rows (issue 10 part 8): the library in its own loop, beside the wrapped row --- */
+
+/* Pages of @a's arena whose first @touch bytes read as words each equal to @n. */
+static unsigned pages_touched(struct pb_alloc *a, uint64_t n, uint32_t touch)
+{
+	unsigned hits = 0;
+
+	for (size_t pfn = 0; pfn < a->mem.arena.npages; pfn++) {
+		const char *p = a->mem.arena.base + (pfn << PB_PAGE_SHIFT);
+		uint32_t i;
+
+		for (i = 0; i < touch; i += 8) {
+			uint64_t w;
+
+			memcpy(&w, p + i, 8);
+			if (w != n)
+				break;
+		}
+		hits += i >= touch;
+	}
+	return hits;
+}
+
+/* raw_pairs touches the buffers it gets, and the LIFO cache gives it the same one each time. */
+static void raw_touches_one_buffer(const char *name, const char *arena)
+{
+	struct pb_alloc *a = PEER(name, "mem=64M", arena);
+
+	cr_assert_null(a->ops->alloc, "a raw row hands out nothing: it is the library's own loop");
+	cr_assert_not_null(a->ops->raw_pairs);
+	/* Warm: the first call may refill the cache from the ring or the arena (and zero nothing). */
+	cr_assert(a->ops->raw_pairs(a, 1, 0));
+	cr_assert(a->ops->raw_pairs(a, 5000, 64));
+	cr_expect_eq(pages_touched(a, 5000, 64), 1, "%s: one buffer, touched 5000 times", name);
+	cr_assert(a->ops->raw_pairs(a, 1000, 0), "touch=0");
+	cr_expect_eq(pages_touched(a, 5000, 64), 1, "%s: touch=0 touched something", name);
+	tb_destroy_clean(a);
+}
+
+Test(peers, dpdk_raw_touches_its_objects) { raw_touches_one_buffer("dpdk_mempool_raw", "cache=256"); }
+Test(peers, jemalloc_raw_private_touches_its_buffers) { raw_touches_one_buffer("jemalloc_raw", "arena=private"); }
+
+/* arena=default is jemalloc's own memory (flags 0): our arena is never asked for a page. */
+Test(peers, jemalloc_raw_default_uses_jemallocs_memory)
+{
+	struct pb_alloc *a = PEER("jemalloc_raw", "mem=64M");
+	size_t before = tb_zone_missing(a);
+
+	cr_assert(a->ops->raw_pairs(a, 10000, 64));
+	cr_expect_eq(tb_zone_missing(a), before, "arena=default took pages from our zone");
+	cr_expect_eq(pages_touched(a, 10000, 64), 0);
+	tb_destroy_clean(a);
+}
+
+/* arena=private makes the wrapped row's calls: its memory comes from our zone. */
+Test(peers, jemalloc_raw_private_uses_our_arena)
+{
+	struct pb_alloc *a = PEER("jemalloc_raw", "mem=64M", "arena=private");
+	size_t before = tb_zone_missing(a);
+
+	cr_assert(a->ops->raw_pairs(a, 10000, 64));
+	cr_expect_gt(tb_zone_missing(a), before, "arena=private did not take its memory from our zone");
+	tb_destroy_clean(a);
+}
+
+/* Runs `pagebench ARGS` (stdout and stderr into @out); its exit status. */
+static int pb_cli(char *out, size_t len, const char *args)
+{
+	const char *bin = getenv("PB_BIN");
+	char cmd[512];
+	size_t n;
+	FILE *p;
+
+	cr_assert(bin, "PB_BIN is not set");
+	snprintf(cmd, sizeof(cmd), "'%s' %s 2>&1", bin, args);
+	p = popen(cmd, "r");
+	cr_assert(p);
+	n = fread(out, 1, len - 1, p);
+	out[n] = '\0';
+	return pclose(p);
+}
+
+/* Only alloc-free runs a raw row; with --alloc all the others skip it and say why. */
+Test(peers, raw_rows_run_only_alloc_free)
+{
+	static char out[16384];
+	int st;
+
+	if (pb_alloc_find("dpdk_mempool_raw")->absent)
+		cr_skip_test("dpdk_mempool absent");
+	st = pb_cli(out, sizeof(out), "run --alloc dpdk_mempool_raw --workload outstanding --ops 1000 --reps 1");
+	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 2, "exit %d: %s", st, out);
+	cr_expect_not_null(strstr(out, "--workload outstanding: backend 'dpdk_mempool_raw' is its library's own alloc+free loop"),
+			   "%s", out);
+	st = pb_cli(out, sizeof(out), "run --alloc all --workload bulk --ops 2000 --reps 1 --batches 2 --no-baselines");
+	cr_expect_eq(st, 0, "%s", out);
+	cr_expect_not_null(strstr(out, "jemalloc_raw: "), "the skip list names the raw rows: %s", out);
+}
+
+/* The raw rows are printed right after their wrapped rows. */
+Test(peers, raw_rows_sit_beside_the_wrapped_rows)
+{
+	static char out[16384];
+	const char *je, *je_raw, *dp, *dp_raw;
+
+	if (pb_alloc_find("dpdk_mempool_raw")->absent)
+		cr_skip_test("dpdk_mempool absent");
+	cr_assert_eq(pb_cli(out, sizeof(out),
+			    "run --alloc all --workload alloc-free --ops 20000 --reps 1 --batches 2 --no-baselines"),
+		     0, "%s", out);
+	je = strstr(out, "\njemalloc ");
+	je_raw = strstr(out, "\njemalloc_raw ");
+	dp = strstr(out, "\ndpdk_mempool ");
+	dp_raw = strstr(out, "\ndpdk_mempool_raw ");
+	cr_assert(je && je_raw && dp && dp_raw, "%s", out);
+	cr_expect_eq(strchr(je + 1, '\n'), je_raw, "jemalloc_raw is not the row after jemalloc:\n%s", out);
+	cr_expect_eq(strchr(dp + 1, '\n'), dp_raw, "dpdk_mempool_raw is not the row after dpdk_mempool:\n%s", out);
+}

@@ -835,3 +835,178 @@ Test(ptr_ring_pool, update_nid_refuses_a_node_without_memory)
 	cr_assert_eq(pb_ptr_ring_pool_nid(a), a->mem.arena.node, "a refused move changes nothing");
 	tb_destroy_clean(a);
 }
+
+/* --- path=skb-6.5: napi_pp_put_page (net/core/skbuff.c, 6.5) decides allow_direct --- */
+
+static struct pb_ptr_ring_pool_napi napi_of(struct pb_alloc *a)
+{
+	struct pb_ptr_ring_pool_napi n;
+
+	pb_ptr_ring_pool_napi_counters(a, &n);
+	return n;
+}
+
+/* In the owning NAPI's softirq (CPU slot 0 allocates): direct, no atomic, nothing denied. */
+Test(ptr_ring_pool, skb65_owner_in_softirq_recycles_directly)
+{
+	struct pb_alloc *a = POOL("mem=8M", "path=skb-6.5");
+	struct pb_page *pg = pb_alloc_page(a);
+	struct pb_ptr_ring_pool_napi n;
+	uint64_t at0 = pb_tls_atomics;
+	struct pb_stats s;
+
+	for (unsigned i = 0; i < 1000; i++) {
+		pb_alloc_free(a, pg, true);
+		pg = pb_alloc_page(a);
+	}
+	cr_assert_eq(pb_tls_atomics - at0, 0, "skb-6.5 on the owner took %llu atomics",
+		     (unsigned long long)(pb_tls_atomics - at0));
+	s = tb_stats(a);
+	cr_assert_eq(s.recycle_cached, 1000);
+	cr_assert_eq(s.recycle_ring, 0);
+	n = napi_of(a);
+	cr_assert_eq(n.not_owner + n.not_softirq + n.not_pp, 0);
+	pb_alloc_free(a, pg, true);
+	tb_destroy_clean(a);
+}
+
+/*
+ * The NAPI ownership test: the stack freeing on another CPU (in its softirq) may not use
+ * the owner's cache, whatever the caller claims: the ring, under its producer lock.
+ */
+Test(ptr_ring_pool, skb65_other_cpu_goes_through_the_ring)
+{
+	struct pb_alloc *a = POOL("mem=8M", "path=skb-6.5");
+	struct pb_page *v[10];
+	uint64_t at0;
+	struct pb_stats s;
+
+	tb_alloc_n(a, v, 10);
+	pb_cpu_set_id(1);
+	at0 = pb_tls_atomics;
+	tb_free_n(a, v, 10, true);
+	cr_assert_eq(pb_tls_atomics - at0, 10, "one producer lock per free: %llu",
+		     (unsigned long long)(pb_tls_atomics - at0));
+	pb_cpu_set_id(0);
+	s = tb_stats(a);
+	cr_assert_eq(s.recycle_cached, 0, "another CPU's free used the owner's cache");
+	cr_assert_eq(s.recycle_ring, 10);
+	cr_assert_eq(napi_of(a).not_owner, 10);
+	cr_assert_eq(napi_of(a).not_softirq, 0);
+	/* The same frees without skb-6.5 (xdp: the caller is trusted) would have cached. */
+	{
+		struct pb_alloc *b = POOL("mem=8M", "path=xdp");
+
+		tb_alloc_n(b, v, 10);
+		pb_cpu_set_id(1);
+		tb_free_n(b, v, 10, true);
+		pb_cpu_set_id(0);
+		cr_assert_eq(tb_stats(b).recycle_cached, 10);
+		cr_assert_eq(napi_of(b).not_owner, 0, "xdp frees ran napi_pp_put_page's checks");
+		tb_destroy_clean(b);
+	}
+	tb_destroy_clean(a);
+}
+
+/*
+ * The in_softirq() test, on both paths: outside softirq neither napi_pp_put_page nor
+ * __page_pool_put_page (allow_direct && in_softirq()) lets a page into the direct cache.
+ */
+Test(ptr_ring_pool, direct_cache_needs_softirq)
+{
+	static const char *const paths[] = { "path=skb-6.5", "path=xdp" };
+
+	for (unsigned k = 0; k < 2; k++) {
+		struct pb_alloc *a = POOL("mem=8M", paths[k]);
+		struct pb_page *v[4];
+		struct pb_stats s;
+
+		tb_alloc_n(a, v, 4);
+		pb_tls_softirq = 0;
+		tb_free_n(a, v, 4, true);
+		pb_tls_softirq = 1;
+		s = tb_stats(a);
+		cr_assert_eq(s.recycle_cached, 0, "%s: cached outside softirq", paths[k]);
+		cr_assert_eq(s.recycle_ring, 4, "%s", paths[k]);
+		cr_assert_eq(napi_of(a).not_softirq, k == 0 ? 4 : 0, "%s", paths[k]);
+		tb_destroy_clean(a);
+	}
+}
+
+/*
+ * The pp_magic test: a page the pool already let go (it was shared, so the first free
+ * released it) is no page_pool page any more; the second holder's free through the skb
+ * path is a plain put_page, the last reference, and the page goes back to the zone. (On the
+ * xdp path the same free is a driver bug: see free_of_released_page_aborts.)
+ */
+Test(ptr_ring_pool, skb65_page_no_longer_the_pools_is_put)
+{
+	struct pb_alloc *a = POOL("mem=8M", "path=skb-6.5");
+	struct pb_page *pg = pb_alloc_page(a);
+	size_t nr;
+
+	pb_page_get(pg);
+	pb_alloc_free(a, pg, true);		/* shared: released, the pool's reference dropped */
+	cr_assert_eq(tb_stats(a).released, 1);
+	cr_assert(!(pg->flags & PB_PG_POOL));
+	nr = tb_zone_free(a);
+	pb_alloc_free(a, pg, true);		/* the other holder's skb free */
+	cr_assert_eq(napi_of(a).not_pp, 1);
+	cr_assert_eq(tb_zone_free(a), nr + 1, "the last put did not free the page");
+	tb_destroy_clean(a);
+}
+
+/* list_owner follows the NAPI: the context that refills (a slow path) owns the cache then. */
+Test(ptr_ring_pool, skb65_owner_is_who_polls)
+{
+	struct pb_alloc *a = POOL("mem=8M", "path=skb-6.5");
+	struct pb_page *v[REFILL + 1];
+	struct pb_stats s0;
+
+	tb_alloc_n(a, v, REFILL);		/* slot 0's poll: the cache is empty now */
+	pb_cpu_set_id(1);
+	v[REFILL] = pb_alloc_page(a);		/* slot 1 refills: its softirq polls the NAPI */
+	s0 = tb_stats(a);
+	pb_alloc_free(a, v[REFILL], true);	/* slot 1's free: direct */
+	cr_assert_eq(tb_stats(a).recycle_cached, s0.recycle_cached + 1);
+	pb_cpu_set_id(0);
+	pb_alloc_free(a, v[0], true);		/* slot 0 is not the owner any more */
+	cr_assert_eq(napi_of(a).not_owner, 1);
+	cr_assert_eq(tb_stats(a).recycle_ring, s0.recycle_ring + 1);
+	tb_free_n(a, v + 1, REFILL - 1, false);
+	tb_destroy_clean(a);
+}
+
+/* With frag=, the checks are paid per fragment and the last fragment recycles the page. */
+Test(ptr_ring_pool, skb65_fragments_checked_each)
+{
+	struct pb_alloc *a = POOL("mem=8M", "path=skb-6.5", "frag=1024");
+	struct pb_buf b[8];
+	struct pb_stats s;
+
+	for (unsigned i = 0; i < 8; i++)
+		cr_assert(pb_alloc_buf(a, &b[i]));
+	cr_assert_eq(b[0].page, b[3].page, "four 1 KiB fragments per page");
+	pb_cpu_set_id(1);
+	for (unsigned i = 0; i < 4; i++)
+		pb_free_buf(a, &b[i], true);
+	pb_cpu_set_id(0);
+	cr_assert_eq(napi_of(a).not_owner, 4, "not checked once per fragment");
+	s = tb_stats(a);
+	cr_assert_eq(s.recycle_ring, 1, "the first page's last fragment did not recycle it once");
+	for (unsigned i = 4; i < 8; i++)
+		pb_free_buf(a, &b[i], true);
+	tb_destroy_clean(a);
+}
+
+Test(ptr_ring_pool, path_is_checked_by_the_backend)
+{
+	const struct pb_alloc_ops *ops = pb_alloc_find("ptr_ring_pool");
+	struct pb_params p;
+	struct pb_err err = { { 0 } };
+
+	memset(&p, 0, sizeof(p));
+	cr_assert_eq(pb_params_add(&p, "path=skb-6.4", &err), 0);
+	cr_assert_null(pb_alloc_create(ops, &p, &err));
+	cr_assert_not_null(strstr(err.msg, "path"), "%s", err.msg);
+}

@@ -18,6 +18,8 @@
 #include <unistd.h>
 #include "record.h"
 #include "runner.h"
+#include "processes.h"
+#include "runner_eta.h"
 #include "runner_math.h"
 
 extern char **environ;
@@ -484,4 +486,166 @@ Test(runner, cli_four_threads_on_this_machine, .timeout = 120)
 	}
 	cr_expect_eq(n, 4, "one record per thread");
 	json_decref(root);
+}
+
+/* What the progress callback was told, in order: the name of each run's record. */
+struct seen {
+	char name[64][128];
+	unsigned n, done_last, total;
+	double eta_last;
+};
+
+static void note_progress(void *arg, unsigned done, unsigned total, double eta_s, const char *name)
+{
+	struct seen *s = arg;
+
+	if (s->n < 64)
+		snprintf(s->name[s->n++], sizeof(s->name[0]), "%s", name);
+	s->done_last = done;
+	s->total = total;
+	s->eta_last = eta_s;
+}
+
+static bool is_baseline(const char *name)
+{
+	return !strchr(name, '/');
+}
+
+/*
+ * The baselines run among the backends in every repetition (each repetition's order is
+ * shuffled over all of them), not after the backends: with seed 1 and 6 instances some
+ * repetition runs a baseline before a backend and some backend after a baseline.
+ */
+Test(runner, baselines_interleaved_with_backends, .timeout = 60)
+{
+	struct pb_plan p;
+	struct pb_job_context ctx = { 0 };
+	struct pb_result *res = NULL;
+	struct pb_err err;
+	struct seen s = { .n = 0 };
+	size_t n = 0;
+	unsigned runs, base_runs = 0, mixed_reps = 0;
+
+	small_plan(&p, "alloc-free");
+	p.allocs[p.nallocs++] = pb_alloc_find("ideal");
+	p.baselines = true;
+	p.ops = 2000;
+	p.reps = 4;
+	p.progress = note_progress;
+	p.progress_arg = &s;
+	cr_assert_eq(pb_run(&p, &ctx, &res, &n, &err), 0, "%s", err.msg);
+	runs = 2 + 4;	/* instances: two backends, four baselines */
+	cr_assert_eq(s.n, runs * (p.reps + 1), "a warm-up and %u repetitions each", p.reps);
+	cr_expect_eq(s.done_last, s.total);
+	cr_expect_float_eq(s.eta_last, 0, 1e-9, "nothing left at the end");
+	for (unsigned rep = 0; rep < p.reps; rep++) {
+		const unsigned first = runs * (rep + 1);	/* after the warm-ups */
+		bool base_before_backend = false, seen_base = false;
+
+		for (unsigned k = first; k < first + runs; k++) {
+			if (is_baseline(s.name[k])) {
+				seen_base = true;
+				base_runs++;
+			} else if (seen_base) {
+				base_before_backend = true;
+			}
+		}
+		mixed_reps += base_before_backend;
+	}
+	cr_expect_eq(base_runs, 4 * p.reps, "every baseline in every repetition");
+	cr_expect_gt(mixed_reps, 0, "the baselines always ran after the backends");
+	/* The records keep their order: backends first, then the baselines. */
+	cr_assert_eq(n, 6);
+	cr_expect_str_eq(res[0].alloc, "buddy");
+	cr_expect_str_eq(res[1].alloc, "ideal");
+	for (size_t i = 2; i < n; i++)
+		cr_expect_str_eq(res[i].kind, "baseline");
+	cr_expect_eq(res[5].repetitions, p.reps);
+	pb_results_free(res, n);
+}
+
+/*
+ * The remaining-time estimate on a simulated run: six instances of very different cost,
+ * warm-ups that cost several repetitions (the operation count doubles), repetitions in a
+ * shuffled order with +-30% jitter. After the first tenth of the runs the estimate is within
+ * 2x of what is really left.
+ */
+Test(runner_math, eta_within_twice_after_the_first_tenth)
+{
+	static const double cost[6] = { 0.002, 0.05, 0.0004, 0.3, 0.01, 0.002 };
+	const unsigned ninst = 6, reps = 9, total = ninst * (reps + 1);
+	double dur[6 * 10];
+	unsigned who[6 * 10], order[6], k = 0;
+	struct pb_rng rng = { 7 };
+	struct pb_eta e;
+
+	for (unsigned i = 0; i < ninst; i++) {
+		who[k] = i;
+		dur[k++] = cost[i] * 7;	/* a warm-up of 1 + 2 + 4 passes; its last pass costs cost[i] */
+		order[i] = i;
+	}
+	for (unsigned r = 0; r < reps; r++) {
+		pb_rm_shuffle(&rng, order, ninst);
+		for (unsigned i = 0; i < ninst; i++) {
+			who[k] = order[i];
+			dur[k++] = cost[order[i]] * (0.7 + 0.6 * (double)pb_rng_below(&rng, 1000) / 1000);
+		}
+	}
+	cr_assert_eq(k, total);
+	cr_assert_eq(pb_eta_init(&e, ninst, reps + 1), 0);
+	cr_expect_lt(pb_eta_left(&e), 0, "no estimate before a run");
+	for (k = 0; k < total; k++) {
+		double truth = 0, est;
+
+		/* A warm-up reports the cost of its last pass, as the runner does. */
+		pb_eta_record(&e, who[k], k < ninst ? dur[k] / 7 : dur[k]);
+		for (unsigned j = k + 1; j < total; j++)
+			truth += dur[j];
+		est = pb_eta_left(&e);
+		cr_assert_geq(est, 0);
+		if (k + 1 < total / 10 || truth == 0)
+			continue;
+		cr_expect(est <= 2 * truth && est >= truth / 2, "after run %u of %u: %g s estimated, %g s left",
+			  k + 1, total, est, truth);
+	}
+	cr_expect_float_eq(pb_eta_left(&e), 0, 1e-12);
+	pb_eta_free(&e);
+}
+
+/* ABBA: A B B A A B B A ...; every even prefix runs each side alike often. */
+Test(runner_math, abba_order)
+{
+	const char *want = "ABBAABBAAB";
+	unsigned b = 0;
+
+	for (unsigned k = 0; want[k]; k++) {
+		cr_expect_eq(pb_abba_is_b(k), want[k] == 'B', "run %u", k);
+		b += pb_abba_is_b(k);
+		if (k % 2)
+			cr_expect_eq(2 * b, k + 1, "prefix of %u", k + 1);
+	}
+}
+
+/* Which process of a --processes run this is, from PB_PROCESS; anything malformed is none. */
+Test(runner_math, process_index_from_the_environment)
+{
+	static const struct {
+		const char *v;
+		bool child;
+		unsigned i, n;
+	} pcases[] = {
+		{ "2/3", true, 2, 3 }, { "0/1", true, 0, 1 }, { "3/3", false, 0, 1 }, { "", false, 0, 1 },
+		{ "1/2x", false, 0, 1 }, { "x", false, 0, 1 }, { "1", false, 0, 1 },
+	};
+	unsigned i, n;
+
+	unsetenv(PB_PROCESS_ENV);
+	cr_expect_not(pb_process_child(&i, &n));
+	cr_expect(i == 0 && n == 1);
+	for (size_t k = 0; k < sizeof(pcases) / sizeof(pcases[0]); k++) {
+		setenv(PB_PROCESS_ENV, pcases[k].v, 1);
+		cr_expect_eq(pb_process_child(&i, &n), pcases[k].child, "'%s'", pcases[k].v);
+		cr_expect(i == pcases[k].i && n == pcases[k].n, "'%s': %u/%u", pcases[k].v, i, n);
+	}
+	unsetenv(PB_PROCESS_ENV);
 }

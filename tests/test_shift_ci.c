@@ -74,3 +74,49 @@ Test(shift_ci, refuses_empty_and_non_positive_samples)
 	cr_expect_eq(pb_shift_ratio(ok, 2, zero, 2, 0.95, &s), -1);
 	cr_expect_eq(pb_shift_ratio(zero, 2, ok, 2, 0.95, &s), -1);
 }
+
+/* Two processes 20% apart on each side: repetitions alone would call the change certain. */
+Test(shift_ci, process_spread_widens_the_hierarchical_interval)
+{
+	double old[8] = { 100, 101, 99, 100, 120, 121, 119, 120 }, new_[8];
+	unsigned proc[8] = { 0, 0, 0, 0, 1, 1, 1, 1 };
+	struct pb_shift hl, hier, flat;
+
+	for (int i = 0; i < 8; i++)
+		new_[i] = old[i] * 1.05;
+	cr_assert_eq(pb_shift_ratio(old, 8, new_, 8, 0.95, &hl), 0);
+	cr_assert_eq(pb_shift_hier(old, proc, 8, new_, proc, 8, 0.95, 2000, 1, &hier), 0);
+	cr_assert_eq(pb_shift_hier(old, NULL, 8, new_, NULL, 8, 0.95, 2000, 1, &flat), 0);
+	cr_expect_float_eq(hier.ratio, 1.05, 1e-9);
+	cr_expect_lt(hier.lo, 1.0, "the processes' spread reaches below no change: %g", hier.lo);
+	cr_expect_gt(hier.hi, 1.10, "%g", hier.hi);
+	cr_expect_gt(hier.hi / hier.lo, flat.hi / flat.lo, "wider than one process would give");
+	cr_expect_gt(hier.hi / hier.lo, hl.hi / hl.lo);
+}
+
+/* The geometric mean of several pairs: their agreement narrows it, disagreement widens it. */
+Test(shift_ci, geomean_of_pairs)
+{
+	double old[9] = { 100, 101, 99, 102, 98, 100.5, 99.5, 101.5, 98.5 };
+	double same[9], moved[9];
+	struct pb_shift one, agree, disagree;
+	struct pb_shift_pair p[4];
+
+	for (int i = 0; i < 9; i++) {
+		same[i] = old[i] * 1.10;
+		moved[i] = old[i] * 1.88;
+	}
+	for (int k = 0; k < 4; k++)
+		p[k] = (struct pb_shift_pair){ old, NULL, 9, same, NULL, 9 };
+	cr_assert_eq(pb_shift_geomean_hier(p, 1, 0.95, 2000, 1, &one), 0);
+	cr_assert_eq(pb_shift_geomean_hier(p, 4, 0.95, 2000, 1, &agree), 0);
+	cr_expect_float_eq(agree.ratio, 1.10, 1e-9);
+	cr_expect_lt(agree.hi / agree.lo, one.hi / one.lo, "four agreeing baselines narrow it");
+	cr_expect_lt(agree.hi / agree.lo - 1, 0.03);
+	p[2].new_ = moved;
+	cr_assert_eq(pb_shift_geomean_hier(p, 4, 0.95, 2000, 1, &disagree), 0);
+	cr_expect_float_eq(disagree.ratio, exp((3 * log(1.10) + log(1.88)) / 4), 1e-9);
+	cr_expect_lt(disagree.lo, 1.12, "%g", disagree.lo);
+	cr_expect_gt(disagree.hi, 1.40, "%g", disagree.hi);
+	cr_expect_eq(pb_shift_geomean_hier(p, 0, 0.95, 2000, 1, &one), -1);
+}

@@ -196,3 +196,20 @@ Test(summary, p99_interpolates_between_order_statistics)
 	cr_assert_eq(pb_percentile(two, 2, 0.0), 0.0);
 	cr_assert_eq(pb_percentile(two, 2, 100.0), 10.0);
 }
+
+/* Per-process medians 10, 12 and 11: they span 2 around 11. */
+Test(summary, process_spread_and_hierarchical_median_interval)
+{
+	double v[7] = { 10, 10.1, 9.9, 12, 12.1, 11.9, 11 };
+	unsigned proc[7] = { 0, 0, 0, 1, 1, 1, 2 };
+	double lo, hi, flo, fhi;
+
+	cr_expect_float_eq(pb_process_spread(v, proc, 7), 2.0 / 11, 1e-12);
+	cr_expect_float_eq(pb_process_spread(v, NULL, 7), 0, 1e-12, "one process has no spread");
+	pb_median_ci_hier(v, proc, 7, 2000, 1, &lo, &hi);
+	cr_expect(lo <= 10.1 && hi >= 11.9, "spans the processes: [%g, %g]", lo, hi);
+	pb_median_ci_hier(v, NULL, 7, 2000, 1, &flo, &fhi);
+	cr_expect(flo <= pb_median(v, 7) && fhi >= pb_median(v, 7));
+	pb_median_ci_hier(v, proc, 7, 2000, 1, &flo, &fhi);
+	cr_expect(flo == lo && fhi == hi, "deterministic for a seed");
+}

@@ -8,6 +8,9 @@
  * non-empty one, as liburcu's push guesses "empty" first), one xchg per pop_all and none
  * for refills served from the pages a pop_all took beyond what the cache holds. Pages
  * pushed beyond what one refill takes must all come back without the page allocator.
+ * Those counts are liburcu's alone, so those tests run unbounded (max_stack=0); the default
+ * bound of 1024 parked pages (the ring it stands in for) adds one counted atomic per push
+ * and one per refill, checked on their own.
  */
 #include <criterion/criterion.h>
 #include <pthread.h>
@@ -115,7 +118,7 @@ Test(urcu_stack, direct_path_takes_no_atomics)
 
 Test(urcu_stack, remote_free_is_one_push)
 {
-	struct pb_alloc *a = US("mem=8M");
+	struct pb_alloc *a = US("max_stack=0", "mem=8M");
 	struct pb_page *v[REFILL];
 	struct pb_stats s;
 	size_t nr;
@@ -142,7 +145,7 @@ Test(urcu_stack, remote_free_is_one_push)
 
 Test(urcu_stack, refill_takes_the_stack_with_one_pop_all)
 {
-	struct pb_alloc *a = US("mem=8M", "dma=pt");
+	struct pb_alloc *a = US("max_stack=0", "mem=8M", "dma=pt");
 	struct pb_page *v[REFILL], *got[12];
 	struct pb_stats s0, s;
 	uint64_t at0;
@@ -182,7 +185,7 @@ Test(urcu_stack, refill_takes_the_stack_with_one_pop_all)
 Test(urcu_stack, pages_beyond_the_cache_are_not_lost)
 {
 	enum { N = 500 };
-	struct pb_alloc *a = US("mem=8M", "dma=pt");
+	struct pb_alloc *a = US("max_stack=0", "mem=8M", "dma=pt");
 	struct pb_page *v[N], *got[N], *more[13], *all[N + 12];
 	struct pb_stats s0, s;
 	uint64_t at0;
@@ -229,7 +232,7 @@ Test(urcu_stack, pages_beyond_the_cache_are_not_lost)
 
 Test(urcu_stack, direct_free_with_full_cache_goes_to_stack)
 {
-	struct pb_alloc *a = US("mem=8M");
+	struct pb_alloc *a = US("max_stack=0", "mem=8M");
 	struct pb_page *v[3 * REFILL], *pg;
 	struct pb_stats s;
 	uint64_t at0;
@@ -325,6 +328,85 @@ Test(urcu_stack, max_stack_bounds_parked_pages)
 	tb_free_n(a, got, 4, true);
 	tb_free_n(a, v + 15, REFILL - 15, true);
 	tb_assert_in_flight_consistent(a);
+	tb_destroy_clean(a);
+}
+
+/*
+ * By default the stack is bounded like the ring it replaces (ptr_ring_pool's ring=1024):
+ * the bound is a counter, one more locked add per push and one per refill, and a push
+ * beyond 1024 parked pages releases the page, as a full ptr_ring does.
+ */
+Test(urcu_stack, bounded_to_the_rings_1024_by_default)
+{
+	enum { BOUND = 1024, N = BOUND + 16 };
+	const struct pb_param_spec *sp = pb_param_find(pb_alloc_find("urcu_stack")->params, "max_stack");
+	const struct pb_param_spec *ring = pb_param_find(pb_alloc_find("ptr_ring_pool")->params, "ring");
+	struct pb_alloc *a = US("mem=16M");
+	struct pb_page **v = calloc(N, sizeof(*v));
+	struct pb_stats s;
+	uint64_t at;
+
+	cr_assert_not_null(v);
+	cr_assert_str_eq(sp->def, "1024");
+	cr_assert_str_eq(sp->def, ring->def, "urcu_stack's bound is not ptr_ring_pool's ring size");
+	tb_alloc_n(a, v, N);
+	/* Onto the empty stack: the claim (add_return) and liburcu's one cmpxchg. */
+	cr_assert_eq(remote_free_n(a, v, 1), 2, "bounded push onto an empty stack");
+	/* Onto a non-empty one: the claim and two cmpxchg. */
+	cr_assert_eq(remote_free_n(a, v + 1, 1), 3, "bounded push onto a non-empty stack");
+	at = remote_free_n(a, v + 2, BOUND - 2);
+	cr_assert_eq(at, 3 * (uint64_t)(BOUND - 2));
+	s = tb_stats(a);
+	cr_assert_eq(s.recycle_ring, BOUND);
+	cr_assert_eq(s.recycle_ring_full, 0);
+	/* Full: the plain read turns the pusher away; the page is released (unmap, put). */
+	at = remote_free_n(a, v + BOUND, N - BOUND);
+	s = tb_stats(a);
+	cr_assert_eq(s.recycle_ring_full, N - BOUND, "pushes beyond 1024 parked pages were kept");
+	cr_assert_eq(s.released, N - BOUND);
+	/* No claim: the release count, the refcount drop and the per-CPU list lock. */
+	cr_assert_eq(at, 3 * (uint64_t)(N - BOUND), "a refused push took %llu locked operations",
+		     (unsigned long long)at);
+	for (unsigned i = BOUND; i < N; i++)
+		cr_assert_eq(pb_page_count(v[i]), 0, "page %u beyond the bound was not released", i);
+	free(v);
+	/* The owner drains the pushed pages: one pop_all, and each refill gives its places back. */
+	{
+		enum { LEFT = 17 * 64 - N };	/* the last bulk refill's pages still cached */
+		struct pb_page *got[BOUND + LEFT];
+		uint64_t refills0 = tb_stats(a).alloc_refill;
+
+		at = pb_tls_atomics;
+		tb_alloc_n(a, got, BOUND + LEFT);
+		s = tb_stats(a);
+		cr_assert_eq(s.alloc_refill - refills0, BOUND / 64, "1024 pushed pages in refills of 64");
+		cr_assert_eq(pb_tls_atomics - at, 1 + BOUND / 64,
+			     "one pop_all and one give-back per refill: %llu",
+			     (unsigned long long)(pb_tls_atomics - at));
+		/* Room again: a push is accepted. */
+		cr_assert_eq(remote_free_n(a, got, 1), 2);
+		cr_assert_eq(tb_stats(a).recycle_ring_full, N - BOUND);
+		tb_free_n(a, got + 1, BOUND + LEFT - 1, true);
+	}
+	tb_destroy_clean(a);
+}
+
+/* max_stack=0: liburcu's stack alone, no bound and no counter (nothing released). */
+Test(urcu_stack, max_stack_0_is_unbounded)
+{
+	enum { N = 1100 };
+	struct pb_alloc *a = US("mem=16M", "max_stack=0");
+	struct pb_page **v = calloc(N, sizeof(*v));
+	struct pb_stats s;
+
+	cr_assert_not_null(v);
+	tb_alloc_n(a, v, N);
+	cr_assert_eq(remote_free_n(a, v, N), 2 * N - 1);
+	s = tb_stats(a);
+	cr_assert_eq(s.recycle_ring, N);
+	cr_assert_eq(s.recycle_ring_full, 0);
+	cr_assert_eq(s.released, 0);
+	free(v);
 	tb_destroy_clean(a);
 }
 
@@ -524,7 +606,7 @@ static void *remote_freer(void *arg)
 Test(urcu_stack, two_threads_owner_allocs_remote_frees, .timeout = 120)
 {
 	struct handoff *h = aligned_alloc(PB_CACHELINE, sizeof(*h));
-	struct pb_alloc *a = US("mem=16M", "dma=pt");
+	struct pb_alloc *a = US("mem=16M", "dma=pt", "max_stack=0");
 	unsigned bad = 0;
 	uint64_t pushes;
 	pthread_t t;

@@ -1,20 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * outstanding (page_bench02): hold n pages, then free them all. Caches sized for a steady
- * one-in-one-out RX loop fall off a cliff once n exceeds them; this finds where.
+ * one-in-one-out RX loop fall off a cliff once n exceeds them; this finds where. Each buffer's
+ * first touch= bytes are read and written as it arrives (touch.h), so a cache that hands
+ * back n cold buffers pays for their lines.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include "specialise.h"
+#include "touch.h"
 #include "workload.h"
 
 static const struct pb_param_spec outstanding_params[] = {
 	{ "n", PB_PARAM_UINT, 1, 65536, NULL, "1024", "pages held before they are freed" },
+	PB_WL_TOUCH_PARAM,
 	{ 0 },
 };
 
 struct outstanding {
 	unsigned n;
+	uint32_t touch;
 	/* [n] pb_bufs, or (a backend of whole pages) the same memory as [n] page pointers */
 	struct pb_buf *bufs;
 };
@@ -26,6 +31,7 @@ static int outstanding_prepare(struct pb_wl_run *r, struct pb_err *err)
 	if (!o)
 		return pb_err_set(err, "outstanding: out of memory");
 	o->n = (unsigned)pb_param_u64(r->params, outstanding_params, "n");
+	o->touch = pb_wl_touch_bytes(r->params);
 	o->bufs = calloc(o->n, sizeof(*o->bufs));
 	if (!o->bufs) {
 		free(o);
@@ -42,13 +48,16 @@ out_pages(struct pb_wl_run *r, uint64_t rounds, struct pb_page *(*alloc)(struct 
 	struct outstanding *o = r->state;
 	struct pb_alloc *a = r->alloc;
 	struct pb_page **pages = (struct pb_page **)o->bufs;
+	uint32_t touch = o->touch;	/* a local: the touch's byte stores may alias *o */
 
 	for (uint64_t k = 0; k < rounds; k++) {
 		unsigned i;
 
-		for (i = 0; i < o->n; i++)
+		for (i = 0; i < o->n; i++) {
 			if (pb_unlikely(!(pages[i] = alloc(a))))
 				break;
+			pb_wl_touch_page(pages[i], touch);
+		}
 		if (pb_unlikely(i < o->n)) {
 			while (i--)
 				free(a, pages[i], true);
@@ -67,13 +76,16 @@ out_bufs(struct pb_wl_run *r, uint64_t rounds, bool (*alloc_buf)(struct pb_alloc
 {
 	struct outstanding *o = r->state;
 	struct pb_alloc *a = r->alloc;
+	uint32_t touch = o->touch;
 
 	for (uint64_t k = 0; k < rounds; k++) {
 		unsigned i;
 
-		for (i = 0; i < o->n; i++)
+		for (i = 0; i < o->n; i++) {
 			if (pb_unlikely(!alloc_buf(a, &o->bufs[i])))
 				break;
+			pb_wl_touch_buf(&o->bufs[i], touch);
+		}
 		if (pb_unlikely(i < o->n)) {
 			while (i--)
 				free_buf(a, &o->bufs[i], true);

@@ -62,6 +62,13 @@ void pb_wl_time_batches(struct pb_wl_run *r, unsigned t, uint64_t unit_ops,
 void pb_wl_time_windows(struct pb_wl_run *r, unsigned t,
 			bool (*body)(struct pb_wl_run *r, unsigned t, uint64_t first, uint64_t n))
 {
+	pb_wl_time_windows_prep(r, t, body, NULL);
+}
+
+void pb_wl_time_windows_prep(struct pb_wl_run *r, unsigned t,
+			     bool (*body)(struct pb_wl_run *r, unsigned t, uint64_t first, uint64_t n),
+			     bool (*prep)(struct pb_wl_run *r, unsigned t, uint64_t first, uint64_t n))
+{
 	struct pb_wl_track *tr = &r->track[t];
 	uint64_t first = 0, work = r->work[t];
 	unsigned w;
@@ -71,6 +78,8 @@ void pb_wl_time_windows(struct pb_wl_run *r, unsigned t,
 		uint64_t n = work - first < r->window ? work - first : r->window;
 		uint64_t t0;
 
+		if (prep && !prep(r, t, first, n))
+			return;
 		tr->wait = 0;
 		t0 = pb_tsc_start();
 		bool ok = body(r, t, first, n);

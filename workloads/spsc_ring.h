@@ -46,6 +46,25 @@ static inline bool pb_spsc_push(struct pb_spsc_ring *r, const struct pb_buf *p)
 	return true;
 }
 
+/*
+ * Producer side, batched: all @n of @p, published with one release store (the hand-off of
+ * a whole NAPI poll's frames), or none and false when fewer than @n slots are free.
+ */
+static inline bool pb_spsc_push_n(struct pb_spsc_ring *r, const struct pb_buf *p, uint32_t n)
+{
+	uint32_t h = r->prod.head;
+
+	if (pb_unlikely(h + n - r->prod.tail_cache > r->mask + 1)) {
+		r->prod.tail_cache = pb_load_acquire(&r->cons.tail);
+		if (h + n - r->prod.tail_cache > r->mask + 1)
+			return false;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		r->slot[(h + i) & r->mask] = p[i];
+	pb_store_release(&r->prod.head, h + n);
+	return true;
+}
+
 /* Consumer side: false when empty. */
 static inline bool pb_spsc_pop(struct pb_spsc_ring *r, struct pb_buf *p)
 {

@@ -124,10 +124,10 @@ uint64_t pb_trace_reader_offset(const struct pb_trace_reader *r);
 /* Closes @r (NULL is fine). */
 void pb_trace_close(struct pb_trace_reader *r);
 
-/* A trace file being written to PATH.tmp, renamed to PATH by pb_trace_commit. */
+/* A trace file being written beside PATH (atomic_file.h), renamed to PATH by pb_trace_commit. */
 struct pb_trace_writer;
 
-/* Creates PATH.tmp and writes @h (ncpus >= 1); NULL + @err on failure (nothing left behind). */
+/* Creates PATH's temporary file and writes @h (ncpus >= 1); NULL + @err on failure (nothing left behind). */
 struct pb_trace_writer *pb_trace_create(const char *path, const struct pb_trace_header *h,
 					struct pb_err *err);
 /*
@@ -137,7 +137,7 @@ struct pb_trace_writer *pb_trace_create(const char *path, const struct pb_trace_
 int pb_trace_write(struct pb_trace_writer *w, const struct pb_trace_event *ev, struct pb_err *err);
 /* Writes the last block and the trailer, fixes the header's count, renames; frees @w. */
 int pb_trace_commit(struct pb_trace_writer *w, struct pb_err *err);
-/* Removes PATH.tmp and frees @w (NULL is fine): no partial output. */
+/* Removes PATH's temporary file and frees @w (NULL is fine): no partial output. */
 void pb_trace_abort(struct pb_trace_writer *w);
 /* Events written so far. */
 uint64_t pb_trace_writer_count(const struct pb_trace_writer *w);

@@ -356,7 +356,7 @@ int pb_trace_gen_open(struct pb_trace_source *src, const char *name, const struc
 	struct pb_tgen *g;
 
 	if (!def)
-		return pb_err_set(err, "trace gen: unknown generator '%s' (see pagebench trace gen --help)", name);
+		return pb_err_set(err, "unknown generator '%s' (see pagebench trace gen --help)", name);
 	for (unsigned i = 0; i < p->n; i++)
 		if (!pb_param_find(def->params, p->kv[i].key))
 			return pb_err_set(err, "%s: unknown parameter '%s'", name, p->kv[i].key);

@@ -31,6 +31,9 @@
 #include "trace_import.h"
 #include "trace_pktmap.h"
 
+/* Timestamps are seconds since boot: 10^10 s (317 years) keeps every one a u64 of ns. */
+#define PERF_MAX_SECONDS 1e10
+
 #define MAX_REAL_CPU 4096
 
 enum ev_id { EV_NONE, EV_RX, EV_RX_GRO, EV_FREE, EV_POLL, EV_XDP_REDIRECT, EV_XDP_OTHER, EV_PP_HOLD,
@@ -334,9 +337,12 @@ static int on_page(struct imp *m, enum ev_id id, const char *args, struct pb_err
  * Splits a perf script or tracefs line: the CPU in "[NNN]", the timestamp "S.US:" after
  * it, the event name (without "system:") and its arguments. False: not an event line.
  */
-static bool split(char *l, unsigned *cpu, double *ts, char **name, char **args)
+static bool split(char *l, unsigned *cpu, double *ts, char **name, char **args,
+		  const char **bad_ts, int *bad_len)
 {
 	char *p = l, *end, *colon;
+
+	*bad_ts = NULL;
 
 	for (;;) {
 		p = strchr(p, '[');
@@ -354,8 +360,18 @@ static bool split(char *l, unsigned *cpu, double *ts, char **name, char **args)
 		if (!*p)
 			return false;
 		*ts = strtod(p, &end);
-		if (end > p && *end == ':' && memchr(p, '.', (size_t)(end - p)))
+		/*
+		 * Only "seconds.micros" as perf and tracefs print it: strtod also takes inf,
+		 * exponents and signs, which as nanoseconds would not fit (found by fuzzing).
+		 */
+		if (end > p && *end == ':' && memchr(p, '.', (size_t)(end - p)) &&
+		    strspn(p, "0123456789.") == (size_t)(end - p) && *ts < PERF_MAX_SECONDS)
 			break;
+		/* A column in the timestamp's place ("10x.5:", "1e9.0:") is a broken line, not another kind. */
+		if (!*bad_ts && *p >= '0' && *p <= '9' && strcspn(p, " ") > 1 && p[strcspn(p, " ") - 1] == ':') {
+			*bad_ts = p;
+			*bad_len = (int)strcspn(p, " ") - 1;
+		}
 		p += strcspn(p, " ");
 	}
 	p = end + 1;
@@ -379,13 +395,19 @@ static int line(struct imp *m, char *l, struct pb_err *err)
 {
 	enum ev_id id = EV_NONE;
 	char *name, *args;
+	const char *bad_ts;
+	int bad_len = 0;
 	unsigned real;
 	double ts;
 	uint64_t ns;
 	size_t n;
 
-	if (!split(l, &real, &ts, &name, &args))
+	if (!split(l, &real, &ts, &name, &args, &bad_ts, &bad_len)) {
+		if (bad_ts)
+			return pb_err_set(err, "%s:%u: timestamp: '%.*s' is not seconds.micros below %.0f",
+					  m->path, m->line, bad_len, bad_ts, (double)PERF_MAX_SECONDS);
 		return 1;
+	}
 	if (!strncmp(name, "xdp_", 4) || !strcmp(name, "mem_connect") || !strcmp(name, "mem_disconnect"))
 		id = EV_XDP_OTHER;
 	for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++)

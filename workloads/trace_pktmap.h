@@ -18,6 +18,8 @@ struct pb_pkt_state {
 	uint16_t rx_cpu;
 	uint8_t path;
 	uint8_t flags;		/* the user's */
+	uint32_t slot;		/* replay: the buffer slot the packet's buffer sits in */
+	uint16_t holder;	/* replay: the CPU holding that buffer now */
 };
 
 struct pb_pktmap {

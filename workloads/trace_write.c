@@ -2,19 +2,23 @@
 /*
  * The streaming trace writer: events are coded into one block buffer, each full block is
  * written with its CRC; commit writes the trailer, puts the final count and CRC into the
- * header (rewritten in place: its size does not change) and renames PATH.tmp to PATH.
+ * header (rewritten in place: its size does not change) and puts the file in place through
+ * the one output-file writer (atomic_file.h: a temporary file beside PATH, fsync, rename), so
+ * a failed gen or import leaves the previous PATH, or none, never a partial trace.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "atomic_file.h"
 #include "trace_codec.h"
 #include "trace_format.h"
 
 struct pb_trace_writer {
-	FILE *f;
-	char path[4096], tmp[4104];
+	struct pb_afile af;
+	FILE *f;			/* af.f */
+	char path[4096];
 	struct pb_trace_header hdr;
 	uint64_t count;
 	/* delta state, continuous across blocks */
@@ -52,7 +56,8 @@ static size_t header_bytes(const struct pb_trace_header *h, uint64_t nevents, ui
 static int write_all(struct pb_trace_writer *w, const void *p, size_t n, struct pb_err *err)
 {
 	if (fwrite(p, 1, n, w->f) != n)
-		return pb_err_set(err, "%s: write failed: %s", w->tmp, strerror(errno));
+		return pb_err_set(err, "%s: write failed: %s; %s", w->path, strerror(errno),
+				  pb_afile_left(w->af.had_target));
 	return 0;
 }
 
@@ -62,6 +67,7 @@ struct pb_trace_writer *pb_trace_create(const char *path, const struct pb_trace_
 	uint8_t hb[PB_TRACE_HDR_FIXED + 1 + PB_TRACE_NAME_MAX + PB_TRACE_MAX_CPUS + PB_TRACE_PARAMS_MAX + 4];
 	struct pb_trace_writer *w;
 	size_t n;
+	int e;
 
 	if (!h->ncpus || h->ncpus > PB_TRACE_MAX_CPUS)
 		return pb_err_set(err, "%s: a trace needs 1..%d CPUs, not %u", path, PB_TRACE_MAX_CPUS,
@@ -72,14 +78,14 @@ struct pb_trace_writer *pb_trace_create(const char *path, const struct pb_trace_
 	if (!w)
 		return pb_err_set(err, "%s: out of memory", path), NULL;
 	snprintf(w->path, sizeof(w->path), "%s", path);
-	snprintf(w->tmp, sizeof(w->tmp), "%s.tmp", path);
 	w->hdr = *h;
-	w->f = fopen(w->tmp, "wb");
-	if (!w->f) {
-		pb_err_set(err, "%s: cannot create: %s", w->tmp, strerror(errno));
+	e = pb_afile_open(&w->af, path);
+	if (e) {
+		pb_err_set(err, "%s: cannot create: %s", path, strerror(e));
 		free(w);
 		return NULL;
 	}
+	w->f = w->af.f;
 	n = header_bytes(h, 0, hb);
 	if (write_all(w, hb, n, err)) {
 		pb_trace_abort(w);
@@ -172,15 +178,16 @@ int pb_trace_commit(struct pb_trace_writer *w, struct pb_err *err)
 	n = header_bytes(&w->hdr, w->count, hb);
 	if (fseek(w->f, 0, SEEK_SET) || write_all(w, hb, n, err))
 		goto fail;
-	if (fclose(w->f)) {
+	{
+		bool had = w->af.had_target;
+		int e = pb_afile_commit(&w->af);
+
 		w->f = NULL;
-		pb_err_set(err, "%s: write failed: %s", w->tmp, strerror(errno));
-		goto fail;
-	}
-	w->f = NULL;
-	if (rename(w->tmp, w->path)) {
-		pb_err_set(err, "%s: cannot rename to %s: %s", w->tmp, w->path, strerror(errno));
-		goto fail;
+		if (e) {
+			pb_err_set(err, "%s: write failed: %s; %s", w->path, strerror(e), pb_afile_left(had));
+			free(w);
+			return -1;
+		}
 	}
 	free(w);
 	return 0;
@@ -193,9 +200,7 @@ void pb_trace_abort(struct pb_trace_writer *w)
 {
 	if (!w)
 		return;
-	if (w->f)
-		fclose(w->f);
-	unlink(w->tmp);
+	pb_afile_abort(&w->af);
 	free(w);
 }
 

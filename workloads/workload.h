@@ -31,6 +31,38 @@ struct pb_wl_track {
 	unsigned nbatches;	/* batches actually recorded */
 };
 
+#ifndef __KERNEL__	/* no floating point in the module, and no replay there */
+/* How a workload figure reads: the same three kinds as a record's counters (result.h). */
+enum pb_wl_fig_kind { PB_WL_FIG_RATE, PB_WL_FIG_COUNT, PB_WL_FIG_LEVEL };
+
+#define PB_WL_REPORT_FIGS 24
+#define PB_WL_SERIES_COLS 8
+
+/* One named figure a workload measured (a trace replay's drops, peaks, pinning). */
+struct pb_wl_figure {
+	const char *name;		/* a static string: the counter's name */
+	enum pb_wl_fig_kind kind;
+	bool counted;			/* false: could not be measured (the record says null) */
+	double value;
+};
+
+/*
+ * What a workload measured besides time and the backend's counters, over its measured
+ * repetitions (a trace replay's packets and memory). The runner puts it on the instance's
+ * first-track record: the figures as counters, per-packet rates of the instance's counters
+ * when @packets is set, and the series. Workloads without one leave it zeroed.
+ */
+struct pb_wl_report {
+	uint64_t packets;		/* frames received over the measured repetitions; 0: none */
+	struct pb_wl_figure fig[PB_WL_REPORT_FIGS];
+	unsigned nfig;
+	/* A sampled series for plots, @nsamples rows of @ncols columns (the first is x). */
+	const char *series_cols[PB_WL_SERIES_COLS];
+	unsigned ncols, nsamples;
+	double *series;			/* malloc'd [nsamples * ncols]; the runner takes and frees it */
+};
+#endif
+
 struct pb_wl_run {
 	struct pb_alloc *alloc;		/* NULL for baselines */
 	const struct pb_params *params;
@@ -51,6 +83,10 @@ struct pb_wl_run {
 	uint64_t window;		/* fixed work: events per timed window */
 	uint64_t work[PB_MAX_THREADS];	/* fixed work: events thread t replays per repetition */
 	bool shared_cpus;		/* some threads share a CPU: waiting must yield, not spin */
+	const struct pb_workload *wl;	/* the workload being run (a resolved replay finds its trace) */
+#ifndef __KERNEL__
+	struct pb_wl_report report;	/* what run() measured besides time; zeroed before prepare() */
+#endif
 };
 
 struct pb_workload {
@@ -66,6 +102,7 @@ struct pb_workload {
 	bool baseline;				/* measures the machine, takes no allocator */
 	bool concurrent;			/* allocs and frees run on two CPUs at once */
 	bool page_refs;				/* touches the page itself (refcount, flags): no peers */
+	bool raw_pairs;				/* runs a raw peer row (allocator.h raw_pairs) */
 	uint64_t default_ops;			/* loop workloads: operations per repetition */
 	/*
 	 * Fixed work only (NULL for a loop workload): the events thread @thread replays each
@@ -74,6 +111,17 @@ struct pb_workload {
 	 */
 	uint64_t (*work_size)(const struct pb_wl_run *r, unsigned thread);
 	uint64_t window;			/* fixed work: events per timed window (> 0) */
+	/*
+	 * Optional: checks what single-key validation cannot (one key against another, a file a
+	 * key names) before anything runs, so a bad combination is input error; -1 + @err
+	 * naming the key. @p has passed pb_params_check against params.
+	 */
+	int (*check)(const struct pb_params *p, struct pb_err *err);
+	/*
+	 * The runner also runs the null backend on it, as one more row: its figures are the
+	 * workload's own cost per event (a trace replay's engine), shown beside every row.
+	 */
+	bool null_row;
 	/* Optional: allocates r->state (never measured); -1 + @err on failure. */
 	int (*prepare)(struct pb_wl_run *r, struct pb_err *err);
 	/*
@@ -128,5 +176,13 @@ void pb_wl_time_batches(struct pb_wl_run *r, unsigned t, uint64_t unit_ops,
  */
 void pb_wl_time_windows(struct pb_wl_run *r, unsigned t,
 			bool (*body)(struct pb_wl_run *r, unsigned t, uint64_t first, uint64_t n));
+/*
+ * pb_wl_time_windows with @prep(r, t, first, n) run untimed before each window (a trace
+ * replay decodes the window's events there); a false @prep ends the repetition as a false
+ * @body does.
+ */
+void pb_wl_time_windows_prep(struct pb_wl_run *r, unsigned t,
+			     bool (*body)(struct pb_wl_run *r, unsigned t, uint64_t first, uint64_t n),
+			     bool (*prep)(struct pb_wl_run *r, unsigned t, uint64_t first, uint64_t n));
 
 #endif

@@ -60,7 +60,7 @@ static inline struct array_cache *ac_of(struct pb_alloc *a)
 /* The page leaves the cache for good: unmapped first, the device must not write it again. */
 static void ac_release(struct array_cache *ac, struct pb_page *pg, struct pb_stats *st)
 {
-	pg->flags &= (uint16_t)~PB_PG_POOL;
+	pb_page_flags_clear(pg, PB_PG_POOL);
 	pg->pp = NULL;
 	pb_dma_unmap(ac->dma, pg, 0);
 	st->released++;
@@ -82,7 +82,7 @@ static pb_noinline struct pb_page *ac_refill(struct array_cache *ac)
 			pb_free_pages(ac->zone, pg, 0);
 			continue;
 		}
-		pg->flags |= PB_PG_POOL;
+		pb_page_flags_add(pg, PB_PG_POOL);
 		pg->pp = ac;
 		ac->hold_cnt++;
 		ac->entries[ac->count].dma = pg->dma_addr;
@@ -113,7 +113,7 @@ static pb_noinline void ac_free_slow(struct array_cache *ac, struct pb_page *pg,
 {
 	struct pb_stats *st = direct ? &ac->own : &ac->remote[pb_cpu_id()].s;
 
-	if (pb_page_count(pg) != 1 || (pg->flags & PB_PG_RESERVE))
+	if (!pb_page_ref_is_last(pg) || (pg->flags & PB_PG_RESERVE))
 		st->recycle_refcnt++;
 	ac_release(ac, pg, st);
 }
@@ -123,7 +123,7 @@ static void ac_free(struct pb_alloc *a, struct pb_page *pg, bool direct)
 	struct array_cache *ac = ac_of(a);
 
 	PB_BUG_ON(pg->pp != ac, "array_cache: page returned to a cache that does not own it");
-	if (pb_likely(direct && ac->count < ac->size && pb_page_count(pg) == 1 &&
+	if (pb_likely(direct && ac->count < ac->size && pb_page_ref_is_last(pg) &&
 		      !(pg->flags & PB_PG_RESERVE))) {
 		ac->entries[ac->count].dma = pg->dma_addr;
 		ac->entries[ac->count].page = pg;

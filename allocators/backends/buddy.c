@@ -34,10 +34,13 @@ static int buddy_create(struct pb_alloc *a, const struct pb_params *p, struct pb
 	return 0;
 }
 
-/* Nothing is cached here, so nothing is in flight that the zone cannot account for. */
+/*
+ * Nothing is cached here, but every page a caller holds comes back through buddy_free()
+ * (unmap, then free): the zone's count of held blocks is the pages still lent out.
+ */
 static uint64_t buddy_destroy(struct pb_alloc *a)
 {
-	return 0;
+	return pb_alloc_pages_out(a);
 }
 
 /* Maps a fresh page for the device; on IOVA exhaustion the page goes back. */

@@ -4,8 +4,10 @@
  * table pays two indirect calls per packet (under retpolines in the kernel, far more), which a
  * driver calling page_pool_alloc_pages / page_pool_put_full_page never pays: those are two
  * direct calls. So the workloads specialise their loops per backend listed here (see
- * workloads/specialise.h) and call its entry points by name; a backend not listed (the
- * library peers, test backends) runs the generic loop through the ops table.
+ * workloads/specialise.h) and call its entry points by name; a backend not listed (test
+ * backends) runs the generic loop through the ops table. The library peers are listed too:
+ * their wrapped rows are held to their raw rows (the library in its own loop), and the
+ * ops table's two indirect calls are dispatch the raw loop does not pay.
  *
  * PB_DIRECT_BACKENDS(X, T) expands X(T, sym, kernel, shape, path) for each backend:
  *   sym     its backends.def symbol (pb_alloc_<sym> is its ops table)
@@ -35,7 +37,9 @@
 	X(T, halfpage,      KERNEL,     PIECES, SKB)		\
 	X(T, frag,          KERNEL,     PIECES, SKB)		\
 	X(T, array_cache,   KERNEL,     PAGES,  DIRECT)		\
-	X(T, urcu_stack,    USER,       PAGES,  DIRECT)
+	X(T, urcu_stack,    USER,       PAGES,  DIRECT)		\
+	X(T, jemalloc,      USER,       PAGES,  NONE)		\
+	X(T, dpdk_mempool,  USER,       PAGES,  NONE)
 
 /*
  * What a backend's free does with the return path a workload names:

@@ -14,10 +14,17 @@
  *          USHRT_MAX references with one atomic and pays each handed-out reference from a
  *          private counter (pagecnt_bias), so the RX path does no atomic at all until the
  *          charge runs low, once per ~65k packets on a page.
- *   2016   ixgbe_add_rx_frag as of 2016: the driver's single reference goes to the stack
- *          with the buffer, reuse requires page_count() == 1 and costs a page_ref_inc, one
- *          atomic per packet.
- * Both refuse to keep pages from another NUMA node or from the reserves (dev_page_is_reusable).
+ *   2016   ixgbe_add_rx_frag as of 2016 (v4.6-4.8): the driver's single reference goes to
+ *          the stack with the buffer, reuse requires page_count() == 1 and costs a
+ *          page_ref_inc, one atomic per packet. A frame of at most IXGBE_RX_HDR_SIZE (256)
+ *          bytes is not given to the stack at all: it is copied into the skb head
+ *          (memcpy of ALIGN(size, sizeof(long))) and the page is reused as it is, same
+ *          half, no reference taken or dropped (the copybreak); only a page that is not
+ *          reusable then loses the driver's reference (__free_pages). The frame length is
+ *          the workload's len= (allocator.h's traffic parameters).
+ * Both refuse to keep pages from another NUMA node or from the reserves (dev_page_is_reusable,
+ * 2016's ixgbe_page_is_reserved). The bias variant models i40e's default receive, build_skb
+ * around the half: it copies nothing (the legacy-rx copy path is not modelled).
  *
  * The slot refills lazily at the next packet rather than in a separate refill pass, and a
  * kept page stays in its own slot (i40e moves it to next_to_alloc, which is the same slot
@@ -55,6 +62,7 @@
 
 #define HP_HALF ((uint32_t)(PB_PAGE_SIZE / 2))
 #define HP_CHARGE USHRT_MAX	/* references pre-charged per (re)stock, as i40e */
+#define HP_RX_HDR_SIZE 256u	/* IXGBE_RX_HDR_SIZE: the skb head a small frame is copied into */
 
 enum hp_variant { HP_BIAS, HP_2016 };
 
@@ -81,6 +89,7 @@ struct halfpage {
 	struct pb_zone *zone;
 	struct pb_dma *dma;
 	bool sync;			/* a device that maps: the per-frame syncs are due */
+	uint32_t frame_len;		/* len=: bytes of each received frame */
 	struct pb_halfpage_counters c;
 	uint64_t served_fast;		/* frames into a page the slot already had */
 	uint64_t empty;			/* no page to be had */
@@ -88,6 +97,8 @@ struct halfpage {
 	uint64_t obtained;		/* pages taken from the zone, by any op */
 
 	struct hp_pcpu pcpu[PB_MAX_CPUS];
+	/* 2016: the skb head copied frames land in (napi_alloc_skb's, IXGBE_RX_HDR_SIZE). */
+	uint8_t head[HP_RX_HDR_SIZE] pb_cacheline_aligned;
 };
 
 static const struct pb_param_spec hp_params[] = {
@@ -110,6 +121,15 @@ static pb_noinline void hp_page_freed(struct halfpage *hp, struct pb_page *pg, i
 	PB_BUG_ON(ref < 0, "halfpage: page refcount below zero");
 	pb_free_pages_unref(hp->zone, pg, 0);
 	hp->pcpu[pb_cpu_id()].freed++;
+}
+
+/* Drops one reference the driver holds to @pg (unmapped already); the last frees it. */
+static void hp_put_driver_ref(struct halfpage *hp, struct pb_page *pg)
+{
+	int32_t ref = pb_atomic_dec_return(&pg->refcount);
+
+	if (pb_unlikely(ref <= 0))
+		hp_page_freed(hp, pg, ref);
 }
 
 /* A page from the page allocator, mapped for the device; NULL (counted) when there is none. */
@@ -205,6 +225,7 @@ static inline bool hp_can_reuse(struct halfpage *hp, struct hp_slot *s)
 		return false;
 	}
 	pb_smp_rmb();	/* the other half's last user is done with it before it is refilled */
+	pb_tsan_acquire(&pg->refcount);	/* TSan models no fence: the rmb is this acquire */
 	if (hp->variant == HP_BIAS) {
 		if (pb_unlikely(s->pagecnt_bias == 1))
 			hp_restock(hp, s);
@@ -212,6 +233,37 @@ static inline bool hp_can_reuse(struct halfpage *hp, struct hp_slot *s)
 		pb_page_get(pg);	/* the driver's new reference; its old one left with the buffer */
 	}
 	return true;
+}
+
+/*
+ * 2016, ixgbe_add_rx_frag's first branch: a frame of at most IXGBE_RX_HDR_SIZE bytes is
+ * copied whole into the skb head, so the stack holds no reference to the page; the page
+ * stays in its slot, same half, its refcount untouched, if it is reusable (local, not from
+ * the reserves). Otherwise the driver drops its own reference (__free_pages in 4.6; the
+ * page is unmapped first here, since the model refuses to free a mapped page) and the slot
+ * takes a new page at its next frame. @b then names where the bytes were received, with
+ * truesize 0 (no page reference: pb_buf).
+ */
+static pb_noinline void hp_copybreak(struct halfpage *hp, struct hp_slot *s, struct pb_buf *b,
+				const bool sync)
+{
+	struct pb_page *pg = s->page;
+
+	memcpy(hp->head, (char *)pb_page_address(pg) + s->page_offset,
+	       (b->len + sizeof(long) - 1) & ~(uint32_t)(sizeof(long) - 1));
+	b->truesize = 0;
+	if (pb_likely(hp_keepable(hp, pg))) {
+		hp->c.copied++;
+		/* The same half goes back to the device (ixgbe_reuse_rx_page's sync). */
+		if (sync)
+			pb_dma_sync_for_device(hp->dma, pg->dma_addr + s->page_offset, HP_HALF);
+		return;
+	}
+	hp->c.waive++;
+	pb_dma_unmap(hp->dma, pg, 0);
+	hp_put_driver_ref(hp, pg);
+	s->page = NULL;
+	hp->pcpu[pb_cpu_id()].released++;
 }
 
 /*
@@ -230,13 +282,18 @@ static __attribute__((__always_inline__)) inline bool hp_rx(struct pb_alloc *a,
 		return false;
 	b->page = s->page;
 	b->offset = s->page_offset;
-	b->len = b->truesize = HP_HALF;
+	b->len = hp->frame_len;
+	b->truesize = HP_HALF;
 	/* i40e_get_rx_buffer: dma_sync_single_range_for_cpu of the frame before it is read. */
 	if (sync)
 		pb_dma_sync_for_cpu(hp->dma, s->page->dma_addr + b->offset, HP_HALF);
 	/* The stack's reference: already paid for (bias), or the driver's own (2016). */
-	if (hp->variant == HP_BIAS)
+	if (hp->variant == HP_BIAS) {
 		s->pagecnt_bias--;
+	} else if (b->len <= HP_RX_HDR_SIZE) {
+		hp_copybreak(hp, s, b, sync);	/* copied: no reference to the stack, no flip */
+		goto next;
+	}
 	if (pb_likely(hp_can_reuse(hp, s))) {
 		s->page_offset ^= HP_HALF;
 		hp->c.reuse++;
@@ -246,6 +303,7 @@ static __attribute__((__always_inline__)) inline bool hp_rx(struct pb_alloc *a,
 	} else {
 		hp_let_go(hp, s);
 	}
+next:
 	if (pb_unlikely(++hp->next_to_clean == hp->count))
 		hp->next_to_clean = 0;
 	return true;
@@ -266,11 +324,16 @@ static bool hp_alloc_buf(struct pb_alloc *a, struct pb_buf *b)
 
 /*
  * The stack frees the skb (put_page), from any CPU. @direct changes nothing: the scheme
- * has no per-context cache, the page goes back to its slot by refcount alone.
+ * has no per-context cache, the page goes back to its slot by refcount alone. A copied
+ * frame (truesize 0) lived in the skb head: its free is the head's, no page reference.
  */
 static void hp_free_buf(struct pb_alloc *a, const struct pb_buf *b, bool direct)
 {
-	int32_t ref = pb_atomic_dec_return(&b->page->refcount);
+	int32_t ref;
+
+	if (pb_unlikely(!b->truesize))
+		return;
+	ref = pb_atomic_dec_return(&b->page->refcount);
 
 	if (pb_unlikely(ref <= 0))
 		hp_page_freed(hp_of(a), b->page, ref);
@@ -303,6 +366,12 @@ static void hp_free(struct pb_alloc *a, struct pb_page *pg, bool direct)
 		hp_page_freed(hp, pg, ref);
 }
 
+/* len= is the workload's (allocator.h): checked here for callers that skip the plan. */
+static int hp_check(const struct pb_params *p, struct pb_err *err)
+{
+	return pb_traffic_check(p, err);
+}
+
 static int hp_create(struct pb_alloc *a, const struct pb_params *p, struct pb_err *err)
 {
 	unsigned count = (unsigned)pb_param_u64(p, hp_params, "rx_ring");
@@ -324,6 +393,7 @@ static int hp_create(struct pb_alloc *a, const struct pb_params *p, struct pb_er
 	hp->zone = a->mem.zone;
 	hp->dma = a->mem.dma;
 	hp->sync = pb_dma_mode(a->mem.dma) != PB_DMA_NONE;
+	hp->frame_len = pb_traffic_len(p);
 	a->order = 0;
 	a->pieces = true;
 	a->priv = hp;
@@ -404,7 +474,7 @@ static void hp_stats(struct pb_alloc *a, struct pb_stats *out)
 	out->alloc_fast += hp->served_fast;
 	out->alloc_slow += hp->c.alloc + hp->whole;
 	out->alloc_empty += hp->empty;
-	out->recycle_cached += hp->c.reuse;
+	out->recycle_cached += hp->c.reuse + hp->c.copied;
 	out->recycle_refcnt += hp->c.busy;
 	out->released += released;
 	out->hold += hp->obtained;
@@ -418,6 +488,7 @@ const struct pb_alloc_ops pb_alloc_halfpage = {
 	.name = "halfpage",
 	.desc = "ixgbe/i40e RX ring: each slot owns a page, flip halves, reuse if sole owner",
 	.params = hp_params,
+	.check = hp_check,
 	.one_context = false,	/* free_buf touches only refcounts and the zone: see above */
 	.create = hp_create,
 	.destroy = hp_destroy,

@@ -17,6 +17,7 @@ struct pb_halfpage_counters {
 	uint64_t waive;		/* remote-node or reserve page: let go however free it was */
 	uint64_t busy;		/* the other half was still held by the stack: let go */
 	uint64_t restock;	/* bias variant: pre-charged references ran out, one atomic refill */
+	uint64_t copied;	/* 2016: a frame of <= 256 bytes copied to the skb head, page kept as is */
 };
 
 /* Snapshot of @a's counters; @a must be a halfpage instance. */

@@ -29,6 +29,15 @@ static const struct pb_param_spec ideal_params[] = {
 	{ 0 },
 };
 
+/* Empty array: a page from the page allocator, counted only when there was one. */
+static pb_noinline struct pb_page *ideal_grow(struct ideal *id)
+{
+	struct pb_page *pg = pb_alloc_pages(id->zone, id->order);
+
+	id->grown += pg != NULL;
+	return pg;
+}
+
 static struct pb_page *ideal_alloc(struct pb_alloc *a)
 {
 	struct ideal *id = a->priv;
@@ -37,8 +46,7 @@ static struct pb_page *ideal_alloc(struct pb_alloc *a)
 		pb_barrier();
 	if (pb_likely(id->top))
 		return id->stack[--id->top];
-	id->grown++;
-	return pb_alloc_pages(id->zone, id->order);
+	return ideal_grow(id);
 }
 
 static void ideal_free(struct pb_alloc *a, struct pb_page *pg, bool direct)
@@ -73,12 +81,21 @@ static int ideal_create(struct pb_alloc *a, const struct pb_params *p, struct pb
 	return 0;
 }
 
+/*
+ * The array goes back to the zone; pages callers still hold come back through
+ * ideal_free(), so the instance stays until the zone counts none held (the array keeps
+ * no count of its own: the fast path has none).
+ */
 static uint64_t ideal_destroy(struct pb_alloc *a)
 {
 	struct ideal *id = a->priv;
+	uint64_t out;
 
 	while (id->top)
 		pb_free_pages(id->zone, id->stack[--id->top], id->order);
+	out = pb_alloc_pages_out(a);
+	if (out)
+		return out;
 	free(id->stack);
 	free(id);
 	return 0;

@@ -13,12 +13,27 @@
  * Pages it hands out get refcount 1 and lose it on free; there are no extra references to
  * take (no_page_refs). Device mapping is per buffer, as for any allocator that knows
  * nothing about devices.
+ *
+ * jemalloc_raw is the library in its own loop, without the page bookkeeping (raw_pairs):
+ *   arena=default  mallocx(size, 0) / sdallocx(p, size, 0): the thread's automatic tcache
+ *                  and arena, as jemalloc's users call it. sdallocx with flags 0 takes
+ *                  free_fastpath; mallocx goes through imalloc either way (only malloc()
+ *                  has imalloc_fastpath). Its memory is jemalloc's own, from the kernel.
+ *   arena=private  the very calls the wrapped row makes: our arena through MALLOCX_ARENA,
+ *                  an explicit MALLOCX_TCACHE, MALLOCX_ALIGN. Any non-zero flags send
+ *                  sdallocx to sdallocx_default (no free_fastpath) and make mallocx decode
+ *                  them: the slower path the private arena forces. The wrapped row cannot
+ *                  take the default one: the thread's tcache is shared by every arena the
+ *                  thread allocates from, so buffers of a destroyed instance would stay
+ *                  cached in it, and our memory has to come from our own arena.
  */
 #include <jemalloc/jemalloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "allocator.h"
+#include "buf_touch.h"
+#include "direct.h"
 
 #define JE_MAX_BLOCKS 4096
 
@@ -33,14 +48,26 @@ struct je_peer {
 	unsigned arena_ind;
 	size_t size;			/* bytes per buffer: PB_PAGE_SIZE << order */
 	int flags;			/* MALLOCX_* common to every call, without the tcache */
+	bool raw_default;		/* jemalloc_raw arena=default: flags 0, jemalloc's own memory */
+	bool dma;			/* dma= maps (not none): tested once here, as dma.h asks */
 	pb_spinlock_t block_lock;	/* hooks may run on any thread */
 	unsigned nblocks;
 	struct pb_page *blocks[JE_MAX_BLOCKS];
 	struct je_cpu cpu[PB_MAX_CPUS];
 };
 
+#define JE_ORDER_PARAM { "order", PB_PARAM_UINT, 0, 3, NULL, "0", "buffer size is 4 KiB << order" }
+
 static const struct pb_param_spec je_params[] = {
-	{ "order", PB_PARAM_UINT, 0, 3, NULL, "0", "buffer size is 4 KiB << order" },
+	JE_ORDER_PARAM,
+	{ 0 },
+};
+
+static const struct pb_param_spec je_raw_params[] = {
+	JE_ORDER_PARAM,
+	{ "arena", PB_PARAM_ENUM, 0, 0, "default|private", "default",
+	  "default: flags 0, the thread's tcache and arena (jemalloc's fast paths); private: the "
+	  "wrapped row's calls (our arena, an explicit tcache)" },
 	{ 0 },
 };
 
@@ -142,7 +169,7 @@ static struct pb_page *je_alloc(struct pb_alloc *a)
 	if (pb_unlikely(!p))
 		return NULL;
 	pg = je_virt_to_page(a, p);
-	if (pb_unlikely(pb_dma_map(a->mem.dma, pg, a->order))) {
+	if (je->dma && pb_unlikely(pb_dma_map(a->mem.dma, pg, a->order))) {
 		sdallocx(p, je->size, je->flags | MALLOCX_TCACHE_NONE);
 		return NULL;
 	}
@@ -159,10 +186,37 @@ static void je_free(struct pb_alloc *a, struct pb_page *pg, bool direct)
 
 	PB_BUG_ON(pb_page_count(pg) != 1, "jemalloc: buffer freed while still referenced");
 	pb_atomic_set(&pg->refcount, 0);
-	pb_dma_unmap(a->mem.dma, pg, a->order);
+	if (je->dma)
+		pb_dma_unmap(a->mem.dma, pg, a->order);
 	sdallocx(pb_page_address(pg), je->size,
 		 je->flags | (tc >= 0 ? MALLOCX_TCACHE(tc) : MALLOCX_TCACHE_NONE));
 	c->frees++;
+}
+
+PB_DIRECT_PAGES(jemalloc, je_alloc, je_free);
+
+/* The raw row (see the top): @n mallocx+sdallocx pairs, touching what ours touch. */
+static bool je_raw_pairs(struct pb_alloc *a, uint64_t n, uint32_t touch)
+{
+	struct je_peer *je = a->priv;
+	size_t size = je->size;
+	int flags = 0;
+
+	if (!je->raw_default) {
+		struct je_cpu *c = &je->cpu[pb_cpu_id()];
+		int tc = c->tcache >= 0 ? c->tcache : je_tcache(je, c);
+
+		flags = je->flags | (tc >= 0 ? MALLOCX_TCACHE(tc) : MALLOCX_TCACHE_NONE);
+	}
+	for (uint64_t i = 0; i < n; i++) {
+		void *p = mallocx(size, flags);
+
+		if (pb_unlikely(!p))
+			return false;
+		pb_buf_touch(p, touch);
+		sdallocx(p, size, flags);
+	}
+	return true;
 }
 
 static uint64_t je_in_flight(struct je_peer *je)
@@ -210,7 +264,17 @@ static int je_create(struct pb_alloc *a, const struct pb_params *p, struct pb_er
 	snprintf(name, sizeof(name), "arena.%u.retain_grow_limit", je->arena_ind);
 	mallctl(name, NULL, NULL, &limit, sizeof(limit));
 	je->flags = MALLOCX_ALIGN(je->size) | MALLOCX_ARENA(je->arena_ind);
+	je->dma = pb_dma_mode(a->mem.dma) != PB_DMA_NONE;
 	a->priv = je;
+	return 0;
+}
+
+/* jemalloc_raw: the same instance (its private arena unused with arena=default). */
+static int je_raw_create(struct pb_alloc *a, const struct pb_params *p, struct pb_err *err)
+{
+	if (je_create(a, p, err))
+		return -1;
+	((struct je_peer *)a->priv)->raw_default = pb_param_u64(p, je_raw_params, "arena") == 0;
 	return 0;
 }
 
@@ -261,4 +325,15 @@ const struct pb_alloc_ops pb_alloc_jemalloc = {
 	.alloc = je_alloc,
 	.free = je_free,
 	.stats = je_stats,
+};
+
+const struct pb_alloc_ops pb_alloc_jemalloc_raw = {
+	.name = "jemalloc_raw",
+	.desc = "raw row: mallocx/sdallocx in jemalloc's own loop (arena=default: flags 0, its fast paths), no page bookkeeping",
+	.params = je_raw_params,
+	.no_page_refs = true,
+	.uncounted_atomics = "jemalloc's own (arena locks, tcache flushes) happen inside the library",
+	.create = je_raw_create,
+	.destroy = je_destroy,
+	.raw_pairs = je_raw_pairs,
 };

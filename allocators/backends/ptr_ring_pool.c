@@ -16,6 +16,13 @@
  * its pages (page_pool_alloc_frag): the page is charged with a large fragment bias once, each
  * fragment handed out costs nothing, and each fragment returned is one atomic on the page's
  * fragment count; the last one puts the page through the normal recycle path.
+ *
+ * Direct recycling happens only in softirq context, as __page_pool_put_page tests
+ * (allow_direct && in_softirq()). The return path is the workload's path= (allocator.h's
+ * traffic parameters): on skb-6.5 every free is the stack's, through napi_pp_put_page
+ * (net/core/skbuff.c, 6.5), which decides allow_direct itself: a page_pool page (the
+ * pp_magic test), in softirq, and the pool's NAPI running on this CPU (napi->list_owner ==
+ * smp_processor_id()); see pp_napi_pp_put_page.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +39,16 @@
 /* Recycle counters are per CPU slot: frees come from any CPU and must not share a line. */
 struct pp_recycle_stats {
 	struct pb_stats s;
+	struct pb_ptr_ring_pool_napi napi;	/* path=skb-6.5: napi_pp_put_page's outcomes */
+} pb_cacheline_aligned;
+
+/*
+ * The part of struct napi_struct napi_pp_put_page reads: the CPU whose softirq is polling
+ * it (list_owner, set when the NAPI is scheduled, -1 when it completes). Its own line, as
+ * the driver's napi_struct is its own allocation.
+ */
+struct pp_napi {
+	int32_t list_owner;
 } pb_cacheline_aligned;
 
 struct ptr_ring_pool {
@@ -57,6 +74,9 @@ struct ptr_ring_pool {
 	unsigned order;
 	unsigned nid;
 	uint32_t sync_len;		/* PP_FLAG_DMA_SYNC_DEV with a mapping device: max_len; else 0 */
+	bool free_extra;		/* a free does more than pp_put: sync_len or napi */
+	struct pp_napi *napi;		/* pool->p.napi: path=skb-6.5 only, else NULL */
+	struct pp_napi napi_struct;	/* what napi points at */
 };
 
 static const struct pb_param_spec pp_params[] = {
@@ -75,11 +95,25 @@ static inline struct ptr_ring_pool *pp_of(struct pb_alloc *a)
 	return a->priv;
 }
 
+/*
+ * Takes @nr fragment references off @pg; returns what is left. The last user skips the
+ * atomic, as page_pool_defrag_page does: nobody else can be looking.
+ */
+static inline int32_t pp_defrag_page(struct pb_page *pg, int32_t nr)
+{
+	if (pb_atomic_read(&pg->frag_count) == nr) {
+		/* The other users' sub_return released it; the reuse that follows must see them. */
+		pb_tsan_acquire(&pg->frag_count);
+		return 0;
+	}
+	return pb_atomic_sub_return(&pg->frag_count, nr);
+}
+
 /* page_pool_return_page: the page leaves the pool for good, unmapped. */
 static void pp_return_page(struct ptr_ring_pool *pp, struct pb_page *pg, struct pb_stats *st)
 {
 	pb_dma_unmap(pp->dma, pg, pp->order);
-	pg->flags &= (uint16_t)~PB_PG_POOL;
+	pb_page_flags_clear(pg, PB_PG_POOL);
 	pg->pp = NULL;
 	pb_atomic64_add(&pp->release_cnt, 1);
 	st->released++;
@@ -93,7 +127,7 @@ static bool pp_init_page(struct ptr_ring_pool *pp, struct pb_page *pg)
 		pb_free_pages(pp->zone, pg, pp->order);
 		return false;
 	}
-	pg->flags |= PB_PG_POOL;
+	pb_page_flags_add(pg, PB_PG_POOL);
 	pg->pp = pp;
 	pp->hold_cnt++;
 	if (pp->sync_len)	/* page_pool_dma_map: page_pool_dma_sync_for_device */
@@ -102,8 +136,21 @@ static bool pp_init_page(struct ptr_ring_pool *pp, struct pb_page *pg)
 }
 
 /*
+ * skb-6.5: the pool's NAPI runs here. The allocating context is the NAPI poll; the kernel
+ * writes list_owner when the NAPI is scheduled (____napi_schedule), once per poll, so the
+ * model writes it on the slow paths (a refill, about once per 64 packets) and at create,
+ * never on the fast path.
+ */
+static inline void pp_napi_scheduled(struct ptr_ring_pool *pp)
+{
+	if (pp->napi)
+		PB_WRITE_ONCE(pp->napi->list_owner, (int32_t)pb_cpu_id());
+}
+
+/*
  * Empty the ring into the cache (page_pool_refill_alloc_cache). Only the owning context ever
- * consumes, so since Linux 5.15 this takes no consumer lock: producers alone serialise.
+ * consumes, so since Linux 5.17 (07b17f0f7485, "page_pool: remove spinlock in
+ * page_pool_refill_alloc_cache()") this takes no consumer lock: producers alone serialise.
  */
 static pb_noinline struct pb_page *pp_refill_from_ring(struct ptr_ring_pool *pp)
 {
@@ -126,6 +173,7 @@ static pb_noinline struct pb_page *pp_refill_from_ring(struct ptr_ring_pool *pp)
 	if (!pp->alloc.count)
 		return NULL;
 	pp->alloc_stats.alloc_refill++;
+	pp_napi_scheduled(pp);
 	return pp->alloc.cache[--pp->alloc.count];
 }
 
@@ -134,6 +182,8 @@ static pb_noinline struct pb_page *pp_alloc_slow(struct ptr_ring_pool *pp)
 {
 	struct pb_page *pg;
 	unsigned n;
+
+	pp_napi_scheduled(pp);
 
 	if (pp->order) {
 		pg = pb_alloc_pages(pp->zone, pp->order);
@@ -179,8 +229,9 @@ static struct pb_page *pp_alloc(struct pb_alloc *a)
 static inline struct pb_page *pp_put_prepare(struct ptr_ring_pool *pp, struct pb_page *pg,
 					     bool direct, struct pb_stats *st)
 {
-	if (pb_likely(pb_page_count(pg) == 1 && !(pg->flags & PB_PG_RESERVE))) {
-		if (direct && pp->alloc.count < PP_ALLOC_CACHE_SIZE) {
+	if (pb_likely(pb_page_ref_is_last(pg) && !(pg->flags & PB_PG_RESERVE))) {
+		/* allow_direct && in_softirq() && page_pool_recycle_in_cache */
+		if (direct && pb_in_softirq() && pp->alloc.count < PP_ALLOC_CACHE_SIZE) {
 			pp->alloc.cache[pp->alloc.count++] = pg;
 			st->recycle_cached++;
 			return NULL;
@@ -199,7 +250,7 @@ static inline struct pb_page *pp_put_prepare(struct ptr_ring_pool *pp, struct pb
  */
 static inline void pp_sync_recyclable(struct ptr_ring_pool *pp, struct pb_page *pg)
 {
-	if (pb_page_count(pg) == 1 && !(pg->flags & PB_PG_RESERVE))
+	if (pb_page_ref_is_last(pg) && !(pg->flags & PB_PG_RESERVE))
 		pb_dma_sync_for_device(pp->dma, pg->dma_addr, pp->sync_len);
 }
 
@@ -220,19 +271,84 @@ static inline void pp_put(struct ptr_ring_pool *pp, struct pb_page *pg, bool dir
 	pp_return_page(pp, pg, st);
 }
 
-/* pp_free for a pool with sync_dev: the sync, then the same put. */
-static pb_noinline void pp_free_synced(struct ptr_ring_pool *pp, struct pb_page *pg, bool direct)
+/* page_pool_put_full_page(pool, page, @direct): the sync when the flag asks, then the put. */
+static inline void pp_put_full_page(struct ptr_ring_pool *pp, struct pb_page *pg, bool direct)
 {
-	pp_sync_recyclable(pp, pg);
+	if (pp->sync_len)
+		pp_sync_recyclable(pp, pg);
 	pp_put(pp, pg, direct);
 }
 
+/*
+ * napi_pp_put_page (net/core/skbuff.c, 6.5), as skb_pp_recycle calls it when the stack
+ * frees an skb's page (napi_safe false: not from napi_consume_skb):
+ *   page = compound_head(page);
+ *   if ((page->pp_magic & ~0x3UL) != PP_SIGNATURE) return false;   -> the caller's put_page
+ *   pp = page->pp;
+ *   if (napi_safe || in_softirq()) {
+ *           napi = READ_ONCE(pp->p.napi);
+ *           allow_direct = napi && READ_ONCE(napi->list_owner) == smp_processor_id();
+ *   }
+ *   page_pool_put_full_page(pp, page, allow_direct);
+ * The model's pp_magic is PB_PG_POOL and compound_head the tagged link a tail keeps in
+ * ->next; a page that is no longer the pool's gets the caller's put_page here. With @frag
+ * the fragment count is taken after the checks, as page_pool_put_page does
+ * (page_pool_is_last_frag). The outcomes that deny the direct cache are counted per CPU
+ * (a direct recycle shows as recycle_cached, as on the xdp path).
+ */
+static inline void pp_napi_pp_put_page(struct ptr_ring_pool *pool, struct pb_page *page,
+				       bool frag)
+{
+	uintptr_t head = (uintptr_t)PB_READ_ONCE(page->next);
+	unsigned cpu = pb_cpu_id();
+	bool allow_direct = false;
+	struct ptr_ring_pool *pp;
+
+	if (pb_unlikely(head & 1))
+		page = (struct pb_page *)(head - 1);
+	if (pb_unlikely(!(PB_READ_ONCE(page->flags) & PB_PG_POOL))) {
+		pool->recycle[cpu].napi.not_pp++;
+		pb_page_put(page);
+		return;
+	}
+	pp = page->pp;
+	PB_BUG_ON(pp != pool, "ptr_ring_pool: page returned to a pool that does not own it");
+	if (pb_likely(pb_in_softirq())) {
+		const struct pp_napi *napi = PB_READ_ONCE(pp->napi);
+
+		allow_direct = napi && PB_READ_ONCE(napi->list_owner) == (int32_t)cpu;
+		if (pb_unlikely(!allow_direct))
+			pp->recycle[cpu].napi.not_owner++;
+	} else {
+		pp->recycle[cpu].napi.not_softirq++;
+	}
+	if (frag && pp_defrag_page(page, 1))
+		return;
+	pp_put_full_page(pp, page, allow_direct);
+}
+
+/*
+ * pp_free for a pool whose frees do more (sync_dev, or the skb-6.5 path): a call of its own,
+ * as napi_pp_put_page is out of line in the kernel (skb_pp_recycle calls it).
+ */
+static pb_noinline void pp_free_extra(struct ptr_ring_pool *pp, struct pb_page *pg, bool direct)
+{
+	if (pp->napi)
+		pp_napi_pp_put_page(pp, pg, false);
+	else
+		pp_put_full_page(pp, pg, direct);
+}
+
+/*
+ * The driver's free (page_pool_recycle_direct when @direct, page_pool_put_full_page(..,
+ * false) otherwise), or on skb-6.5 the stack's (napi_pp_put_page decides, not @direct).
+ */
 static void pp_free(struct pb_alloc *a, struct pb_page *pg, bool direct)
 {
 	struct ptr_ring_pool *pp = pp_of(a);
 
-	if (pb_unlikely(pp->sync_len))
-		return pp_free_synced(pp, pg, direct);
+	if (pb_unlikely(pp->free_extra))
+		return pp_free_extra(pp, pg, direct);
 	pp_put(pp, pg, direct);
 }
 
@@ -271,16 +387,6 @@ static void pp_free_bulk(struct pb_alloc *a, struct pb_page **pages, unsigned n,
 	}
 }
 
-/*
- * Takes @nr fragment references off @pg; returns what is left. The last user skips the
- * atomic, as page_pool_defrag_page does: nobody else can be looking.
- */
-static inline int32_t pp_defrag_page(struct pb_page *pg, int32_t nr)
-{
-	if (pb_atomic_read(&pg->frag_count) == nr)
-		return 0;
-	return pb_atomic_sub_return(&pg->frag_count, nr);
-}
 
 /*
  * The carved-out page is used up: settle the bias not handed out. When every fragment
@@ -290,7 +396,7 @@ static pb_noinline struct pb_page *pp_drain_frag(struct ptr_ring_pool *pp, struc
 {
 	if (pb_likely(pp_defrag_page(pg, PP_FRAG_BIAS_MAX - (int32_t)pp->frag_users)))
 		return NULL;
-	if (pb_page_count(pg) == 1 && !(pg->flags & PB_PG_RESERVE))
+	if (pb_page_ref_is_last(pg) && !(pg->flags & PB_PG_RESERVE))
 		return pg;
 	pp_return_page(pp, pg, &pp->alloc_stats);
 	return NULL;
@@ -342,11 +448,19 @@ static bool pp_alloc_buf(struct pb_alloc *a, struct pb_buf *b)
 	return b->page != NULL;
 }
 
+/* skb-6.5 for a buffer: napi_pp_put_page, out of line as in pp_free_extra. */
+static pb_noinline void pp_free_buf_napi(struct ptr_ring_pool *pp, struct pb_page *pg)
+{
+	pp_napi_pp_put_page(pp, pg, pp->frag_size != 0);
+}
+
 /* A fragment comes back: only the last one of its page returns the page to the pool. */
 static void pp_free_buf(struct pb_alloc *a, const struct pb_buf *b, bool direct)
 {
 	struct ptr_ring_pool *pp = a->priv;
 
+	if (pb_unlikely(pp->napi))	/* skb-6.5: the checks come before the fragment count */
+		return pp_free_buf_napi(pp, b->page);
 	if (pp->frag_size && pp_defrag_page(b->page, 1))
 		return;
 	pp_free(a, b->page, direct);
@@ -377,6 +491,21 @@ unsigned pb_ptr_ring_pool_nid(struct pb_alloc *a)
 	return ((struct ptr_ring_pool *)a->priv)->nid;
 }
 
+void pb_ptr_ring_pool_napi_counters(struct pb_alloc *a, struct pb_ptr_ring_pool_napi *out)
+{
+	struct ptr_ring_pool *pp = a->priv;
+
+	PB_BUG_ON(a->ops != &pb_alloc_ptr_ring_pool, "pb_ptr_ring_pool_napi_counters on another backend");
+	memset(out, 0, sizeof(*out));
+	for (unsigned c = 0; c < PB_MAX_CPUS; c++) {
+		const struct pb_ptr_ring_pool_napi *n = &pp->recycle[c].napi;
+
+		out->not_owner += n->not_owner;
+		out->not_softirq += n->not_softirq;
+		out->not_pp += n->not_pp;
+	}
+}
+
 static uint64_t pp_in_flight(struct ptr_ring_pool *pp)
 {
 	return pp->hold_cnt - (uint64_t)pb_atomic64_read(&pp->release_cnt);
@@ -387,6 +516,8 @@ static int pp_check(const struct pb_params *p, struct pb_err *err)
 	uint64_t frag = pb_param_u64(p, pp_params, "frag");
 	uint64_t page = PB_PAGE_SIZE << pb_param_u64(p, pp_params, "order");
 
+	if (pb_traffic_check(p, err))	/* path= (the workload's), read at create */
+		return -1;
 	if (((frag + PB_CACHELINE - 1) & ~(uint64_t)(PB_CACHELINE - 1)) > page)
 		return pb_err_set(err, "frag=%s: larger than a pool page (%llu bytes)",
 				  pb_param_str(p, pp_params, "frag"), (unsigned long long)page);
@@ -413,6 +544,12 @@ static int pp_create(struct pb_alloc *a, const struct pb_params *p, struct pb_er
 	pp->nid = a->mem.arena.node;
 	if (pb_param_u64(p, pp_params, "sync_dev") && pb_dma_mode(pp->dma) != PB_DMA_NONE)
 		pp->sync_len = (uint32_t)(PB_PAGE_SIZE << pp->order);
+	/* skb-6.5: the driver registered its NAPI with the pool (page_pool_params.napi). */
+	if (pb_param_u64(p, pb_traffic_params, "path") == PB_TRAFFIC_SKB_65) {
+		pp->napi = &pp->napi_struct;
+		pp_napi_scheduled(pp);
+	}
+	pp->free_extra = pp->sync_len || pp->napi;
 	a->order = pp->order;
 	a->priv = pp;
 	return 0;
@@ -440,7 +577,7 @@ static uint64_t pp_destroy(struct pb_alloc *a)
 		pg = pp->frag_page;
 		pp->frag_page = NULL;
 		if (!pp_defrag_page(pg, PP_FRAG_BIAS_MAX - (int32_t)pp->frag_users))
-			pp_free(a, pg, true);
+			pp_put_full_page(pp, pg, true);
 	}
 	while (pp->alloc.count)
 		pp_return_page(pp, pp->alloc.cache[--pp->alloc.count], &pp->alloc_stats);

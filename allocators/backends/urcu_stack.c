@@ -12,8 +12,12 @@
  * pages, so the owner moves up to 64 of them into its cache and keeps the rest as a
  * private overflow chain that the next refills drain before they look at the stack again:
  * nothing popped is ever lost or returned early, and one xchg serves any number of pages.
- * Unbounded by default; max_stack=N caps the pages parked for the owner (stack plus
- * overflow) at the price of one more atomic per push, and releases the excess.
+ * Bounded like the ring it replaces: max_stack (default 1024, ptr_ring_pool's ring= and
+ * page_pool's pool_size default) caps the pages parked for the owner (stack plus overflow),
+ * and a remote return beyond it releases the page, as a full ptr_ring does. The bound is a
+ * counter of its own, so it costs what a ring's bound does not: one more locked add per push
+ * (claiming a place) and one per refill (giving back what the refill took), both counted.
+ * max_stack=0 drops the bound and its atomics: liburcu's stack alone.
  * Pages stay DMA-mapped from the page allocator until they leave the pool.
  *
  * The link lives in pg->private_, so the stack needs no memory of its own. The owner is
@@ -24,7 +28,8 @@
  *
  * Atomics: liburcu's uatomic ops are not pb_atomic_*, so they are counted here by hand,
  * one per locked instruction: one per pop_all (xchg) and, per push, the cmpxchg attempts
- * that the push's result proves. liburcu 0.13's push first guesses the stack is empty
+ * that the push's result proves (the bound's counter is a pb_atomic_t, counted as every
+ * other). liburcu 0.13's push first guesses the stack is empty
  * (cmpxchg against NULL) and retries with the head it read, so a push onto an empty stack
  * is one cmpxchg and a push onto a non-empty one is two. Further retries from contention
  * cannot be seen from outside and are not counted: the count is exact when uncontended
@@ -74,7 +79,7 @@ struct urcu_stack_pool {
 
 	/* Written by every remote return. */
 	struct __cds_lfs_stack stack pb_cacheline_aligned;
-	pb_atomic_t parked;		/* max_stack only: pushed and not yet in the cache */
+	pb_atomic_t parked;		/* bounded only: pushed and not yet in the cache */
 
 	pb_atomic64_t release_cnt pb_cacheline_aligned;	/* pages_state_release_cnt */
 	struct us_recycle_stats recycle[PB_MAX_CPUS];
@@ -83,13 +88,14 @@ struct urcu_stack_pool {
 	struct pb_zone *zone;
 	struct pb_dma *dma;
 	unsigned order;
-	int32_t max_stack;		/* 0: unbounded */
+	int32_t max_stack;		/* pages parked at most; 0: unbounded */
 };
 
 static const struct pb_param_spec us_params[] = {
 	{ "order", PB_PARAM_UINT, 0, PB_MAX_ORDER, NULL, "0", "page order of the pool's pages" },
-	{ "max_stack", PB_PARAM_UINT, 0, 1u << 20, NULL, "0",
-	  "pages parked for the owner (stack + overflow) before remote returns release; 0: unbounded" },
+	{ "max_stack", PB_PARAM_UINT, 0, 1u << 20, NULL, "1024",
+	  "pages parked for the owner (stack + overflow) before remote returns release, as "
+	  "ptr_ring_pool's ring= (one counted atomic per push and per refill); 0: unbounded" },
 	{ 0 },
 };
 
@@ -111,7 +117,7 @@ static inline struct pb_page *node_pg(struct cds_lfs_node *node)
 /* The page leaves the pool for good, unmapped (page_pool_return_page). */
 static void us_return_page(struct urcu_stack_pool *us, struct pb_page *pg, struct pb_stats *st)
 {
-	pg->flags &= (uint16_t)~PB_PG_POOL;
+	pb_page_flags_clear(pg, PB_PG_POOL);
 	pg->pp = NULL;
 	pb_dma_unmap(us->dma, pg, us->order);
 	pb_atomic64_add(&us->release_cnt, 1);
@@ -126,7 +132,7 @@ static bool us_take_new(struct urcu_stack_pool *us, struct pb_page *pg)
 		pb_free_pages(us->zone, pg, us->order);
 		return false;
 	}
-	pg->flags |= PB_PG_POOL;
+	pb_page_flags_add(pg, PB_PG_POOL);
 	pg->pp = us;
 	us->hold_cnt++;
 	return true;
@@ -152,6 +158,7 @@ static pb_noinline struct pb_page *us_refill(struct urcu_stack_pool *us)
 		node = &head->node;
 	}
 	do {
+		pb_tsan_acquire(node_pg(node));	/* us_push's release of this page */
 		us->alloc.cache[n++] = node_pg(node);
 		node = node->next;
 	} while (node && n < US_CACHE_REFILL);
@@ -207,10 +214,11 @@ static struct pb_page *us_alloc(struct pb_alloc *a)
 }
 
 /*
- * max_stack: claims a parking place, exactly (a plain read turns pushers away cheaply once
- * full; the add_return settles races). Costs one more atomic per push, so only when bounded.
+ * The bound: claims a parking place, exactly (a plain read turns pushers away cheaply once
+ * full; the add_return settles races). One more atomic per push, which a ptr_ring's bound
+ * (its slot test under the producer lock) does not pay.
  */
-static pb_noinline bool us_park(struct urcu_stack_pool *us)
+static inline bool us_park(struct urcu_stack_pool *us)
 {
 	if (pb_atomic_read(&us->parked) >= us->max_stack)
 		return false;
@@ -229,9 +237,16 @@ static inline void us_push(struct urcu_stack_pool *us, struct pb_page *pg, struc
 		return;
 	}
 	st->recycle_ring++;
+	/*
+	 * liburcu's cmpxchg is inline assembly TSan cannot see: the push publishes the page,
+	 * with everything done to it so far, to the owner's pop (an xchg, a full barrier).
+	 */
+	pb_tsan_release(pg);
+	pb_tsan_ignore_begin();
 	/* One cmpxchg onto an empty stack, two onto a non-empty one (see the top of the file). */
 	if (_cds_lfs_push(&us->stack, pg_node(pg)))
 		pb_count_atomic();
+	pb_tsan_ignore_end();
 	pb_count_atomic();
 }
 
@@ -249,14 +264,14 @@ static void us_free(struct pb_alloc *a, struct pb_page *pg, bool direct)
 	struct pb_stats *st;
 
 	PB_BUG_ON(pg->pp != us, "urcu_stack: page returned to a pool that does not own it");
-	if (pb_likely(direct && us->alloc.count < US_CACHE_SIZE && pb_page_count(pg) == 1 &&
+	if (pb_likely(direct && us->alloc.count < US_CACHE_SIZE && pb_page_ref_is_last(pg) &&
 		      !(pg->flags & PB_PG_RESERVE))) {
 		us->alloc.cache[us->alloc.count++] = pg;
 		us->alloc_stats.recycle_cached++;
 		return;
 	}
 	st = direct ? &us->alloc_stats : &us->recycle[pb_cpu_id()].s;
-	if (pb_unlikely(pb_page_count(pg) != 1 || (pg->flags & PB_PG_RESERVE))) {
+	if (pb_unlikely(!pb_page_ref_is_last(pg) || (pg->flags & PB_PG_RESERVE))) {
 		us_release_shared(us, pg, st);
 		return;
 	}
@@ -294,6 +309,7 @@ static unsigned us_return_chain(struct urcu_stack_pool *us, struct cds_lfs_node 
 	while (node) {
 		struct pb_page *pg = node_pg(node);
 
+		pb_tsan_acquire(pg);	/* us_push's release of this page */
 		node = node->next;
 		us_return_page(us, pg, &us->alloc_stats);
 		n++;

@@ -4,6 +4,42 @@
 #include <string.h>
 #include "allocator.h"
 
+/*
+ * fail= as parts per million: "0", "1", or "0." and at most six decimals. Integer only:
+ * the kernel module parses the same table and has no floating point.
+ */
+static int fail_parse(const char *value, uint32_t *ppm, struct pb_err *err)
+{
+	const char *s = value;
+	uint32_t v = 0, scale = PB_FAIL_PPM_ONE;
+
+	if (*s == '1' && (!s[1] || (s[1] == '.' && strspn(s + 2, "0") == strlen(s + 2)))) {
+		*ppm = PB_FAIL_PPM_ONE;
+		return 0;
+	}
+	if (*s++ != '0' || (*s && *s++ != '.') || (s[-1] == '.' && !*s))
+		return pb_err_set(err, "fail=%s: a probability from 0 to 1 (0.01: one call in a hundred fails)",
+				  value);
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return pb_err_set(err, "fail=%s: a probability from 0 to 1 (0.01: one call in a hundred fails)",
+					  value);
+		scale /= 10;
+		if (!scale)
+			return pb_err_set(err, "fail=%s: at most six decimals (steps of one in a million)", value);
+		v += (uint32_t)(*s - '0') * scale;
+	}
+	*ppm = v;
+	return 0;
+}
+
+static int fail_check(const char *value, struct pb_err *err)
+{
+	uint32_t ppm;
+
+	return fail_parse(value, &ppm, err);
+}
+
 const struct pb_param_spec pb_mem_params[] = {
 	{ "mem", PB_PARAM_UINT, 4u << 20, 64ull << 30, NULL, "128M",
 	  "bytes of page memory per backend instance (k/M/G suffixes)" },
@@ -24,9 +60,54 @@ const struct pb_param_spec pb_mem_params[] = {
 	  "orders 0..N use per-CPU lists (unset: 3 with kernel=6.1, 0 with kernel=2016)" },
 	{ "dma", PB_PARAM_CUSTOM, 0, 0, NULL, "none",
 	  "DMA mapping cost model: none, pt, iommu or fixed:NNN (ns per map+unmap)", pb_dma_check },
+	{ "fail", PB_PARAM_CUSTOM, 0, 0, NULL, "0",
+	  "fault injection: probability (0..1, steps of 1e-6) that a page allocator call fails, "
+	  "as the kernel's fail_page_alloc with min-order 0 (docs/fault-injection.md)", fail_check },
+	{ "fail_seed", PB_PARAM_UINT, 0, UINT32_MAX, NULL, "1",
+	  "fault injection: seed of each CPU slot's sequence of failures (same seed, same failures)" },
+	{ "fail_space", PB_PARAM_UINT, 0, 1ull << 40, NULL, "0",
+	  "fault injection: pages handed out before calls may fail (fault-inject's space; "
+	  "fail=1 fail_space=N fails the first call once N - 1 pages are out, as during create)" },
 	{ 0 },
 };
 
+/*
+ * len= as a backend reads it: a fixed length (PB_TRAFFIC_LEN_PARAM's bounds), or a
+ * per-frame draw (imix, file:PATH) of a workload that models copybreak itself (nic).
+ */
+static int traffic_len_check(const char *value, struct pb_err *err)
+{
+	struct pb_param_spec fixed = PB_TRAFFIC_LEN_PARAM;
+	uint64_t v;
+
+	if (!strcmp(value, "imix") || !strncmp(value, "file:", 5))
+		return 0;
+	return pb_param_parse(&fixed, value, &v, err);
+}
+
+const struct pb_param_spec pb_traffic_params[] = {
+	{ "len", PB_PARAM_CUSTOM, 0, 0, NULL, "1500",
+	  "bytes per received frame: a number (see the workload's len=), or drawn per frame", traffic_len_check },
+	PB_TRAFFIC_PATH_PARAM,
+	{ 0 },
+};
+
+uint32_t pb_traffic_len(const struct pb_params *p)
+{
+	struct pb_param_spec fixed = PB_TRAFFIC_LEN_PARAM;
+	const char *v = pb_param_str(p, pb_traffic_params, "len");
+	struct pb_err err;
+	uint64_t n;
+
+	if (pb_param_parse(&fixed, v, &n, &err))
+		pb_param_parse(&fixed, fixed.def, &n, &err);	/* drawn per frame: the default */
+	return (uint32_t)n;
+}
+
+int pb_traffic_check(const struct pb_params *p, struct pb_err *err)
+{
+	return pb_params_check(p, pb_traffic_params, err);
+}
 
 int pb_alloc_check_params(const struct pb_alloc_ops *ops, const struct pb_params *p, struct pb_err *err)
 {
@@ -55,9 +136,10 @@ struct pb_alloc *pb_alloc_create(const struct pb_alloc_ops *ops, const struct pb
 				 struct pb_err *err)
 {
 	struct pb_zone_params zp;
+	struct pb_membind mb;
 	struct pb_alloc *a;
 	size_t npages;
-	int node = -1;
+	int node = -1, rc;
 
 	if (ops->absent) {
 		pb_err_set(err, "%s: not available in this build: %s", ops->name, ops->absent);
@@ -71,6 +153,12 @@ struct pb_alloc *pb_alloc_create(const struct pb_alloc_ops *ops, const struct pb
 		return NULL;
 	}
 	a->ops = ops;
+	a->slot = aligned_alloc(PB_CACHELINE, PB_MAX_CPUS * sizeof(*a->slot));
+	if (!a->slot) {
+		pb_err_set(err, "%s: out of memory", ops->name);
+		goto free_a;
+	}
+	memset(a->slot, 0, PB_MAX_CPUS * sizeof(*a->slot));
 	npages = pb_param_u64(p, pb_mem_params, "mem") >> PB_PAGE_SHIFT;
 	if (pb_params_raw(p, "node"))
 		node = (int)pb_param_u64(p, pb_mem_params, "node");
@@ -90,6 +178,10 @@ struct pb_alloc *pb_alloc_create(const struct pb_alloc_ops *ops, const struct pb
 	else
 		zp.init_on_alloc = zp.kernel == PB_KERNEL_6_1 && pb_init_on_alloc_default();
 	zp.ncpus = PB_MAX_CPUS;
+	if (fail_parse(pb_param_str(p, pb_mem_params, "fail"), &zp.fail_ppm, err))
+		goto free_arena;
+	zp.fail_seed = pb_param_u64(p, pb_mem_params, "fail_seed");
+	zp.fail_space = pb_param_u64(p, pb_mem_params, "fail_space");
 	a->mem.zone = pb_zone_create(&a->mem.arena, &zp);
 	if (!a->mem.zone) {
 		pb_err_set(err, "%s: cannot create the page allocator zone", ops->name);
@@ -98,8 +190,28 @@ struct pb_alloc *pb_alloc_create(const struct pb_alloc_ops *ops, const struct pb
 	a->mem.dma = pb_dma_create(pb_param_str(p, pb_mem_params, "dma"), &a->mem.arena, err);
 	if (!a->mem.dma)
 		goto free_zone;
-	if (ops->create(a, p, err))
+	/*
+	 * The backend's own memory (caches, rings) on the arena's node too: what it allocates
+	 * and touches first in create() comes from there.
+	 */
+	if (pb_numa_membind_thread(node, &mb)) {
+		pb_err_set(err, "node=%d: cannot bind %s's memory", node, ops->name);
 		goto free_dma;
+	}
+	rc = ops->create(a, p, err);
+	pb_numa_membind_restore(&mb);
+	if (rc) {
+		/*
+		 * allocator.h: a failed create leaves nothing allocated. Checked on every failure
+		 * (fail= fail_space= makes one at each page-allocator call create makes): a page
+		 * or mapping kept here would vanish with the arena unnoticed.
+		 */
+		pb_zone_drain_all(a->mem.zone);
+		PB_BUG_ON(pb_zone_nr_free(a->mem.zone) != pb_zone_nr_pages(a->mem.zone),
+			  "backend create failed but kept pages of its zone");
+		PB_BUG_ON(pb_dma_nr_mapped(a->mem.dma), "backend create failed but left DMA mappings");
+		goto free_dma;
+	}
 	return a;
 free_dma:
 	pb_dma_destroy(a->mem.dma);
@@ -108,26 +220,64 @@ free_zone:
 free_arena:
 	pb_arena_fini(&a->mem.arena);
 free_a:
+	free(a->slot);
 	free(a);
 	return NULL;
 }
 
+uint64_t pb_alloc_pages_out(struct pb_alloc *a)
+{
+	struct pb_arena *ar = &a->mem.arena;
+	uint64_t out = 0;
+
+	pb_zone_drain_all(a->mem.zone);
+	if (pb_zone_nr_free(a->mem.zone) == pb_zone_nr_pages(a->mem.zone))
+		return 0;
+	/* A held block's head has refcount >= 1; tails and free pages have 0 (prep_compound_page). */
+	for (size_t i = 0; i < ar->npages; i++)
+		out += pb_page_count(&ar->pages[i]) > 0;
+	return out;
+}
+
 uint64_t pb_alloc_destroy(struct pb_alloc *a, uint64_t *leaked)
 {
-	uint64_t in_flight = a->ops->destroy ? a->ops->destroy(a) : 0;
-	size_t nr_free;
+	uint64_t out;
 
-	if (in_flight)
-		return in_flight;
+	if (!a->backend_gone) {
+		out = a->ops->destroy ? a->ops->destroy(a) : 0;
+		if (out) {
+			/*
+			 * The op counts what it lent (a pool's hold - release); a page it released
+			 * while an extra reference still pins it is out too. Its cache is gone now,
+			 * so every referenced block is one or the other (found by the stress driver:
+			 * pools reported only the lent ones while clones pinned released pages).
+			 */
+			if (!a->ops->no_page_refs) {
+				uint64_t pinned = pb_alloc_pages_out(a);
+
+				if (pinned > out)
+					out = pinned;
+			}
+			return out;
+		}
+		a->backend_gone = true;
+	}
+	/*
+	 * The backend is gone, but a page it released may still be referenced (an skb clone
+	 * holding a page_pool page after page_pool_release_page): unmapping the arena now
+	 * would free memory under that reference. Keep it until the last put.
+	 */
+	out = pb_alloc_pages_out(a);
+	if (out)
+		return out;
 	/* Every page the backend cached went back unmapped; a mapping left is a leaked IOVA. */
 	PB_BUG_ON(pb_dma_nr_mapped(a->mem.dma), "backend left DMA mappings behind at destroy");
 	pb_dma_destroy(a->mem.dma);
-	pb_zone_drain_all(a->mem.zone);
-	nr_free = pb_zone_nr_free(a->mem.zone);
 	if (leaked)
-		*leaked = pb_zone_nr_pages(a->mem.zone) - nr_free;
+		*leaked = pb_zone_nr_pages(a->mem.zone) - pb_zone_nr_free(a->mem.zone);
 	pb_zone_destroy(a->mem.zone);
 	pb_arena_fini(&a->mem.arena);
+	free(a->slot);
 	free(a);
 	return 0;
 }
@@ -139,6 +289,10 @@ void pb_alloc_stats(struct pb_alloc *a, struct pb_stats *out)
 		a->ops->stats(a, out);
 	pb_zone_stats(a->mem.zone, out);
 	pb_dma_stats(a->mem.dma, out);
+	for (unsigned c = 0; c < PB_MAX_CPUS; c++) {
+		out->remote_node_pages += a->slot[c].remote_node_pages;
+		out->alloc_failed += a->slot[c].alloc_failed;
+	}
 }
 
 unsigned pb_alloc_bulk(struct pb_alloc *a, struct pb_page **pages, unsigned n)

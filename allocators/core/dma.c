@@ -96,27 +96,40 @@ static double tsc_per_ns(void)
 	return r;
 }
 
-static inline void tsc_wait(uint64_t cycles, uint64_t ns)
+/*
+ * Busy-waits @cycles TSC cycles; returns the cycles it took, start to the read that ended
+ * it. The loop overshoots by one TSC read at most (~20-40 cycles), but the TSC runs on while
+ * the thread is descheduled, so a wait that spans a preemption lasts until the thread runs
+ * again: on a loaded machine long waits absorb their share of other tasks' time (see
+ * docs/backends.md, "Waits and a loaded machine").
+ */
+static inline uint64_t tsc_wait(uint64_t cycles, uint64_t ns)
 {
-	uint64_t end = __rdtsc() + cycles;
+	uint64_t start = __rdtsc(), end = start + cycles, now;
 
 	(void)ns;
 	/* No pause here: its latency (tens of cycles on recent cores) would overshoot the wait. */
-	while (__rdtsc() < end)
+	while ((now = __rdtsc()) < end)
 		;
+	return now - start;
 }
 #else
 /* The kernel's ndelay() is already calibrated; no floating point in kernel context. */
-static inline void tsc_wait(uint64_t cycles, uint64_t ns)
+static inline uint64_t tsc_wait(uint64_t cycles, uint64_t ns)
 {
 	(void)cycles;
 	pb_ndelay(ns);
+	return 0;
 }
 #endif
 
-static inline void fixed_wait(const struct pb_dma *d)
+/* Half of a fixed:NNN pair (at map or at unmap), counted as asked and as waited. */
+static inline void fixed_wait(struct pb_dma *d)
 {
-	tsc_wait(d->half_cycles, d->cfg.fixed_ns / 2);
+	struct pb_dma_counters *c = &d->count[pb_cpu_id()].c;
+
+	c->wait_cycles += tsc_wait(d->half_cycles, d->cfg.fixed_ns / 2);
+	c->wait_ns += d->cfg.fixed_ns / 2;
 }
 
 /*
@@ -125,8 +138,11 @@ static inline void fixed_wait(const struct pb_dma *d)
  */
 static inline void iotlb_wait(struct pb_dma *d)
 {
-	tsc_wait(d->iotlb_cycles, d->cfg.iotlb_ns);
-	d->count[pb_cpu_id()].c.iotlb_inv++;
+	struct pb_dma_counters *c = &d->count[pb_cpu_id()].c;
+
+	c->wait_cycles += tsc_wait(d->iotlb_cycles, d->cfg.iotlb_ns);
+	c->wait_ns += d->cfg.iotlb_ns;
+	c->iotlb_inv++;
 }
 
 /* One "key=..." option of iommu: 0, or -1 + @err naming the whole value @v. */
@@ -587,6 +603,8 @@ void pb_dma_counters(const struct pb_dma *d, struct pb_dma_counters *out)
 		out->fq_queued += c->fq_queued;
 		out->fq_full += c->fq_full;
 		out->fq_freed += c->fq_freed;
+		out->wait_ns += c->wait_ns;
+		out->wait_cycles += c->wait_cycles;
 	}
 }
 

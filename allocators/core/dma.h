@@ -48,6 +48,13 @@ struct pb_dma_counters {
 	uint64_t fq_queued;		/* lazy unmaps whose IOVA went to a flush queue */
 	uint64_t fq_full;		/* queue_iova found its queue full and flushed the domain */
 	uint64_t fq_freed;		/* queued IOVAs freed after their flush */
+	/*
+	 * The modelled hardware latency: wait_ns what the model charged (fixed_ns / 2 per fixed
+	 * map or unmap, iotlb_ns per invalidation), wait_cycles the TSC cycles those waits took
+	 * (userspace; 0 in the kernel module, whose ndelay() is not measured).
+	 */
+	uint64_t wait_ns;
+	uint64_t wait_cycles;
 };
 
 #define PB_DMA_IOTLB_NS_DEFAULT 1000	/* iotlb= when not given: see docs/backends.md */

@@ -1,16 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The arena: pages and their descriptors, mapped, pre-faulted and optionally NUMA-bound. */
 #include <errno.h>
-#include <hwloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include "numa.h"
 #include "page_alloc.h"
 #include "params.h"
 
 _Thread_local uint64_t pb_tls_atomics;
 _Thread_local unsigned pb_tls_cpu;
+_Thread_local unsigned pb_tls_softirq = 1;	/* platform_user.h: loops stand for NAPI polls */
 
 /* Largest buddy block; the arena base is aligned to it so blocks are naturally aligned in memory. */
 #define ARENA_ALIGN (PB_PAGE_SIZE << PB_MAX_ORDER)
@@ -26,37 +27,24 @@ void pb_bug(const char *file, int line, const char *what)
 
 static int bind_to_node(void *addr, size_t len, int node, struct pb_err *err)
 {
-	hwloc_topology_t topo;
-	hwloc_obj_t obj;
-	int rc = -1;
+	int rc = pb_numa_bind_area(addr, len, (unsigned)node);
 
-	if (hwloc_topology_init(&topo) || hwloc_topology_load(topo))
-		return pb_err_set(err, "node=%d: hwloc cannot read the topology", node);
-	obj = hwloc_get_obj_by_type(topo, HWLOC_OBJ_NUMANODE, (unsigned)node);
-	if (!obj)
-		pb_err_set(err, "node=%d: no such NUMA node (this machine has %d)", node,
-			   hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_NUMANODE));
-	else if (hwloc_set_area_membind(topo, addr, len, obj->nodeset, HWLOC_MEMBIND_BIND,
-					HWLOC_MEMBIND_BYNODESET | HWLOC_MEMBIND_STRICT))
-		pb_err_set(err, "node=%d: cannot bind memory: %s", node, strerror(errno));
-	else
-		rc = 0;
-	hwloc_topology_destroy(topo);
-	return rc;
+	if (rc == -ENOENT)
+		return pb_arena_node_check(node, err);
+	if (rc)
+		return pb_err_set(err, "node=%d: cannot bind memory: %s", node, strerror(-rc));
+	return 0;
 }
 
 int pb_arena_node_check(int node, struct pb_err *err)
 {
-	hwloc_topology_t topo;
-	int nodes;
+	struct pb_topo *t = pb_topo_system();
 
-	if (hwloc_topology_init(&topo) || hwloc_topology_load(topo))
+	if (!t)
 		return pb_err_set(err, "node=%d: hwloc cannot read the topology", node);
-	nodes = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_NUMANODE);
-	hwloc_topology_destroy(topo);
-	if (node >= (nodes > 0 ? nodes : 1))
-		return pb_err_set(err, "node=%d: no such NUMA node (this machine has %d)", node,
-				  nodes > 0 ? nodes : 1);
+	if (node < 0 || !pb_topo_has_node(t, (unsigned)node))
+		return pb_err_set(err, "node=%d: no such NUMA node (this machine has %u)", node,
+				  pb_topo_nodes(t));
 	return 0;
 }
 
@@ -95,7 +83,14 @@ int pb_arena_init(struct pb_arena *ar, size_t npages, int node, bool hugepage, s
 		goto fail;
 	}
 	ar->npages = npages;
-	ar->node = node < 0 ? 0 : (unsigned)node;
+	if (node >= 0) {
+		ar->node = (unsigned)node;
+	} else {
+		/* First touch: where the memset above put it (the measured CPU's node, normally). */
+		int where = pb_numa_area_node(ar->base, len);
+
+		ar->node = where >= 0 ? (unsigned)where : pb_cpu_node_id();
+	}
 	for (size_t i = 0; i < npages; i++) {
 		ar->pages[i].arena = ar;
 		ar->pages[i].node = (uint8_t)ar->node;

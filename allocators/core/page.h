@@ -41,7 +41,7 @@ struct pb_arena {
 	char *base;		/* first byte of page 0, aligned to the largest buddy block */
 	size_t npages;
 	struct pb_page *pages;
-	unsigned node;
+	unsigned node;		/* where the memory is: node=, else where first touch put it */
 	struct pb_zone *zone;	/* the page allocator that owns this memory */
 	void *map;		/* what mmap returned (base may be rounded up inside it) */
 	size_t map_len;
@@ -52,7 +52,8 @@ struct pb_err;
 
 /*
  * Maps @npages pages, pre-faults them (so no page fault lands in a measured loop), binds
- * them to NUMA node @node when node >= 0 (hwloc), and asks for THP when @hugepage.
+ * them to NUMA node @node when node >= 0 (numa.h), and asks for THP when @hugepage.
+ * Unbound, ar->node and every page's node are where the pre-fault put the memory.
  * Returns 0, or -1 with the reason in @err.
  */
 int pb_arena_init(struct pb_arena *ar, size_t npages, int node, bool hugepage, struct pb_err *err);
@@ -60,6 +61,45 @@ int pb_arena_init(struct pb_arena *ar, size_t npages, int node, bool hugepage, s
 int pb_arena_node_check(int node, struct pb_err *err);
 /* Unmaps the arena and its descriptors. */
 void pb_arena_fini(struct pb_arena *ar);
+
+/*
+ * Page flags as another CPU may look at them. __free_one_page's buddy test (page_is_buddy)
+ * reads a neighbour's flags under the zone lock while that page's owner, who takes no zone
+ * lock, rewrites them (prep_new_page, the pcp lists, a pool's PB_PG_POOL). That race is the
+ * kernel's too and is safe: BUDDY is set and cleared only under the zone lock, so the test
+ * sees it exactly, and the other bits it may see stale do not decide anything. Every write
+ * of flags therefore goes through these (READ_ONCE / WRITE_ONCE: in userspace relaxed
+ * atomics, the same plain mov on x86, but a race TSan is told about and accepts). The
+ * read-modify-write ones are the kernel's non-atomic __SetPageX: only the page's owner
+ * writes its flags, so no update can be lost, and a reader sees the old or the new value.
+ */
+static inline uint16_t pb_page_flags(const struct pb_page *pg)
+{
+	return PB_READ_ONCE(pg->flags);
+}
+static inline void pb_page_flags_set(struct pb_page *pg, uint16_t flags)
+{
+	PB_WRITE_ONCE(pg->flags, flags);
+}
+/*
+ * Sets @pg's order. The replay's sampler reads the order of pages its threads hold from
+ * another CPU (workloads/replay_sample.c, pinned bytes) while a free may be merging that
+ * page into a buddy block: a sample may be one page off, but the store must not be a race.
+ */
+static inline void pb_page_set_order(struct pb_page *pg, unsigned order)
+{
+	PB_WRITE_ONCE(pg->order, (uint8_t)order);
+}
+/* Sets @bits (owner only: see above). */
+static inline void pb_page_flags_add(struct pb_page *pg, uint16_t bits)
+{
+	PB_WRITE_ONCE(pg->flags, (uint16_t)(PB_READ_ONCE(pg->flags) | bits));
+}
+/* Clears @bits (owner only). */
+static inline void pb_page_flags_clear(struct pb_page *pg, uint16_t bits)
+{
+	PB_WRITE_ONCE(pg->flags, (uint16_t)(PB_READ_ONCE(pg->flags) & ~bits));
+}
 
 /* Index of @pg in its arena (the page frame number). */
 static inline size_t pb_page_pfn(const struct pb_page *pg)
@@ -80,6 +120,21 @@ static inline void *pb_page_address(const struct pb_page *pg)
 static inline int pb_page_count(const struct pb_page *pg)
 {
 	return pb_atomic_read(&pg->refcount);
+}
+/*
+ * page_ref_count(page) == 1, as a pool tests it before reusing a returned page: the caller
+ * holds the only reference. When true, what the earlier holders did before their put_page
+ * happens before the caller's reuse. The kernel gets that from the control dependency on
+ * this read (reuse starts with stores, which are not speculated) and from put_page being
+ * fully ordered; TSan models no control dependency, so it is told with an acquire on the
+ * refcount, which the holders' put_page released. Nothing in a non-TSan build.
+ */
+static inline bool pb_page_ref_is_last(const struct pb_page *pg)
+{
+	if (pb_atomic_read(&pg->refcount) != 1)
+		return false;
+	pb_tsan_acquire(&pg->refcount);
+	return true;
 }
 /* Takes one more reference (get_page()). */
 static inline void pb_page_get(struct pb_page *pg)

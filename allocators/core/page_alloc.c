@@ -67,6 +67,8 @@ enum { PA_NUMA_HIT, PA_NUMA_MISS, PA_NUMA_FOREIGN, PA_NUMA_INTERLEAVE_HIT, PA_NU
 /*
  * Free lists are circular and doubly linked through page->next/prev with no sentinel, so
  * a list costs one pointer and any page can be unlinked in O(1) (a buddy being merged).
+ * The head is stored with WRITE_ONCE, as the kernel's list_add/__list_del do: the
+ * watermark check tests a buddy list for emptiness without the zone lock (free_area_empty).
  */
 struct pb_list {
 	struct pb_page *head;
@@ -102,6 +104,7 @@ struct pb_cpu_state {
 	struct pb_zonestat zs;
 	struct pb_vm_events ev;
 	unsigned node;				/* numa_node_id() of this CPU slot */
+	uint64_t fail_rnd;			/* fault injection: this slot's random sequence */
 };
 
 /* mem_section->usage: the pageblock bits of one section */
@@ -139,6 +142,9 @@ struct pb_zone {
 	/* node_zonelists[ZONELIST_FALLBACK]: this zone, then the terminator */
 	struct pb_zoneref zonelist[2];
 	unsigned long flags;
+	uint32_t fail_ppm;			/* fault injection probability (0: off) */
+	/* fault injection's space: pages still to hand out before it may fail a call */
+	pb_atomic64_t fail_space;
 	/* Everything below changes under the lock: keep it off the read-mostly lines above. */
 	pb_spinlock_t lock pb_cacheline_aligned;
 	size_t nr_free;				/* pages on the buddy lists */
@@ -161,27 +167,37 @@ static inline void pb_list_push(struct pb_list *l, struct pb_page *pg)
 		h->prev->next = pg;
 		h->prev = pg;
 	}
-	l->head = pg;
+	PB_WRITE_ONCE(l->head, pg);
 }
 
 /* Adds @pg as the last (coldest) entry. */
 static inline void pb_list_push_tail(struct pb_list *l, struct pb_page *pg)
 {
 	pb_list_push(l, pg);
-	l->head = pg->next;
+	PB_WRITE_ONCE(l->head, pg->next);
 }
 
 static inline void pb_list_del(struct pb_list *l, struct pb_page *pg)
 {
 	if (pg->next == pg) {
-		l->head = NULL;
+		PB_WRITE_ONCE(l->head, NULL);
 	} else {
 		pg->prev->next = pg->next;
 		pg->next->prev = pg->prev;
 		if (l->head == pg)
-			l->head = pg->next;
+			PB_WRITE_ONCE(l->head, pg->next);
 	}
 	pg->next = pg->prev = NULL;
+}
+
+/*
+ * Adds @n to a per-CPU page count. Only the slot's own CPU writes it, but the replay's
+ * sampler reads it from another CPU while it runs (pb_zone_cpu_net_pages, as a reader of
+ * vmstat's per-CPU diffs does): a store the reader's READ_ONCE pairs with, never torn.
+ */
+static inline void pa_count_pages(uint64_t *ctr, uint64_t n)
+{
+	PB_WRITE_ONCE(*ctr, *ctr + n);
 }
 
 /*
@@ -306,15 +322,15 @@ static inline void pa_pcp_del(struct pb_pcp *pcp, struct pb_page *pg, unsigned p
 			   unsigned order)
 {
 	pb_list_del(&pcp->lists[pindex], pg);
-	pg->flags = 0;
+	pb_page_flags_set(pg, 0);
 	pcp->count -= 1U << order;
 }
 
 /* Buddy list primitives (add_to_free_list / del_page_from_free_list); zone lock held. */
 static inline void pa_add_to_free_area(struct pb_zone *z, struct pb_page *pg, unsigned order)
 {
-	pg->flags = PB_PG_BUDDY;
-	pg->order = order;
+	pb_page_flags_set(pg, PB_PG_BUDDY);
+	pb_page_set_order(pg, order);
 	pb_list_push(&z->free_area[order], pg);
 	z->nr_blocks[order]++;
 	z->nr_free += 1UL << order;
@@ -323,7 +339,7 @@ static inline void pa_add_to_free_area(struct pb_zone *z, struct pb_page *pg, un
 static inline void pa_del_from_free_area(struct pb_zone *z, struct pb_page *pg, unsigned order)
 {
 	pb_list_del(&z->free_area[order], pg);
-	pg->flags = 0;
+	pb_page_flags_set(pg, 0);
 	z->nr_blocks[order]--;
 	z->nr_free -= 1UL << order;
 }
@@ -377,9 +393,11 @@ static void pa_free_one_page_locked(struct pb_zone *z, struct pb_cpu_state *me,
 		buddy = pb_pfn_to_page(z->ar, buddy_pfn);
 		/*
 		 * Only heads of free buddy blocks carry BUDDY, and it changes only under the
-		 * zone lock; other flags of an in-use page may change under us, hence ONCE.
+		 * zone lock; other flags of an in-use page may change under us, hence ONCE
+		 * (pb_page_flags: page.h says why that race is safe). order is read only
+		 * once BUDDY is seen, and a free block's order too changes under the lock.
 		 */
-		if (!(PB_READ_ONCE(buddy->flags) & PB_PG_BUDDY) || buddy->order != order)
+		if (!(pb_page_flags(buddy) & PB_PG_BUDDY) || buddy->order != order)
 			break;
 		pa_del_from_free_area(z, buddy, order);
 		pfn &= buddy_pfn;
@@ -426,8 +444,8 @@ static pb_noinline unsigned pa_rmqueue_bulk(struct pb_zone *z, struct pb_cpu_sta
 			break;
 		if (z->kernel == PB_KERNEL_6_1)
 			pa_check_new_pages(pg, order);
-		pg->flags = PB_PG_PCP;
-		pg->order = order;
+		pb_page_flags_set(pg, PB_PG_PCP);
+		pb_page_set_order(pg, order);
 		pb_list_push_tail(l, pg);
 	}
 	pa_mod_zone_page_state(z, me, PA_NR_FREE_PAGES, -((long)i << order));
@@ -471,6 +489,13 @@ static pb_noinline void pa_free_pcppages_bulk(struct pb_zone *z, struct pb_cpu_s
 		do {
 			struct pb_page *pg = l->head->prev;
 
+			/*
+			 * free_pcppages_bulk passes get_pcppage_migratetype(page) to
+			 * __free_one_page for the free list to add to; the model's buddy lists are
+			 * not split by migratetype, so the value has no use here (the compiler
+			 * drops the load: a cost of about nothing left out, said here).
+			 */
+			(void)pa_get_pcppage_migratetype(pg);
 			pa_pcp_del(pcp, pg, pindex, order);
 			count = count > n ? count - n : 0;
 			PB_BUG_ON(pb_atomic_read(&pg->refcount) != 0, "pcp page with a refcount");
@@ -703,8 +728,9 @@ static bool pa_zone_watermark_ok(const struct pb_zone *z, unsigned order, unsign
 		return false;
 	if (!order)
 		return true;
+	/* free_area_empty: a lockless look at each list head (written with WRITE_ONCE). */
 	for (unsigned o = order; o <= PB_MAX_ORDER; o++)
-		if (PB_READ_ONCE(z->nr_blocks[o]))
+		if (PB_READ_ONCE(z->free_area[o].head))
 			return true;
 	return false;
 }
@@ -764,11 +790,49 @@ static inline struct pb_zoneref *pa_first_zones_zonelist(struct pb_zoneref *z, i
 	return z;
 }
 
-/* should_fail_alloc_page: a real out-of-line call in the kernel (error injection point). */
-static pb_noinline bool pa_should_fail_alloc_page(unsigned gfp, unsigned order)
+/* splitmix64: one step of a slot's fault-injection sequence (any seed, no zero state). */
+static uint64_t pa_fail_next(uint64_t *s)
+{
+	uint64_t x = (*s += 0x9e3779b97f4a7c15ull);
+
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+/*
+ * should_fail_ex (lib/fault-inject.c) for fail_page_alloc as fail= sets it up: min-order 0
+ * and ignore-gfp-wait N (so order-0 and atomic calls fail too: the driver's case), times -1
+ * (unlimited), interval 1. First the space, as the kernel tests it: while more than the
+ * call's 1 << order pages are left of it, the budget shrinks by that much and nothing fails
+ * (so fail_space=N lets N - 1 single pages through). Then the probability, from this slot's
+ * own sequence, so a run replays the same failures on each CPU slot whatever the others do.
+ */
+static pb_noinline bool pa_should_fail_slow(struct pb_zone *z, unsigned order)
+{
+	struct pb_cpu_state *me = pa_this_cpu(z);
+	int64_t size = (int64_t)1 << order;
+
+	if (pb_atomic64_read(&z->fail_space) > size) {
+		pb_atomic64_add(&z->fail_space, -size);
+		return false;
+	}
+	if (pa_fail_next(&me->fail_rnd) % PB_FAIL_PPM_ONE >= z->fail_ppm)
+		return false;
+	me->pcp.stats.pa_fail_injected++;
+	return true;
+}
+
+/*
+ * should_fail_alloc_page: a real out-of-line call in the kernel (error injection point).
+ * __GFP_NOFAIL is never set here, so every call may be failed when fail= is.
+ */
+static pb_noinline bool pa_should_fail_alloc_page(struct pb_zone *z, unsigned gfp, unsigned order)
 {
 	pb_barrier();
-	return false;
+	if (pb_likely(!z->fail_ppm))
+		return false;
+	return pa_should_fail_slow(z, order);
 }
 
 /* prepare_alloc_pages: zone index, zonelist, migratetype, fault injection, CMA, preferred zone. */
@@ -778,7 +842,7 @@ static inline bool pa_prepare_alloc_pages(struct pb_zone *z, unsigned gfp, unsig
 	ac->highest_zoneidx = pa_gfp_zone(gfp);
 	ac->zonelist = z->zonelist;
 	ac->migratetype = pa_gfp_migratetype(gfp);
-	if (pa_should_fail_alloc_page(gfp, order))
+	if (pa_should_fail_alloc_page(z, gfp, order))
 		return false;
 	if (z->kernel == PB_KERNEL_6_1 && ac->migratetype == PA_MT_MOVABLE)
 		*alloc_flags |= PA_ALLOC_CMA;	/* gfp_to_alloc_flags_cma */
@@ -797,7 +861,7 @@ static void pa_prep_compound_page(struct pb_page *pg, unsigned order)
 {
 	size_t n = 1UL << order;
 
-	pg->flags |= PB_PG_HEAD;
+	pb_page_flags_add(pg, PB_PG_HEAD);
 	for (size_t i = 1; i < n; i++) {
 		struct pb_page *p = pg + i;
 
@@ -805,7 +869,7 @@ static void pa_prep_compound_page(struct pb_page *pg, unsigned order)
 		p->next = (struct pb_page *)((uintptr_t)pg | 1);
 		p->private_ = 0;
 	}
-	pg[1].order = order;
+	pb_page_set_order(&pg[1], order);
 	pb_atomic_set(&pg[1].frag_count, -1);
 	pg[1].pagecnt_bias = 0;
 }
@@ -821,7 +885,7 @@ static inline void pa_free_tail_pages_check(struct pb_page *head, struct pb_page
 	p->pp = NULL;
 	p->next = NULL;
 	PB_BUG_ON(pb_atomic_read(&p->refcount) != 0, "freeing a tail page with a refcount");
-	p->flags = 0;
+	pb_page_flags_set(p, 0);
 }
 
 /*
@@ -843,8 +907,8 @@ static inline void pa_prep_new_page(struct pb_zone *z, struct pb_page *pg, unsig
 		init = z->init_on_alloc || (gfp & PB_GFP_ZERO);
 	}
 	pg->private_ = 0;
-	pg->flags = 0;
-	pg->order = order;
+	pb_page_flags_set(pg, 0);
+	pb_page_set_order(pg, order);
 	/* The page is not visible to anyone else yet: a plain store, not a locked RMW. */
 	pb_atomic_set(&pg->refcount, 1);
 	if (init)
@@ -852,7 +916,7 @@ static inline void pa_prep_new_page(struct pb_zone *z, struct pb_page *pg, unsig
 	if (order && (gfp & PB_GFP_COMP))
 		pa_prep_compound_page(pg, order);
 	if (pb_unlikely(alloc_flags & PA_ALLOC_NO_WATERMARKS))
-		pg->flags |= PB_PG_RESERVE;
+		pb_page_flags_add(pg, PB_PG_RESERVE);
 }
 
 static void pa_reset_alloc_batches(struct pb_zone *z, struct pb_cpu_state *me);
@@ -996,7 +1060,7 @@ struct pb_page *pb_alloc_pages_gfp(struct pb_zone *z, unsigned gfp, unsigned ord
 		pg = pa_alloc_slowpath(z, me, gfp, order, &ac);
 	if (pb_unlikely(!pg))
 		return NULL;
-	me->pcp.stats.pa_alloc_pages += 1UL << order;
+	pa_count_pages(&me->pcp.stats.pa_alloc_pages, 1UL << order);
 	return pg;
 }
 
@@ -1054,7 +1118,7 @@ unsigned pb_alloc_pages_bulk(struct pb_zone *z, unsigned n, struct pb_page **pag
 	pa_count_zid_vm_events(me, zone->zone_idx, got);
 	pa_zone_statistics(ac.preferred_zoneref->zone, zone, me, got);
 	me->pcp.stats.pa_alloc_calls++;
-	me->pcp.stats.pa_alloc_pages += got;
+	pa_count_pages(&me->pcp.stats.pa_alloc_pages, got);
 	return got;
 failed:
 	/* One page through the ordinary path; the 2016 profile loops it over the request. */
@@ -1091,7 +1155,7 @@ static inline void pa_free_pages_prepare(struct pb_zone *z, struct pb_page *pg, 
 		}
 	}
 	pg->pp = NULL;
-	pg->flags = 0;
+	pb_page_flags_set(pg, 0);
 }
 
 /* nr_pcp_high: 0 while freeing high orders without allocating; 4 x batch under reclaim. */
@@ -1139,7 +1203,7 @@ static inline void pa_free_unref_page_commit(struct pb_zone *z, struct pb_cpu_st
 	bool free_high;
 
 	me->ev.pgfree += 1UL << order;
-	pg->flags = PB_PG_PCP;
+	pb_page_flags_set(pg, PB_PG_PCP);
 	pb_list_push(&pcp->lists[pindex], pg);
 	pcp->count += 1U << order;
 	free_high = pcp->free_factor && order && order <= PB_PCP_ORDERS - 1;
@@ -1223,7 +1287,7 @@ static inline void pa_free_hot_cold_page(struct pb_zone *z, struct pb_cpu_state 
 	}
 	/* The kernel needs no lock here; the model's drains from other threads do. */
 	pb_spin_lock(&pcp->lock);
-	pg->flags = PB_PG_PCP;
+	pb_page_flags_set(pg, PB_PG_PCP);
 	pb_list_push(&pcp->lists[pa_order_to_pindex(mt, 0)], pg);
 	pcp->count++;
 	if (pcp->count >= pcp->high)
@@ -1248,7 +1312,7 @@ void pb_free_pages_unref(struct pb_zone *z, struct pb_page *pg, unsigned order)
 	struct pb_cpu_state *me = pa_this_cpu(z);
 
 	me->pcp.stats.pa_free_calls++;
-	me->pcp.stats.pa_free_pages += 1UL << order;
+	pa_count_pages(&me->pcp.stats.pa_free_pages, 1UL << order);
 	if (z->kernel == PB_KERNEL_2016) {
 		if (pb_likely(order == 0))
 			pa_free_hot_cold_page(z, me, pg);
@@ -1320,6 +1384,13 @@ void pb_zone_stats(const struct pb_zone *z, struct pb_stats *out)
 {
 	for (unsigned c = 0; c < z->ncpus; c++)
 		pb_stats_add(out, &z->cpu[c].pcp.stats);
+}
+
+int64_t pb_zone_cpu_net_pages(const struct pb_zone *z, unsigned cpu)
+{
+	const struct pb_stats *s = &z->cpu[cpu % z->ncpus].pcp.stats;
+
+	return (int64_t)(PB_READ_ONCE(s->pa_alloc_pages) - PB_READ_ONCE(s->pa_free_pages));
 }
 
 void pb_zone_vmstat(const struct pb_zone *z, struct pb_zone_vmstat *out)
@@ -1509,6 +1580,8 @@ struct pb_zone *pb_zone_create(struct pb_arena *ar, const struct pb_zone_params 
 	z->node = ar->node;
 	z->zonelist[0].zone = z;
 	z->zonelist[0].zone_idx = PA_ZONE_NORMAL;
+	z->fail_ppm = zp->fail_ppm < PB_FAIL_PPM_ONE ? zp->fail_ppm : PB_FAIL_PPM_ONE;
+	pb_atomic64_set(&z->fail_space, (int64_t)zp->fail_space);
 	pa_setup_zone_wmarks(z);
 	high = zp->pcp_high ? zp->pcp_high : pa_zone_highsize(z, zp->pcp_batch);
 	pb_spin_init(&z->lock);
@@ -1518,6 +1591,7 @@ struct pb_zone *pb_zone_create(struct pb_arena *ar, const struct pb_zone_params 
 		z->cpu[c].pcp.high = high;
 		z->cpu[c].zs.pa_stat_threshold = pa_stat_threshold(z);
 		z->cpu[c].node = ar->node;
+		z->cpu[c].fail_rnd = zp->fail_seed * 0x100000001b3ull + c;
 	}
 	/* Every pageblock is UNMOVABLE: the model serves only unmovable (driver) requests. */
 	for (size_t pfn = 0; pfn < ar->npages; pfn += 1UL << PA_PAGEBLOCK_ORDER)
@@ -1531,8 +1605,8 @@ struct pb_zone *pb_zone_create(struct pb_arena *ar, const struct pb_zone_params 
 		struct pb_page *pg = pb_pfn_to_page(ar, pfn);
 
 		pb_atomic_set(&pg->refcount, 0);
-		pg->flags = 0;
-		pg->order = 0;
+		pb_page_flags_set(pg, 0);
+		pb_page_set_order(pg, 0);
 		pg->next = pg->prev = NULL;
 		pg->pp = NULL;
 		pg->dma_addr = 0;

@@ -44,7 +44,17 @@ struct pb_zone_params {
 	unsigned ncpus;		/* CPU slots that get pcp lists (<= PB_MAX_CPUS) */
 	unsigned kernel;	/* enum pb_kernel_profile */
 	bool init_on_alloc;	/* zero every allocated page (init_on_alloc=1; 6.1 only) */
+	/*
+	 * Fault injection (the kernel's fail_page_alloc, lib/fault-inject.c): each allocation
+	 * call fails with probability fail_ppm / PB_FAIL_PPM_ONE, drawn from a per-CPU-slot
+	 * sequence seeded by fail_seed, once fail_space pages have been handed out.
+	 */
+	uint32_t fail_ppm;
+	uint64_t fail_seed;
+	uint64_t fail_space;
 };
+
+#define PB_FAIL_PPM_ONE 1000000u	/* fail_ppm of a call that always fails */
 
 /* The kernel's own counters of the zone (/proc/vmstat and /proc/zoneinfo names). */
 struct pb_zone_vmstat {
@@ -93,5 +103,11 @@ void pb_zone_vmstat(const struct pb_zone *z, struct pb_zone_vmstat *out);
 void pb_zone_set_reclaim_active(struct pb_zone *z, bool active);
 /* Adds the zone's page-allocator traffic counters (pa_*) to @out. */
 void pb_zone_stats(const struct pb_zone *z, struct pb_stats *out);
+/*
+ * Pages CPU slot @cpu allocated from @z minus the pages it freed (negative when it frees
+ * what another slot took): summed over the slots, the pages out of the zone. Reads that
+ * slot's counters only, so a pool-level cap can be checked per frame (a replay's cap=).
+ */
+int64_t pb_zone_cpu_net_pages(const struct pb_zone *z, unsigned cpu);
 
 #endif

@@ -22,6 +22,9 @@ const struct pb_stats_field pb_stats_fields[] = {
 	F(dma_unmap, "DMA mappings undone"),
 	F(hold, "pages the backend took from the page allocator"),
 	F(in_flight, "pages taken from the page allocator and not released (cached or lent)"),
+	F(remote_node_pages, "frees of a page whose memory is on another NUMA node than the freeing CPU"),
+	F(pa_fail_injected, "page allocator calls failed on purpose by fault injection (fail=)"),
+	F(alloc_failed, "buffers the workload asked for and did not get: the packet or operation was dropped"),
 	{ 0 },
 };
 #undef F

@@ -28,6 +28,9 @@ struct pb_stats {
 	uint64_t dma_unmap;		/* DMA mappings undone */
 	uint64_t hold;			/* pages the backend ever handed out of the page allocator */
 	uint64_t in_flight;		/* taken from the page allocator, not yet released: cached or lent */
+	uint64_t remote_node_pages;	/* frees of pages whose memory is on another node than the freeing CPU */
+	uint64_t pa_fail_injected;	/* page allocator calls failed on purpose (fail=: fault injection) */
+	uint64_t alloc_failed;		/* buffers a workload asked for and did without: it dropped the work */
 };
 
 struct pb_stats_field {

@@ -74,6 +74,11 @@ static inline bool pb_atomic_cmpxchg(pb_atomic_t *a, int32_t old, int32_t new_)
 #define pb_smp_mb() smp_mb()
 #define pb_barrier() barrier()
 #define pb_cpu_relax() cpu_relax()
+/* ThreadSanitizer annotations (platform_user.h): the kernel has KCSAN, not these. */
+#define pb_tsan_acquire(addr) do { (void)(addr); } while (0)
+#define pb_tsan_release(addr) do { (void)(addr); } while (0)
+#define pb_tsan_ignore_begin() do { } while (0)
+#define pb_tsan_ignore_end() do { } while (0)
 
 typedef struct { spinlock_t l; } pb_spinlock_t;
 static inline void pb_spin_init(pb_spinlock_t *l) { spin_lock_init(&l->l); }
@@ -91,6 +96,20 @@ static inline void pb_ndelay(uint64_t ns) { ndelay(ns); }
 static inline unsigned pb_cpu_id(void) { return raw_smp_processor_id() % PB_MAX_CPUS; }
 /* The scheduler, not the caller, decides the CPU in the kernel: nothing to record. */
 static inline void pb_cpu_set_id(unsigned cpu) { }
+/* in_softirq(): softirq or BH-disabled context (the module's batches run in a tasklet). */
+static inline bool pb_in_softirq(void) { return in_softirq(); }
+
+/* The node of the CPU the caller runs on. */
+static inline unsigned pb_cpu_node_id(void) { return numa_node_id(); }
+static inline void pb_cpu_set_node(unsigned node) { }
+/*
+ * numa.h's thread memory policy, which userspace needs to place a backend's bookkeeping on a
+ * node: the kernel allocates by node itself, so there is nothing to bind or restore.
+ */
+struct pb_membind { bool set; };
+static inline int pb_numa_membind_thread(int node, struct pb_membind *saved)
+{ saved->set = false; return 0; }
+static inline void pb_numa_membind_restore(const struct pb_membind *saved) { }
 
 /* A broken invariant of the shared code: the kernel's own BUG(), after saying which. */
 #define pb_bug(file, line, what) \

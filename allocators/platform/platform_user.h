@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <time.h>
 #include <unistd.h>
+#include "numa.h"	/* topology, pinning and memory binding (hwloc) */
 
 #define PB_MAX_CPUS 64
 
@@ -52,15 +53,55 @@ static inline void pb_atomic64_add(pb_atomic64_t *a, int64_t v)
 static inline bool pb_atomic_cmpxchg(pb_atomic_t *a, int32_t old, int32_t new_)
 { pb_count_atomic(); return atomic_compare_exchange_strong(&a->v, &old, new_); }
 
-/* READ_ONCE / WRITE_ONCE and the ordered variants used by ring code. */
-#define PB_READ_ONCE(x) (*(const volatile __typeof__(x) *)&(x))
-#define PB_WRITE_ONCE(x, val) (*(volatile __typeof__(x) *)&(x) = (val))
+/*
+ * READ_ONCE / WRITE_ONCE of a scalar another thread may write / read at the same time:
+ * relaxed atomics rather than volatile accesses. On x86 both are one plain mov, but only
+ * the atomic is a race the C memory model allows and ThreadSanitizer accepts (a volatile
+ * access is a data race to it), so a READ_ONCE on one side and a WRITE_ONCE on the other
+ * is how an intended race is told to TSan (docs/tsan.md). Scalars only, as in the kernel.
+ */
+#define PB_READ_ONCE(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define PB_WRITE_ONCE(x, val) __atomic_store_n(&(x), (val), __ATOMIC_RELAXED)
+/* The ordered variants used by ring code. */
 #define pb_load_acquire(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
 #define pb_store_release(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
 #define pb_smp_wmb() atomic_thread_fence(memory_order_release)
 #define pb_smp_rmb() atomic_thread_fence(memory_order_acquire)
 #define pb_smp_mb() atomic_thread_fence(memory_order_seq_cst)
 #define pb_barrier() __asm__ __volatile__("" ::: "memory")
+
+/*
+ * ThreadSanitizer annotations, for the places where a hand-off is synchronised by something
+ * TSan cannot see: a library built without it (DPDK's ring), inline assembly (liburcu's
+ * uatomic), or a standalone fence (TSan models no atomic_thread_fence). Each use says why
+ * the hand-off is ordered (docs/tsan.md lists them). Without TSan they are nothing at all.
+ *   pb_tsan_release(addr)   everything this thread did so far happens before...
+ *   pb_tsan_acquire(addr)   ...whatever the thread that acquires @addr after it does next
+ *   pb_tsan_ignore_begin/end()  this thread's accesses in between are not tracked (a
+ *                           library's own publication, whose ordering the pair above states)
+ */
+#if defined(__SANITIZE_THREAD__)
+#define PB_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define PB_TSAN 1
+#endif
+#endif
+#ifdef PB_TSAN
+void __tsan_acquire(void *addr);
+void __tsan_release(void *addr);
+void __tsan_ignore_thread_begin(void);
+void __tsan_ignore_thread_end(void);
+#define pb_tsan_acquire(addr) __tsan_acquire((void *)(addr))
+#define pb_tsan_release(addr) __tsan_release((void *)(addr))
+#define pb_tsan_ignore_begin() __tsan_ignore_thread_begin()
+#define pb_tsan_ignore_end() __tsan_ignore_thread_end()
+#else
+#define pb_tsan_acquire(addr) do { (void)(addr); } while (0)
+#define pb_tsan_release(addr) do { (void)(addr); } while (0)
+#define pb_tsan_ignore_begin() do { } while (0)
+#define pb_tsan_ignore_end() do { } while (0)
+#endif
 
 static inline void pb_cpu_relax(void)
 {
@@ -104,6 +145,23 @@ extern _Thread_local unsigned pb_tls_cpu;
 static inline unsigned pb_cpu_id(void) { return pb_tls_cpu; }
 /* Declares the calling thread to run as CPU slot @cpu (< PB_MAX_CPUS). */
 static inline void pb_cpu_set_id(unsigned cpu) { pb_tls_cpu = cpu; }
+/*
+ * The NUMA node of the CPU the calling thread is pinned to (numa_node_id()): set with the
+ * CPU slot when the harness pins the thread, 0 for a thread it never pinned.
+ */
+extern _Thread_local unsigned pb_tls_node;
+static inline unsigned pb_cpu_node_id(void) { return pb_tls_node; }
+/* Declares the calling thread to run on NUMA node @node. */
+static inline void pb_cpu_set_node(unsigned node) { pb_tls_node = node; }
+
+/*
+ * in_softirq(): whether the caller runs in softirq (NAPI) context, which page_pool's direct
+ * recycling and napi_pp_put_page test. Userspace has no softirq: a measured loop stands for
+ * a NAPI poll, so every thread starts "in softirq" (1); a test clears it to see the paths a
+ * process-context caller takes. The read is what the kernel's preempt_count read costs.
+ */
+extern _Thread_local unsigned pb_tls_softirq;
+static inline bool pb_in_softirq(void) { return PB_READ_ONCE(pb_tls_softirq) != 0; }
 
 
 /*

@@ -10,6 +10,8 @@
 #define PB_EXIT_OK 0
 #define PB_EXIT_FAIL 1		/* the run itself failed */
 #define PB_EXIT_USAGE 2		/* bad input: CLI, config, parameter, file */
+/* An output file could not be written (disk full...): the previous one is kept, as with bad input. */
+#define PB_EXIT_OUTPUT 2
 
 /* `pagebench list`: backends and workloads with their parameters. */
 int pb_cli_list(int argc, char **argv);
@@ -17,6 +19,8 @@ int pb_cli_list(int argc, char **argv);
 int pb_cli_run(int argc, char **argv, int full_argc, char **full_argv);
 /* `pagebench compare OLD NEW`: A/B verdicts; exit 1 when a benchmark got slower. */
 int pb_cli_compare(int argc, char **argv);
+/* `pagebench ab --old X --new Y [run options]`: two builds alternated process by process, compared. */
+int pb_cli_ab(int argc, char **argv);
 /* Re-runs @argv under callgrind and reports instructions per op; the exit status. */
 int pb_cli_run_callgrind(char **argv, const char *json);
 /* Under callgrind as the child of pb_cli_run_callgrind: where to write JSON, else NULL. */
@@ -32,6 +36,15 @@ int pb_cli_kmod(int argc, char **argv);
 int pb_cli_output_check(const char *opt, const char *path, struct pb_err *err);
 /* `pagebench trace gen|show|check|import`: trace files (docs/traces.md). */
 int pb_cli_trace(int argc, char **argv);
+/* `pagebench report FILES-OR-DIRS... -o DIR`: execs reports/report.py (the HTML report). */
+int pb_cli_report(int argc, char **argv);
+/* `pagebench reproduce`: execs reports/reproduce.py (the LSF/MM 2016 reproduction table). */
+int pb_cli_reproduce(int argc, char **argv);
+/*
+ * Execs Debian's python3 ($PB_PYTHON) on reports/@script of this binary's tree with
+ * @argv[1..@argc), $PB_BIN set to this binary; returns (exit 2) only when it cannot.
+ */
+int pb_cli_exec_python(const char *cmd, const char *script, int argc, char **argv);
 /* Prints one-line error "pagebench: <msg>" to stderr and returns PB_EXIT_USAGE. */
 int pb_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /*
@@ -40,5 +53,7 @@ int pb_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)
  */
 void pb_table_print(FILE *f, const struct pb_machine *m, const struct pb_job_context *job,
 		    const struct pb_result *r, size_t n);
+/* Prints the table of every job of @s that has records ("[job]" above a named one's). */
+void pb_table_print_set(FILE *f, const struct pb_result_set *s);
 
 #endif

@@ -143,6 +143,7 @@ int pb_cli_run_callgrind(char **argv, const char *json)
 	if (json) {
 		if (pb_results_write(json, &set, &err)) {
 			fprintf(stderr, "pagebench: %s\n", err.msg);
+			rc = PB_EXIT_OUTPUT;
 			goto out;
 		}
 		printf("results: %s\n", json);

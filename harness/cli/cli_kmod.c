@@ -4,9 +4,10 @@
  *
  *   kmod parse LOG [--json OUT]   the "PBK ..." lines of a serial log, dmesg or the debugfs
  *                                 results file -> the table and the results JSON
- *   kmod run [--numa] [--set k=v]... [--json OUT] [--timeout S]
- *                                 boots the module under qemu (kmod/run-qemu.sh); the last
- *                                 line printed is the JSON file
+ *   kmod run [--kernel RELEASE] [--numa] [--set k=v]... [--json OUT] [--timeout S]
+ *                                 boots the module under qemu (kmod/run-qemu.sh) in each
+ *                                 kernel asked for; the last line printed per kernel is
+ *                                 its JSON file
  *
  * The log parser and record builder are harness/results/kmod_log.c; this file is argv,
  * the qemu runner's exec and printing. A log that does not parse is refused whole: the
@@ -23,14 +24,16 @@
 #include <time.h>
 #include <unistd.h>
 #include "cli.h"
-#include "dma.h"
 #include "kmod_log.h"
+#include "kmod_param.h"
 #include "record.h"
 #include "results_json.h"
+#include "trace_format.h"
 
 static const char kmod_help[] =
 	"usage: pagebench kmod parse LOG [--json OUT] [--accel tcg|kvm]\n"
-	"       pagebench kmod run [--numa] [--set key=value]... [--json OUT] [--timeout S]\n"
+	"       pagebench kmod run [--kernel RELEASE] [--numa] [--set key=value]... [--json OUT] [--timeout S]\n"
+	"                          [--trace FILE]\n"
 	"\n"
 	"parse: turns the 'PBK' lines of a pagebench_kmod run (serial log, dmesg, or\n"
 	"  /sys/kernel/debug/pagebench_kmod/results) into the results table and, with --json,\n"
@@ -41,7 +44,14 @@ static const char kmod_help[] =
 	"run: builds the module, boots Debian's kernel under qemu (TCG) with it, checks the\n"
 	"  guest's log and converts the results; prints the JSON path last. --set passes a\n"
 	"  module parameter (loops=, reps=, backends=, workloads=, mode=, node=, ...);\n"
-	"  --numa boots a guest with two NUMA nodes. Figures under TCG are emulation.\n";
+	"  --numa boots a guest with two NUMA nodes. Figures under TCG are emulation.\n"
+	"  --trace FILE replays a trace (trace gen / trace import) in the kernel (mode=replay)\n"
+	"  against backends= (e.g. k_page_pool,ptr_ring_pool) and null; its records are named\n"
+	"  trace:FILE as `pagebench run --workload trace:FILE` names them, so compare pairs them.\n"
+	"  --kernel RELEASE (or a prefix: 6.1, 6.12) boots that Debian kernel with a module built\n"
+	"  for it; without it every installed kernel with headers is booted in turn, one JSON\n"
+	"  each (with --json: the newest kernel alone). The kernel is in each file's context,\n"
+	"  not in its benchmark names, so `pagebench compare` pairs a 6.1 file with a 6.12 one.\n";
 
 static int kmod_parse(int argc, char **argv)
 {
@@ -90,7 +100,7 @@ static int kmod_parse(int argc, char **argv)
 		puts("note: the guest ran under TCG: these figures are emulation, not the machine's");
 	if (json && pb_results_write(json, &set, &err)) {
 		fprintf(stderr, "pagebench: %s\n", err.msg);
-		rc = PB_EXIT_FAIL;
+		rc = PB_EXIT_OUTPUT;
 	}
 	failures = pb_kmod_log_failures(L, &first);
 	reported = pb_kmod_log_reported(L, &line);
@@ -107,166 +117,6 @@ static int kmod_parse(int argc, char **argv)
 	pb_result_set_free(&set);
 	pb_kmod_log_free(L);
 	return rc;
-}
-
-/*
- * The module's parameter table (kmod/pbk_params.def), so that `kmod run --set` refuses
- * what the module would refuse, with the module's words, before a guest boots.
- */
-enum kparam_kind { KP_NUM, KP_LIST, KP_WORDS, KP_DMA, KP_NAMES };
-
-struct kparam {
-	const char *name;
-	enum kparam_kind kind;
-	bool is_signed;		/* KP_NUM of module_param type int */
-	long long lo, hi;	/* KP_NUM, KP_LIST */
-	bool pow2;		/* KP_NUM */
-	unsigned maxn;		/* KP_LIST */
-	const char *const *words;	/* KP_WORDS, NULL-terminated */
-};
-
-#define KP_SIGNED_ulong false
-#define KP_SIGNED_uint false
-#define KP_SIGNED_int true
-#define KP_UNPAREN(...) __VA_ARGS__
-/* The word lists first: a compound literal in a static table would not be constant. */
-#define PBK_NUM(n, type, lo, hi, def, pow2, desc)
-#define PBK_LIST(n, def, lo, hi, maxn, desc)
-#define PBK_WORDS(n, def, words, desc) static const char *const n##_words[] = { KP_UNPAREN words, NULL };
-#define PBK_DMA(n, def, desc)
-#define PBK_NAMES(n, def, desc)
-#include "../../kmod/pbk_params.def"
-#undef PBK_NUM
-#undef PBK_LIST
-#undef PBK_WORDS
-#undef PBK_DMA
-#undef PBK_NAMES
-
-static const struct kparam kparams[] = {
-#define PBK_NUM(n, type, l, h, def, p2, desc) \
-	{ .name = #n, .kind = KP_NUM, .is_signed = KP_SIGNED_##type, .lo = l, .hi = h, .pow2 = p2 },
-#define PBK_LIST(n, def, l, h, mx, desc) { .name = #n, .kind = KP_LIST, .lo = l, .hi = h, .maxn = mx },
-#define PBK_WORDS(n, def, w, desc) { .name = #n, .kind = KP_WORDS, .words = n##_words },
-#define PBK_DMA(n, def, desc) { .name = #n, .kind = KP_DMA },
-#define PBK_NAMES(n, def, desc) { .name = #n, .kind = KP_NAMES },
-#include "../../kmod/pbk_params.def"
-#undef PBK_NUM
-#undef PBK_LIST
-#undef PBK_WORDS
-#undef PBK_DMA
-#undef PBK_NAMES
-	{ NULL },
-};
-
-/* kstrtoll/kstrtoull(s, 0, ...): an optional sign ('-' only when signed), base 0, nothing after. */
-static bool kstrto(const char *s, bool is_signed, long long *out)
-{
-	bool neg = false;
-	unsigned long long x;
-	char *end;
-
-	if (*s == '+' || (*s == '-' && is_signed)) {
-		neg = *s == '-';
-		s++;
-	}
-	if (*s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	x = strtoull(s, &end, 0);
-	if (errno || *end || x > (unsigned long long)LLONG_MAX)
-		return false;
-	*out = neg ? -(long long)x : (long long)x;
-	return true;
-}
-
-static int check_word_list(const struct kparam *k, const char *v, struct pb_err *err)
-{
-	for (const char *p = v; ; p++) {
-		size_t len = strcspn(p, ",");
-		bool known = false;
-
-		for (const char *const *w = k->words; *w && !known; w++)
-			known = strlen(*w) == len && !strncmp(*w, p, len);
-		if (!known)
-			return pb_err_set(err, "%s=%s: unknown name '%.*s'", k->name, v, (int)len, p);
-		p += len;
-		if (!*p)
-			return 0;
-	}
-}
-
-static int check_uint_list(const struct kparam *k, const char *v, struct pb_err *err)
-{
-	unsigned n = 0;
-
-	for (const char *p = v; ; p++) {
-		size_t len = strcspn(p, ",");
-		char word[16];
-		char *end;
-		unsigned long x;
-
-		if (n++ == k->maxn)
-			return pb_err_set(err, "%s=%s: more than %u values", k->name, v, k->maxn);
-		if (!len || len >= sizeof(word))
-			return pb_err_set(err, "%s=%s: empty or overlong value", k->name, v);
-		memcpy(word, p, len);
-		word[len] = '\0';
-		errno = 0;
-		x = strtoul(word, &end, 10);
-		if (word[0] < '0' || word[0] > '9' || *end || errno || (long long)x < k->lo ||
-		    (long long)x > k->hi)
-			return pb_err_set(err, "%s=%s: '%s' must be %lld..%lld", k->name, v, word, k->lo,
-					  k->hi);
-		p += len;
-		if (!*p)
-			return 0;
-	}
-}
-
-/* @kv ("key=value") against the module's table; -1 + @err in the words the module would use. */
-static int kmod_param_check(const char *kv, struct pb_err *err)
-{
-	const char *eq = strchr(kv, '='), *v;
-	const struct kparam *k;
-	char names[400];
-	size_t off = 0;
-	long long x;
-
-	if (!eq || eq == kv || strchr(kv, ' '))
-		return pb_err_set(err, "%s: expected key=value", kv);
-	v = eq + 1;
-	for (k = kparams; k->name; k++)
-		if (strlen(k->name) == (size_t)(eq - kv) && !strncmp(k->name, kv, (size_t)(eq - kv)))
-			break;
-	if (!k->name) {
-		for (const struct kparam *o = kparams; o->name && off < sizeof(names); o++)
-			off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s",
-						o == kparams ? "" : " ", o->name);
-		return pb_err_set(err, "%.*s: not a parameter of the module (its parameters: %s)",
-				  (int)(eq - kv), kv, names);
-	}
-	if (!*v)
-		return pb_err_set(err, "%s=: empty value", k->name);
-	switch (k->kind) {
-	case KP_NUM:
-		/* The kernel's own words for what module_param cannot parse. */
-		if (!kstrto(v, k->is_signed, &x))
-			return pb_err_set(err, "%s=%s: invalid for parameter `%s' (not a number)",
-					  k->name, v, k->name);
-		if (x < k->lo || x > k->hi || (k->pow2 && (x & (x - 1))))
-			return pb_err_set(err, "%s=%s: must be %s%lld..%lld", k->name, v,
-					  k->pow2 ? "a power of two in " : "", k->lo, k->hi);
-		return 0;
-	case KP_LIST:
-		return check_uint_list(k, v, err);
-	case KP_WORDS:
-		return check_word_list(k, v, err);
-	case KP_DMA:
-		return pb_dma_check(v, err);
-	case KP_NAMES:
-		return 0;
-	}
-	return 0;
 }
 
 /* kmod/run-qemu.sh of the tree this binary was built in (or $PB_KMOD_RUNNER). */
@@ -295,15 +145,59 @@ static int find_runner(char *buf, size_t len)
 	return access(buf, X_OK) ? -1 : 0;
 }
 
+/*
+ * --trace FILE: the file read through on the host (a bad one is refused here, before a
+ * guest boots, with the reader's byte offset and field), then the runner's --trace and the
+ * module's mode=replay, trace= and trace_as= (the userspace name, trace:FILE). 0 or -1 + @err.
+ */
+static int kmod_trace_args(const char *file, char **args, int *n, char *buf, size_t len,
+			   struct pb_err *err)
+{
+	struct pb_trace_reader *rd = pb_trace_open(file, err);
+	struct pb_trace_event ev;
+	const char *base = strrchr(file, '/');
+	size_t off;
+	int rc;
+
+	if (!rd)
+		return -1;
+	while ((rc = pb_trace_next(rd, &ev, err)) > 0)
+		;
+	pb_trace_close(rd);
+	if (rc < 0)
+		return -1;
+	base = base ? base + 1 : file;
+	/* 31: the module's record name field (kmod/pbk.h struct pbk_rec workload). */
+	if (strlen(file) + 6 > 31)
+		return pb_err_set(err, "--trace %s: the records would be named trace:%s, longer than the module's 31 characters (give a shorter path, e.g. from its directory)",
+				  file, file);
+	for (const char *c = file; *c; c++)
+		if (*c == ' ' || *c == '"' || *c == ',')
+			return pb_err_set(err, "--trace %s: a space, quote or comma in the name cannot pass as a module parameter", file);
+	args[(*n)++] = "--trace";
+	args[(*n)++] = (char *)file;
+	off = (size_t)snprintf(buf, len, "trace=pagebench/%s", base) + 1;
+	args[(*n)++] = buf;
+	snprintf(buf + off, len - off, "trace_as=trace:%s", file);
+	args[(*n)++] = buf + off;
+	return 0;
+}
+
 static int kmod_run(int argc, char **argv)
 {
 	char runner[PATH_MAX], self[PATH_MAX];
-	char **args = calloc((size_t)argc + 4, sizeof(*args));
+	char **args = calloc((size_t)argc + 8, sizeof(*args));
+	char trace_kv[2 * PATH_MAX];
+	const char *trace = NULL, *mode = NULL;
+	/* The module's numbers as they will be, so the rules between them are checked too. */
+	struct pb_kparam_nums nums;
+	struct pb_err err;
 	int n = 0;
 	ssize_t len;
 
 	if (!args)
 		return pb_cli_usage_error("kmod run: out of memory");
+	pb_kparam_nums_default(&nums);
 	if (find_runner(runner, sizeof(runner))) {
 		free(args);
 		return pb_cli_usage_error("kmod run: cannot find kmod/run-qemu.sh next to this binary (set PB_KMOD_RUNNER)");
@@ -318,17 +212,27 @@ static int kmod_run(int argc, char **argv)
 			return PB_EXIT_OK;
 		} else if (!strcmp(a, "--numa")) {
 			args[n++] = argv[i];
-		} else if (!strcmp(a, "--set") || !strcmp(a, "--json") || !strcmp(a, "--timeout")) {
+		} else if (!strcmp(a, "--trace")) {
+			if (i + 1 >= argc || trace) {
+				free(args);
+				return pb_cli_usage_error(trace ? "kmod run: --trace given twice (one trace per run)"
+							  : "kmod run: --trace needs a trace file");
+			}
+			trace = argv[++i];
+		} else if (!strcmp(a, "--set") || !strcmp(a, "--json") || !strcmp(a, "--timeout") ||
+			   !strcmp(a, "--kernel")) {
 			if (i + 1 >= argc) {
 				free(args);
 				return pb_cli_usage_error("kmod run: %s needs a value", a);
 			}
 			if (!strcmp(a, "--set")) {
-				struct pb_err err;
 				const char *kv = argv[i + 1];
 				size_t klen = strcspn(kv, "=");
 
-				if (kmod_param_check(kv, &err)) {
+				if (!strncmp(kv, "mode=", 5))
+					mode = kv + 5;
+				/* The module's own parser (allocators/core/kmod_param.c). */
+				if (pb_kparam_set(&nums, kv, &err)) {
 					free(args);
 					return pb_cli_usage_error("kmod run: --set %s", err.msg);
 				}
@@ -342,8 +246,6 @@ static int kmod_run(int argc, char **argv)
 						return rc;
 					}
 			} else if (!strcmp(a, "--json")) {
-				struct pb_err err;
-
 				if (pb_cli_output_check("--json", argv[i + 1], &err)) {
 					free(args);
 					return pb_cli_usage_error("kmod run: %s", err.msg);
@@ -362,7 +264,24 @@ static int kmod_run(int argc, char **argv)
 			return pb_cli_usage_error("kmod run: unknown option '%s' (try: pagebench kmod --help)", a);
 		}
 	}
+	if (trace) {
+		if (mode && !strstr(mode, "replay")) {
+			free(args);
+			return pb_cli_usage_error("kmod run: --trace with --set mode=%s: the replay is mode=replay (add it to the list)",
+						  mode);
+		}
+		if (!mode)
+			args[n++] = "mode=replay";
+		if (kmod_trace_args(trace, args, &n, trace_kv, sizeof(trace_kv), &err)) {
+			free(args);
+			return pb_cli_usage_error("kmod run: %s", err.msg);
+		}
+	}
 	args[n] = NULL;
+	if (pb_kparam_nums_check(&nums, &err)) {
+		free(args);
+		return pb_cli_usage_error("kmod run: --set %s", err.msg);
+	}
 	/* The runner converts the log with this very binary. */
 	len = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (len > 0) {

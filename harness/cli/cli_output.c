@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Output files are checked before anything runs, by doing what the writer will do: create
- * a temporary file beside the target (results_json.c writes PATH.tmp.XXXXXX and renames
+ * a temporary file beside the target (atomic_file.c writes PATH.tmp.XXXXXX and renames
  * it). access() would say yes on a read-only mount, to root, or in /proc.
  */
 #include <errno.h>

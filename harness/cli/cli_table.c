@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The result table printed by `pagebench run`. */
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include "cli.h"
 
 #include "record.h"
+#include "summary.h"
 
 /*
  * What the previous table of this process printed, so that the tables of a config's jobs
@@ -104,11 +106,34 @@ static unsigned rate_columns(const struct pb_result *r, size_t n, const char **c
 	return nc;
 }
 
+/*
+ * Where the threads and the memory were, as far as NUMA goes: on a one-node host only that
+ * (every page is local there, so remote_node_pages is 0 by construction).
+ */
+static void print_numa(FILE *f, const struct pb_machine *m, const struct pb_job_context *ctx)
+{
+	/* Unknown, or the module's guest: the host's topology says nothing about it. */
+	if (!m->numa_nodes || ctx->kernel_module)
+		return;
+	if (m->numa_nodes == 1) {
+		fprintf(f, " (one NUMA node: every page is local)");
+		return;
+	}
+	fprintf(f, " (node");
+	for (unsigned i = 0; i < ctx->nthreads; i++)
+		fprintf(f, i ? ",%d" : " %d", ctx->threads[i].node);
+	fprintf(f, "), memory on node");
+	for (unsigned i = 0; i < ctx->n_arena_nodes; i++)
+		fprintf(f, i ? ",%d" : " %d", ctx->arena_nodes[i]);
+	if (!ctx->n_arena_nodes)
+		fprintf(f, " unknown");
+}
+
 /* The machine once per output ("as above" after that), then how this table was measured. */
 static void print_machine(FILE *f, const struct pb_machine *m, const struct pb_job_context *ctx,
-			  unsigned reps)
+			  unsigned reps, unsigned procs)
 {
-	char line[sizeof(last_machine)];
+	char of[64] = "", line[sizeof(last_machine)];
 
 	snprintf(line, sizeof(line), "%s, %u CPUs, TSC %.3f GHz (%s), kernel %s", m->cpu_model,
 		 m->num_cpus, ctx->tsc_hz / 1e9,
@@ -117,10 +142,15 @@ static void print_machine(FILE *f, const struct pb_machine *m, const struct pb_j
 	snprintf(last_machine, sizeof(last_machine), "%s", line);
 	for (unsigned i = 0; i < ctx->nthreads; i++)
 		fprintf(f, "%s%d", i ? "," : " ", ctx->threads[i].cpu);
+	print_numa(f, m, ctx);
+	if (procs > 1)
+		snprintf(of, sizeof(of), " in %u processes (order seeds %llu..%llu)", procs,
+			 (unsigned long long)ctx->seed, (unsigned long long)ctx->seed + procs - 1);
+	else
+		snprintf(of, sizeof(of), ", order seed %llu", (unsigned long long)ctx->seed);
 	fprintf(f, "; subtracted: timer %.1f cycles per batch, loop %.2f cycles per op; "
-		"median of %u repetitions, order seed %llu\n",
-		ctx->timer_overhead_cycles, ctx->loop_overhead_cycles, reps,
-		(unsigned long long)ctx->seed);
+		"median of %u repetitions%s\n",
+		ctx->timer_overhead_cycles, ctx->loop_overhead_cycles, reps, of);
 }
 
 /* The next "; "-separated part of a record's warning at *@p: its length; *@p moves past it. */
@@ -187,24 +217,32 @@ void pb_table_print(FILE *f, const struct pb_machine *m, const struct pb_job_con
 {
 	const char *cols[MAX_COLS];
 	unsigned ncols = rate_columns(r, n, cols);
-	bool cg = m->instructions_source[0] != '\0';
+	bool cg = m->instructions_source[0] != '\0', procs = false;
 	char params[256];
-	int pw = 20;
+	int pw = 20, bw = 14;
 
-	/* The params column as wide as its longest entry, so the columns after it stay aligned. */
+	/*
+	 * The backend and params columns as wide as their longest entries (a raw peer row's
+	 * name is longer than 14), so the columns after them stay aligned.
+	 */
 	for (size_t i = 0; i < n; i++) {
 		int len = (int)strlen(pb_params_format(&r[i].params, params, sizeof(params)));
 
 		if (len > pw)
 			pw = len < 60 ? len : 60;
+		len = (int)strlen(r[i].alloc);
+		if (len > bw)
+			bw = len < 40 ? len : 40;
 	}
+	for (size_t i = 0; i < n; i++)
+		procs |= r[i].processes > 1;
 	/* Under callgrind the clock measured valgrind, not the code: show the counts instead. */
 	if (cg)
-		fprintf(f, "%-14s %-18s %-*s %-6s %12s", "backend", "workload", pw, "params", "track",
+		fprintf(f, "%-*s %-18s %-*s %-6s %12s", bw, "backend", "workload", pw, "params", "track",
 			"instr/op");
 	else
-		fprintf(f, "%-14s %-18s %-*s %-6s %9s %9s %6s %9s", "backend", "workload", pw,
-			"params", "track", "ns/op", "cyc/op", "CV%", "p99 cyc");
+		fprintf(f, "%-*s %-18s %-*s %-6s %9s %9s %6s%s %9s", bw, "backend", "workload", pw,
+			"params", "track", "ns/op", "cyc/op", "CV%", procs ? " procs±%" : "", "p99 cyc");
 	for (unsigned c = 0; c < ncols; c++) {
 		const char *label;
 		int w, p;
@@ -227,17 +265,22 @@ void pb_table_print(FILE *f, const struct pb_machine *m, const struct pb_job_con
 		if (cg) {
 			double ins = pb_record_metric(x, true);
 
-			fprintf(f, "%-14s %-18s %-*.*s %-6s ", base ? "(baseline)" : x->alloc,
+			fprintf(f, "%-*s %-18s %-*.*s %-6s ", bw, base ? "(baseline)" : x->alloc,
 				x->workload, pw, pw, params[0] ? params : "-", x->track[0] ? x->track : "-");
 			if (ins > 0)
 				fprintf(f, "%12.1f ", ins);
 			else
 				fprintf(f, "%12s ", "-");
 		} else {
-			fprintf(f, "%-14s %-18s %-*.*s %-6s %9.2f %9.1f %6s %9.1f ",
+			fprintf(f, "%-*s %-18s %-*.*s %-6s %9.2f %9.1f %6s ", bw,
 				base ? "(baseline)" : x->alloc, x->workload, pw, pw,
 				params[0] ? params : "-", x->track[0] ? x->track : "-", x->ns.median,
-				x->cycles.median, cv, x->cycles.p99);
+				x->cycles.median, cv);
+			/* How far apart the processes' medians are: what one process cannot show. */
+			if (procs)
+				fprintf(f, "%6.1f%% ", pb_process_spread(x->rep_cycles, x->rep_process,
+									x->repetitions) * 100);
+			fprintf(f, "%9.1f ", x->cycles.p99);
 		}
 		for (unsigned c = 0; c < ncols; c++) {
 			const struct pb_counter *v = pb_counter_find(x, cols[c]);
@@ -256,7 +299,7 @@ void pb_table_print(FILE *f, const struct pb_machine *m, const struct pb_job_con
 		else
 			fprintf(f, "%7.2f\n", x->ratio);
 	}
-	print_machine(f, m, ctx, n ? r[0].repetitions : 0);
+	print_machine(f, m, ctx, n ? r[0].repetitions : 0, n ? r[0].processes : 1);
 	if (!cg)	/* the PMU table would repeat the column and list events callgrind replaced */
 		print_counters(f, ctx, r, n);
 	print_warnings(f, r, n);
@@ -265,4 +308,26 @@ void pb_table_print(FILE *f, const struct pb_machine *m, const struct pb_job_con
 			fprintf(f, "note: rows marked ! vary by more than the unstable threshold across repetitions\n");
 			break;
 		}
+}
+
+void pb_table_print_set(FILE *f, const struct pb_result_set *s)
+{
+	struct pb_result *mine = calloc(s->nrecs + 1, sizeof(*mine));
+
+	if (!mine)
+		return;
+	for (size_t j = 0; j < s->njobs; j++) {
+		size_t n = 0;
+
+		/* Shallow copies: a job's records side by side for the table, arrays still @s's. */
+		for (size_t i = 0; i < s->nrecs; i++)
+			if (!strcmp(s->recs[i].job, s->jobs[j].job))
+				mine[n++] = s->recs[i];
+		if (!n)
+			continue;
+		if (s->jobs[j].job[0])
+			fprintf(f, "[%s]\n", s->jobs[j].job);
+		pb_table_print(f, &s->machine, &s->jobs[j], mine, n);
+	}
+	free(mine);
 }

@@ -53,6 +53,7 @@ static int trace_gen(int argc, char **argv)
 {
 	const char *gen = NULL, *out = NULL;
 	struct pb_trace_writer *w;
+	uint64_t count;
 	struct pb_trace_source src;
 	struct pb_trace_sink sink;
 	struct pb_params p = { 0 };
@@ -99,12 +100,13 @@ static int trace_gen(int argc, char **argv)
 		return PB_EXIT_FAIL;
 	}
 	pb_trace_source_close(&src);
-	printf("%s: %llu events from %s (seed %llu)\n", out,
-	       (unsigned long long)pb_trace_writer_count(w), gen, (unsigned long long)seed);
+	count = pb_trace_writer_count(w);
 	if (pb_trace_commit(w, &err)) {
 		fprintf(stderr, "pagebench: trace gen: %s\n", err.msg);
-		return PB_EXIT_FAIL;
+		return PB_EXIT_OUTPUT;
 	}
+	printf("%s: %llu events from %s (seed %llu)\n", out, (unsigned long long)count, gen,
+	       (unsigned long long)seed);
 	return PB_EXIT_OK;
 }
 

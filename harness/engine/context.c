@@ -10,8 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/utsname.h>
-#include <hwloc.h>
 #include "context.h"
+#include "numa.h"
 
 #ifndef PB_GIT_REV
 #define PB_GIT_REV "unknown"
@@ -112,62 +112,19 @@ static void read_cpuinfo(struct pb_machine *c)
 	fclose(f);
 }
 
-/* "2M" / "48K" / "1280K": the unit that keeps the number whole. */
-static void format_size(char *buf, size_t len, unsigned long long bytes)
-{
-	if (bytes && bytes % (1ULL << 20) == 0)
-		snprintf(buf, len, "%lluM", bytes >> 20);
-	else if (bytes && bytes % (1ULL << 10) == 0)
-		snprintf(buf, len, "%lluK", bytes >> 10);
-	else
-		snprintf(buf, len, "%llu", bytes);
-}
-
-/* NUMA node count and "L1d 48K L2 2M L3 105M" (first object of each data/unified level). */
+/* NUMA nodes, the topology's shape and each node's CPUs, the caches (all through numa.h). */
 static void read_topology(struct pb_machine *c)
 {
-	static const hwloc_obj_type_t levels[] = {
-		HWLOC_OBJ_L1CACHE, HWLOC_OBJ_L2CACHE, HWLOC_OBJ_L3CACHE,
-		HWLOC_OBJ_L4CACHE, HWLOC_OBJ_L5CACHE,
-	};
-	hwloc_topology_t topo;
-	size_t i, off = 0;
-	int nodes;
+	struct pb_topo *t = pb_topo_system();
 
-	if (hwloc_topology_init(&topo))
+	if (!t)
 		return;
-	if (hwloc_topology_load(topo)) {
-		hwloc_topology_destroy(topo);
-		return;
-	}
-	nodes = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_NUMANODE);
-	c->numa_nodes = nodes > 0 ? (unsigned)nodes : 0;
-
-	for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
-		hwloc_obj_t o = hwloc_get_obj_by_type(topo, levels[i], 0);
-		char size[32];
-		int w;
-
-		if (!o || !o->attr)
-			continue;
-		format_size(size, sizeof(size), (unsigned long long)o->attr->cache.size);
-		w = snprintf(c->cache_desc + off, sizeof(c->cache_desc) - off, "%sL%u%s %s",
-			     off ? " " : "", o->attr->cache.depth,
-			     o->attr->cache.type == HWLOC_OBJ_CACHE_DATA ? "d" : "", size);
-		if (w < 0 || (size_t)w >= sizeof(c->cache_desc) - off)
-			break;
-		off += (size_t)w;
-	}
-
+	c->numa_nodes = pb_topo_nodes(t);
+	pb_topo_describe(t, c->topology, sizeof(c->topology));
+	pb_topo_caches(t, c->cache_desc, sizeof(c->cache_desc));
 	/* Some architectures have no "model name" in /proc/cpuinfo; hwloc may still know it. */
-	if (!c->cpu_model[0]) {
-		hwloc_obj_t pkg = hwloc_get_obj_by_type(topo, HWLOC_OBJ_PACKAGE, 0);
-		const char *m = pkg ? hwloc_obj_get_info_by_name(pkg, "CPUModel") : NULL;
-
-		if (m)
-			copy_str(c->cpu_model, sizeof(c->cpu_model), m);
-	}
-	hwloc_topology_destroy(topo);
+	if (!c->cpu_model[0])
+		pb_topo_cpu_model(t, c->cpu_model, sizeof(c->cpu_model));
 }
 
 /* ISO 8601 with an extended "+hh:mm" offset, which RFC 3339 readers require. */
@@ -209,17 +166,9 @@ static void join_argv(char *buf, size_t len, int argc, char **argv)
 
 int pb_cpu_node(int cpu)
 {
-	char path[96];
+	struct pb_topo *t = pb_topo_system();
 
-	if (cpu < 0)
-		return -1;
-	/* cpuN has a nodeK link for the node it is on. */
-	for (int node = 0; node < 1024; node++) {
-		snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/node%d", cpu, node);
-		if (!access(path, F_OK))
-			return node;
-	}
-	return -1;
+	return t && cpu >= 0 ? pb_topo_cpu_node(t, (unsigned)cpu) : -1;
 }
 
 void pb_machine_collect(struct pb_machine *c, int argc, char **argv)

@@ -10,7 +10,7 @@
 
 /* Fills every field of @m; a fact that cannot be found is left empty/zero. */
 void pb_machine_collect(struct pb_machine *m, int argc, char **argv);
-/* The NUMA node OS CPU @cpu belongs to (from sysfs), or -1 when not known. */
+/* The NUMA node OS CPU @cpu belongs to (numa.h: hwloc), or -1 when not known. */
 int pb_cpu_node(int cpu);
 
 #endif

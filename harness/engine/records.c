@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "runner_internal.h"
+#include "wl_report.h"
 
 /* The parameters this instance took, and its record names: "workload/backend[/k=v,..][/track]". */
 /* A count in one spelling whatever the user typed: 67108864 and 64M are both "64M". */
@@ -78,6 +79,8 @@ void pb_instance_acc_free(struct instance *in)
 	free(in->name);
 	in->acc = NULL;
 	in->name = NULL;
+	free(in->wr.report.series);	/* a series no record took */
+	in->wr.report.series = NULL;
 }
 
 /* The PMU figures of one track: totals, per op, multiplexing, per-repetition samples. */
@@ -153,6 +156,8 @@ int pb_instance_records(const struct runner *rt, const struct pb_job_context *jo
 		if (!rc)
 			rc = pb_record_finish(r, job, &c, err);
 	}
+	if (!rc)
+		pb_wl_report_records(in, stats, &out[0]);
 	pb_instance_acc_free(in);	/* what the records did not take */
 	return rc;
 }

@@ -3,8 +3,9 @@
  * The run loop. Each backend gets its own instance (own arena and page allocator), one
  * warm-up repetition that is thrown away (and that grows a loop workload's operation count
  * until a timed batch is long enough to trust; fixed work is one pass), then repetitions in
- * which the backends run in an order shuffled afresh each time from a recorded seed, so
- * machine drift and any "who ran first" effect land on all of them alike. Each timed batch
+ * which the backends and the machine baselines run in an order shuffled afresh each time
+ * from a recorded seed, so machine drift and any "who ran first" effect land on all of them
+ * alike, and the baselines see the drift the backends saw. Each timed batch
  * has the cost of an empty timed region subtracted, and each operation the cost of an empty
  * loop iteration (runner_math.c). A workload of N threads runs on the calling thread and a
  * crew of N-1 pinned helpers started once per run.
@@ -18,25 +19,31 @@
 #include "context.h"
 #include "placement.h"
 #include "pmu.h"
+#include "runner_eta.h"
 #include "runner_internal.h"
 #include "runner_math.h"
 #include "summary.h"
+#include "wl_report.h"
 
 /* The yardsticks every result set is printed beside (workloads/baselines.c). */
 static const char *const baseline_names[] = { "for-loop", "atomic-inc", "spin-lock", "call-pair" };
 #define NBASELINES (sizeof(baseline_names) / sizeof(baseline_names[0]))
 
-static void progress(struct runner *rt)
+/* Instance @i (@in) finished a run of @seconds: counted, estimated, reported. */
+static void progress(struct runner *rt, unsigned i, const struct instance *in, double seconds)
 {
 	const struct pb_plan *plan = rt->plan;
-	double elapsed;
 
 	rt->done++;
+	pb_eta_record(&rt->eta, i, seconds);
 	if (!plan->progress)
 		return;
-	elapsed = (double)(pb_now_ns() - rt->start_ns) / 1e9;
-	plan->progress(plan->progress_arg, rt->done, rt->total,
-		       elapsed / rt->done * (double)(rt->total - rt->done));
+	plan->progress(plan->progress_arg, rt->done, rt->total, pb_eta_left(&rt->eta), in->name[0]);
+}
+
+static double seconds_since(uint64_t t0)
+{
+	return (double)(pb_now_ns() - t0) / 1e9;
 }
 
 /*
@@ -350,6 +357,7 @@ static int inst_init(struct runner *rt, struct instance *in, const struct pb_all
 	}
 	in->wr.alloc = in->alloc;
 	in->wr.params = &plan->params;
+	in->wr.wl = wl;
 	in->wr.shared_cpus = rt->pl.shared && wl->nthreads > 1;
 	in->wr.ops = plan->ops && !wl->baseline ? plan->ops : wl->default_ops;
 	/*
@@ -427,7 +435,7 @@ static void warn(struct instance *in, const char *what)
  * no count to grow: its warm-up is one pass.
  */
 static int warm_up(struct runner *rt, const struct pb_job_context *ctx, struct instance *in,
-		   struct pb_err *err)
+		   double *last_s, struct pb_err *err)
 {
 	const struct pb_plan *plan = rt->plan;
 	double min_cycles = (double)plan->min_batch_ns * ctx->tsc_hz / 1e9;
@@ -437,8 +445,11 @@ static int warm_up(struct runner *rt, const struct pb_job_context *ctx, struct i
 	uint64_t shortest;
 
 	for (unsigned tries = 0; ; tries++) {
+		uint64_t t0 = pb_now_ns();
+
 		if (run_rep(rt, in, 0, false, err))
 			return -1;
+		*last_s = seconds_since(t0);	/* the pass at the final count: what a repetition costs */
 		/* The shortest batch of any thread, net of the time it waited for the others. */
 		shortest = pb_rm_shortest(in->wr.track, in->wl->nthreads);
 		if (!pb_rm_warm_grow(shortest, min_cycles, tries, in->wr.ops, fixed))
@@ -471,9 +482,11 @@ static int run_set(struct runner *rt, struct pb_job_context *ctx, struct instanc
 	unsigned order[PB_MAX_ALLOCS + NBASELINES];
 
 	for (i = 0; i < n; i++) {
-		if (warm_up(rt, ctx, &ins[i], err))
+		double last_s;
+
+		if (warm_up(rt, ctx, &ins[i], &last_s, err))
 			return -1;
-		progress(rt);
+		progress(rt, i, &ins[i], last_s);
 		if (ins[i].alloc)
 			pb_alloc_stats(ins[i].alloc, &ins[i].warm);
 		order[i] = i;
@@ -481,9 +494,11 @@ static int run_set(struct runner *rt, struct pb_job_context *ctx, struct instanc
 	for (rep = 0; rep < plan->reps; rep++) {
 		pb_rm_shuffle(&rt->rng, order, n);	/* a fresh order every repetition */
 		for (i = 0; i < n; i++) {
+			uint64_t t0 = pb_now_ns();
+
 			if (run_rep(rt, &ins[order[i]], rep, true, err))
 				return -1;
-			progress(rt);
+			progress(rt, order[i], &ins[order[i]], seconds_since(t0));
 		}
 	}
 	for (i = 0; i < n; i++) {
@@ -528,9 +543,19 @@ static int place(const struct pb_plan *plan, struct pb_placement *pl, struct pb_
 	int want[PB_MAX_THREADS];
 	struct pb_err why;
 
+	/* Memory bound with node=: threads without a CPU go to that node first (local by default). */
+	int mem_node = pb_params_raw(&plan->params, "node") ?
+		       (int)pb_param_u64(&plan->params, pb_mem_params, "node") : -1;
+	struct pb_topo *topo;
+
 	if (pb_plan_cpu_want(plan, want, err))
 		return -1;
-	if (pb_placement_init(pl, plan->wl->nthreads, want, plan->allow_shared_cpus, &why))
+	topo = pb_topo_system();
+	if (!topo) {
+		memset(pl, 0, sizeof(*pl));
+		return pb_err_set(err, "--workload %s: hwloc cannot read the CPU topology", plan->wl->name);
+	}
+	if (pb_placement_init_on(pl, topo, plan->wl->nthreads, want, plan->allow_shared_cpus, mem_node, &why))
 		return pb_err_set(err, "--workload %s: %s", plan->wl->name, why.msg);
 	return 0;
 }
@@ -579,9 +604,12 @@ static void job_placement(const struct pb_plan *plan, const struct runner *rt,
 		ctx->arena_nodes[ctx->n_arena_nodes++] = (int)v;
 }
 
-int pb_run(const struct pb_plan *plan, struct pb_job_context *ctx, struct pb_result **out,
+int pb_run(const struct pb_plan *asked, struct pb_job_context *ctx, struct pb_result **out,
 	   size_t *n, struct pb_err *err)
 {
+	struct pb_plan with_null;
+	/* A trace replay also runs on null: that row's cost per event is the engine's own. */
+	const struct pb_plan *plan = pb_plan_with_null(asked, &with_null);
 	struct runner rt = { .plan = plan };
 	struct crew crew;
 	struct instance ins[PB_MAX_ALLOCS + NBASELINES];
@@ -627,14 +655,13 @@ int pb_run(const struct pb_plan *plan, struct pb_job_context *ctx, struct pb_res
 	ctx->loop_overhead_cycles = rt.loop_overhead;
 	rt.rng.s = plan->seed;
 	ctx->seed = plan->seed;
-	rt.start_ns = pb_now_ns();
 	if (plan->wl->nthreads > 1 && crew_start(&rt, &crew, plan->wl->nthreads, err))
 		goto out_pl;
 	rt.total = (plan->nallocs + (plan->wl->baseline ? 1 : 0) +
 		    (plan->baselines && !plan->wl->baseline ? NBASELINES : 0)) * (plan->reps + 1);
 	job_placement(plan, &rt, ctx);
 
-	cap = (size_t)plan->nallocs * plan->wl->nthreads + NBASELINES;
+	cap = (size_t)plan->nallocs * plan->wl->nthreads + NBASELINES + 1;
 	res = calloc(cap, sizeof(*res));
 	if (!res) {
 		pb_err_set(err, "out of memory");
@@ -645,24 +672,28 @@ int pb_run(const struct pb_plan *plan, struct pb_job_context *ctx, struct pb_res
 			goto out_ins;
 	if (plan->wl->baseline && inst_init(&rt, &ins[nins++], NULL, plan->wl, err))
 		goto out_ins;
+	/*
+	 * The baselines are instances of the same set: each repetition's shuffled order runs
+	 * them among the backends, so what they measure of the machine's speed is measured at
+	 * the moments the backends ran, not after them (compare's drift is their change).
+	 */
+	for (nb = 0; plan->baselines && !plan->wl->baseline && nb < NBASELINES; nb++, nins++)
+		if (inst_init(&rt, &ins[nins], NULL, pb_workload_find(baseline_names[nb]), err))
+			goto out_ins;
+	if (pb_eta_init(&rt.eta, nins, plan->reps + 1)) {
+		pb_err_set(err, "out of memory");
+		goto out_ins;
+	}
 	if (run_set(&rt, ctx, ins, nins, res, &nres, err))
 		goto out_ins;
-	if (plan->baselines && !plan->wl->baseline) {
-		for (nb = 0; nb < NBASELINES; nb++)
-			if (inst_init(&rt, &ins[nb], NULL, pb_workload_find(baseline_names[nb]), err))
-				goto out_base;
-		if (run_set(&rt, ctx, ins, nb, res, &nres, err))
-			goto out_base;
-	}
 	pb_set_ratios(res, nres, plan->metric_instructions);
+	pb_engine_cost(plan->wl, res, nres);
 	ctx->pmu_rdpmc = rt.rdpmc;
 	snprintf(ctx->metric, sizeof(ctx->metric), "%s", plan->metric_instructions ? "instructions" : "time");
 	*out = res;
 	*n = nres;
 	rc = 0;
 	goto out_pl;
-out_base:
-	nins = nb;
 out_ins:
 	for (unsigned i = 0; i < nins + 1 && i < PB_MAX_ALLOCS + NBASELINES; i++) {
 		struct pb_err ignore;
@@ -672,6 +703,7 @@ out_ins:
 	}
 	pb_results_free(res, nres);
 out_pl:
+	pb_eta_free(&rt.eta);
 	crew_stop(&rt);
 	pb_placement_fini(&rt.pl);
 	return rc;

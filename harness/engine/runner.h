@@ -38,14 +38,19 @@ struct pb_plan {
 	char job[64];			/* config job name, copied into every record */
 	char events[256];		/* PMU events to count ("" none; "default" the defaults) */
 	bool metric_instructions;	/* rank and compare by instructions per op */
-	/* Optional: called after every repetition with runs done/total and seconds left. */
-	void (*progress)(void *arg, unsigned done, unsigned total, double eta_s);
+	unsigned processes;		/* run in this many processes (--processes; the CLI does it) */
+	/*
+	 * Optional: called after every run (a warm-up or a repetition of one instance) with the
+	 * runs done and in all, the seconds left (runner_eta.h; negative before an estimate)
+	 * and the name of the record (first track) whose run it was.
+	 */
+	void (*progress)(void *arg, unsigned done, unsigned total, double eta_s, const char *name);
 	void *progress_arg;
 };
 
 /*
- * Fills @plan with defaults: 9 repetitions, 100 batches, baselines on, CPUs chosen, seed 1,
- * unstable above 5% CV, batches grown to at least 20 us, the default PMU events.
+ * Fills @plan with defaults: 9 repetitions, one process, 100 batches, baselines on, CPUs
+ * chosen, seed 1, unstable above 5% CV, batches grown to at least 20 us, the default PMU events.
  */
 void pb_plan_init(struct pb_plan *plan);
 /*

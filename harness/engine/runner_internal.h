@@ -9,6 +9,7 @@
 #include "placement.h"
 #include "pmu.h"
 #include "runner.h"
+#include "runner_eta.h"
 #include "summary.h"
 
 #define CALLGRIND_OPS 20000
@@ -56,7 +57,7 @@ struct runner {
 	double loop_overhead;		/* cycles of an empty loop iteration */
 	struct pb_rng rng;		/* run order */
 	unsigned done, total;		/* repetitions, warm-ups included, for progress */
-	uint64_t start_ns;
+	struct pb_eta eta;		/* seconds left, from the runs done */
 	bool pmu_on;
 	struct pb_pmu_spec spec;	/* parsed once, opened per measured thread */
 	bool callgrind;			/* running under callgrind: label each repetition */

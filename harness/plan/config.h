@@ -12,7 +12,7 @@
  *	order = 3			; any key `--set` takes
  *
  * The keys are the INI keys of the option table (options.h), each meaning what its
- * `pagebench run` option means: alloc, workload, reps, ops, batches, cpus,
+ * `pagebench run` option means: alloc, workload, reps, processes, ops, batches, cpus,
  * allow_shared_cpus (on/off), baselines (on/off), events, metric, seed, unstable_cv,
  * min_batch_us. Any other key is a parameter of the memory model, one of the job's
  * backends or its workload, as --set takes it. All jobs of a file share one metric. Lines start

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "options.h"
+#include "replay.h"
 
 /*
  * Numbers, on/off and word choices go through pb_param_parse, so an option takes what a
@@ -98,10 +99,12 @@ static int set_alloc(struct pb_plan *plan, const char *v, struct pb_err *err)
 
 static int set_workload(struct pb_plan *plan, const char *v, struct pb_err *err)
 {
-	const struct pb_workload *wl = pb_workload_find(v);
+	/* A trace replay's threads are the trace's CPUs: its workload is made from the trace. */
+	const struct pb_workload *wl = pb_replay_claims(v) ? pb_replay_resolve(v, &plan->params, err)
+							   : pb_workload_find(v);
 
 	if (!wl)
-		return pb_err_set(err, "unknown workload '%.64s' (see pagebench list)", v);
+		return pb_replay_claims(v) ? -1 : pb_err_set(err, "unknown workload '%.64s' (see pagebench list)", v);
 	plan->wl = wl;
 	return 0;
 }
@@ -124,7 +127,17 @@ static int set_param(struct pb_plan *plan, const char *v, struct pb_err *err)
 			return pb_err_set(err, "'%.64s': %s given twice (first %s=%.64s)", v, key, key,
 					  prev);
 	}
-	return pb_params_add(&plan->params, v, err);
+	if (pb_params_add(&plan->params, v, err))
+		return -1;
+	/* A generator's CPUs follow its keys (sock_cpu=same is one CPU): made again with them. */
+	if (plan->wl && pb_replay_generated(plan->wl)) {
+		const struct pb_workload *wl = pb_replay_resolve(plan->wl->name, &plan->params, err);
+
+		if (!wl)
+			return -1;
+		plan->wl = wl;
+	}
+	return 0;
 }
 
 static int set_reps(struct pb_plan *plan, const char *v, struct pb_err *err)
@@ -134,6 +147,17 @@ static int set_reps(struct pb_plan *plan, const char *v, struct pb_err *err)
 	if (parse_count(v, 1, 1000, &x, err))
 		return -1;
 	plan->reps = (unsigned)x;
+	return 0;
+}
+
+/* More than a few dozen processes is a mistake (each repeats the whole run). */
+static int set_processes(struct pb_plan *plan, const char *v, struct pb_err *err)
+{
+	uint64_t x;
+
+	if (parse_count(v, 1, 64, &x, err))
+		return -1;
+	plan->processes = (unsigned)x;
 	return 0;
 }
 
@@ -205,6 +229,18 @@ static int set_unstable_cv(struct pb_plan *plan, const char *v, struct pb_err *e
 	return 0;
 }
 
+/* --mem-node N: node=N for every backend and the workload (the arenas, the pools, the rings). */
+static int set_mem_node(struct pb_plan *plan, const char *v, struct pb_err *err)
+{
+	char kv[32];
+	uint64_t x;
+
+	if (parse_count(v, 0, 255, &x, err))
+		return -1;
+	snprintf(kv, sizeof(kv), "node=%llu", (unsigned long long)x);
+	return set_param(plan, kv, err);
+}
+
 static int set_min_batch_us(struct pb_plan *plan, const char *v, struct pb_err *err)
 {
 	uint64_t x;
@@ -226,6 +262,9 @@ const struct pb_option pb_options[] = {
 	  "(in a config file: KEY = VALUE)" },
 	{ "reps", "reps", 'r', NULL, "N", set_reps,
 	  "measured repetitions per backend (default 9), after one warm-up" },
+	{ "processes", "processes", 0, NULL, "N", set_processes,
+	  "run everything in N separate processes, one after another, each doing\n"
+	  "--reps repetitions (default 1): compare sees the spread between processes" },
 	{ "ops", "ops", 0, NULL, "N", set_ops,
 	  "operations (pages) per repetition (default: the workload's)" },
 	{ "batches", "batches", 0, NULL, "N", set_batches,
@@ -233,6 +272,8 @@ const struct pb_option pb_options[] = {
 	{ "cpus", "cpus", 0, NULL, "LIST", set_cpus,
 	  "OS CPUs to pin the measured threads to, e.g. 0,1 or rx=0,tx=1\n"
 	  "(default: first free cores)" },
+	{ "mem-node", "mem_node", 0, NULL, "N", set_mem_node,
+	  "bind every arena, pool and ring to NUMA node N (the same as --set node=N)" },
 	{ "allow-shared-cpus", "allow_shared_cpus", 0, "on", NULL, set_allow_shared_cpus,
 	  "let threads share a CPU when there are more threads than CPUs\n"
 	  "(in a config file: allow_shared_cpus = on|off)" },

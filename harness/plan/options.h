@@ -37,15 +37,15 @@ struct pb_run_args {
 	const char *config;	/* CONFIG.ini, else NULL (then the plan is complete and checked) */
 	bool help;		/* --help came first: nothing else was looked at after it */
 	char skipped[1024];	/* --alloc all: "backend: why" per line for those dropped */
-	/* --reps / --ops were given: with a CONFIG.ini they override every job's (plan has them). */
-	bool reps_given, ops_given;
+	/* --reps / --ops / --processes were given: with a CONFIG.ini they override every job's. */
+	bool reps_given, ops_given, processes_given;
 };
 
 /*
  * Parses `run` arguments (@argv[0] is "run"; getopt may reorder @argv) through pb_options
  * into @plan, which the caller set up with pb_plan_init, and @args. Without a CONFIG.ini the
- * plan must be complete and passes pb_plan_check; with one, only --reps and --ops (into
- * @plan, flagged in @args) and --json may come with it. 0 on success; -1 + @err (one line, with no
+ * plan must be complete and passes pb_plan_check; with one, only --reps, --ops and
+ * --processes (into @plan, flagged in @args) and --json may come with it. 0 on success; -1 + @err (one line, with no
  * "run: " in front) otherwise. Uses getopt's globals: not for two threads at once.
  */
 int pb_options_parse_argv(int argc, char **argv, struct pb_plan *plan, struct pb_run_args *args,

@@ -63,6 +63,8 @@ int pb_options_parse_argv(int argc, char **argv, struct pb_plan *plan, struct pb
 		if (o) {
 			if (!strcmp(o->name, "reps"))
 				args->reps_given = true;
+			else if (!strcmp(o->name, "processes"))
+				args->processes_given = true;
 			else if (!strcmp(o->name, "ops"))
 				args->ops_given = true;
 			else if (!other)
@@ -103,7 +105,7 @@ int pb_options_parse_argv(int argc, char **argv, struct pb_plan *plan, struct pb
 			return pb_err_set(err, "stray argument '%s' (after the config file '%s'; one config per run)",
 					  argv[optind + 1], argv[optind]);
 		if (other)
-			return pb_err_set(err, "stray argument '%s': if it is a config file, it takes no --%s (only --reps, --ops and --json; put the rest in the file)",
+			return pb_err_set(err, "stray argument '%s': if it is a config file, it takes no --%s (only --reps, --ops, --processes and --json; put the rest in the file)",
 					  argv[optind], other);
 		args->config = argv[optind];
 		return 0;

@@ -10,6 +10,7 @@ void pb_plan_init(struct pb_plan *plan)
 {
 	memset(plan, 0, sizeof(*plan));
 	plan->reps = 9;
+	plan->processes = 1;
 	plan->nbatches = 100;
 	plan->baselines = true;
 	plan->ncpus = 0;
@@ -38,6 +39,9 @@ static int check_capacity(const struct pb_plan *plan, const struct pb_alloc_ops 
 
 	if (!plan->wl->bufs_held || !o->capacity)
 		return 0;
+	/* bufs_held reads the workload's keys: they must be valid first (--alloc all comes here early). */
+	if (pb_params_check(&plan->params, plan->wl->params, err))
+		return -1;
 	held = plan->wl->bufs_held(&plan->params, held_why, sizeof(held_why));
 	cap = o->capacity(&plan->params, cap_why, sizeof(cap_why));
 	if (held > cap)
@@ -60,6 +64,9 @@ int pb_plan_backend_fits(const struct pb_plan *plan, const struct pb_alloc_ops *
 				  plan->wl->name, o->name);
 	if (plan->wl->page_refs && o->no_page_refs)
 		return pb_err_set(err, "--workload %s takes extra page references; backend '%s' has none",
+				  plan->wl->name, o->name);
+	if (o->raw_pairs && !plan->wl->raw_pairs)
+		return pb_err_set(err, "--workload %s: backend '%s' is its library's own alloc+free loop (a raw row), which only alloc-free runs",
 				  plan->wl->name, o->name);
 	return check_capacity(plan, o, err);
 }
@@ -107,6 +114,8 @@ int pb_plan_check(const struct pb_plan *plan, struct pb_err *err)
 					  key, plan->params.kv[i].value, plan->wl->name, key);
 	}
 	if (pb_params_check(&plan->params, plan->wl->params, err))
+		return -1;
+	if (plan->wl->check && plan->wl->check(&plan->params, err))
 		return -1;
 	for (unsigned i = 0; i < plan->nallocs; i++)
 		if (pb_plan_backend_fits(plan, plan->allocs[i], err))

@@ -18,8 +18,12 @@ void pb_compare_opts_init(struct pb_compare_opts *o)
 	o->alpha = 0.05;
 	o->instructions = false;
 	o->unstable_cv = 0.05;
-	/* Off: measured on a loaded 2-CPU machine, it made more false verdicts than it removed. */
-	o->drift = false;
+	/*
+	 * On: 20 self-compares of two runs each under a loaded neighbour (docs/performance-log.md)
+	 * gave 3 with a false "slower" without it and none with it, at no cost in the changes
+	 * detected; it can only stop verdicts.
+	 */
+	o->drift = true;
 	o->allow_emulated = false;
 	o->gate = false;
 }
@@ -111,42 +115,33 @@ static double cv_of(const double *v, size_t n)
 	return s.cv;
 }
 
-/* (max - min) / median of the per-process medians; 0 for one process. */
-static double process_spread(const struct side *s)
+/*
+ * What one change says by itself: slower or faster when significant, beyond the threshold
+ * and with its interval wholly on that side of zero; unstable (interval) when significant
+ * and beyond the threshold but the interval reaches zero; same otherwise.
+ */
+static enum pb_verdict judge(double p, double change, double lo, double hi,
+			     const struct pb_compare_opts *o)
 {
-	double *med, *buf, lo = INFINITY, hi = -INFINITY, mid;
-	unsigned k = 0;
+	bool up = change > 0;
 
-	if (s->procs < 2)
-		return 0;
-	med = malloc(s->procs * sizeof(*med));
-	buf = malloc(s->n * sizeof(*buf));
-	if (!med || !buf)
-		abort();
-	for (unsigned p = 0; p < s->procs; p++) {
-		size_t m = 0;
+	if (!(p < o->alpha) || !(fabs(change) > o->threshold))
+		return PB_SAME;
+	if (up ? !(lo > 0) : !(hi < 0))
+		return PB_UNSTABLE;
+	return up ? PB_SLOWER : PB_FASTER;
+}
 
-		for (size_t i = 0; i < s->n; i++)
-			if (s->proc[i] == p)
-				buf[m++] = s->v[i];
-		if (!m)
-			continue;
-		med[k] = pb_median(buf, m);
-		lo = fmin(lo, med[k]);
-		hi = fmax(hi, med[k]);
-		k++;
-	}
-	mid = pb_median(med, k);
-	free(med);
-	free(buf);
-	return k > 1 && mid > 0 ? (hi - lo) / mid : 0;
+/* Whether @r's change could be the machine's: its interval reaches into the drift's. */
+static bool within_drift(const struct pb_compare_row *r, const struct pb_compare *c, bool up)
+{
+	return up ? !(r->ci_lo > c->drift_ci_hi - 1) : !(r->ci_hi < c->drift_ci_lo - 1);
 }
 
 static enum pb_verdict decide(struct pb_compare_row *r, const struct pb_compare_opts *o,
-			      bool drift_applied)
+			      const struct pb_compare *c)
 {
-	bool significant = r->p < o->alpha;
-	bool practical = fabs(r->net) > o->threshold;
+	enum pb_verdict raw;
 
 	r->why = PB_WHY_NONE;
 	if (r->baseline)
@@ -154,19 +149,24 @@ static enum pb_verdict decide(struct pb_compare_row *r, const struct pb_compare_
 	/* "Not significant" means nothing when significance was out of reach. */
 	if (r->min_p >= o->alpha)
 		return PB_INCONCLUSIVE;
-	if (significant && practical) {
-		bool up = r->net > 0;
-
-		if (up ? !(r->ci_lo > 0) : !(r->ci_hi < 0)) {
-			r->why = PB_WHY_INTERVAL;
-			return PB_UNSTABLE;
-		}
-		/* A change the drift correction made, or reversed, is the baselines' noise. */
-		if (drift_applied && ((r->change > 0) != up || !(fabs(r->change) > o->threshold))) {
+	raw = judge(r->p, r->change, r->ci_lo, r->ci_hi, o);
+	if (raw == PB_UNSTABLE) {
+		r->why = PB_WHY_INTERVAL;
+		return PB_UNSTABLE;
+	}
+	if (raw != PB_SAME) {
+		/*
+		 * The drift may stop a verdict, never make one: a change the baselines' drift
+		 * explains (or reverses) is not shown to be the code's. Narrow enough to divide
+		 * out, the net change must earn the same verdict; too wide, the change's interval
+		 * must be clear of the drift's (the machine may have moved anywhere in it).
+		 */
+		if ((c->drift_applied && judge(r->net_p, r->net, r->net_ci_lo, r->net_ci_hi, o) != raw) ||
+		    (c->drift_guard && within_drift(r, c, raw == PB_SLOWER))) {
 			r->why = PB_WHY_DRIFT;
 			return PB_UNSTABLE;
 		}
-		return up ? PB_SLOWER : PB_FASTER;
+		return raw;
 	}
 	/* Not shown to differ, but one side is too noisy for that to mean "same". */
 	if (r->old_unstable || r->new_unstable) {
@@ -176,27 +176,27 @@ static enum pb_verdict decide(struct pb_compare_row *r, const struct pb_compare_
 	return PB_SAME;
 }
 
-/* The interval of the change between @os and @ns (already net of any drift). */
-static void interval(struct pb_compare_row *r, const struct side *os, const struct side *ns,
-		     const struct pb_compare_opts *o)
+/* The interval of the change between @os and @ns into *@lo, *@hi (fractions). */
+static void interval(const struct side *os, const struct side *ns, const struct pb_compare_opts *o,
+		     double *lo, double *hi, bool *hier)
 {
 	struct pb_shift sh;
 	int rc;
 
-	r->ci_hier = os->procs > 1 || ns->procs > 1;
-	if (r->ci_hier)
+	*hier = os->procs > 1 || ns->procs > 1;
+	if (*hier)
 		rc = pb_shift_hier(os->v, os->proc, os->n, ns->v, ns->proc, ns->n, 1 - o->alpha,
 				   PB_BOOTSTRAP_RESAMPLES, COMPARE_SEED, &sh);
 	else
 		rc = pb_shift_ratio(os->v, os->n, ns->v, ns->n, 1 - o->alpha, &sh);
 	if (rc) {
 		/* A zero or negative figure (a baseline at the timer's resolution): no ratio. */
-		r->ci_lo = -INFINITY;
-		r->ci_hi = INFINITY;
+		*lo = -INFINITY;
+		*hi = INFINITY;
 		return;
 	}
-	r->ci_lo = sh.lo - 1;
-	r->ci_hi = sh.hi - 1;
+	*lo = sh.lo - 1;
+	*hi = sh.hi - 1;
 }
 
 static bool under_valgrind(const struct pb_result_set *doc)
@@ -258,12 +258,20 @@ static int check_inputs(const struct pb_result_set *old_doc, const char *oldname
 	return 0;
 }
 
-/* The baselines' new/old: the drift and the range it comes from. */
-static void drift_of(struct pb_compare *out, const struct pb_compare_opts *o)
+/*
+ * The baselines' new/old: the drift, the range the baselines span and the interval of the
+ * drift (baselines, processes and repetitions resampled); applied only when asked for and
+ * when that interval is narrower than the threshold, so that the correction's own error is
+ * below the smallest change a verdict reports.
+ */
+static void drift_of(struct pb_compare *out, struct side (*pend)[2], const struct pb_compare_opts *o)
 {
-	double log_base = 0;
+	struct pb_shift_pair *pairs = calloc(out->nrows + 1, sizeof(*pairs));
+	struct pb_shift sh;
 
-	out->drift = 1;
+	if (!pairs)
+		abort();
+	out->drift = out->drift_ci_lo = out->drift_ci_hi = 1;
 	out->drift_lo = out->drift_hi = 1;
 	out->nbaselines = 0;
 	for (size_t i = 0; i < out->nrows && !o->instructions; i++) {
@@ -277,13 +285,21 @@ static void drift_of(struct pb_compare *out, const struct pb_compare_opts *o)
 			out->drift_lo = q;
 		if (!out->nbaselines || q > out->drift_hi)
 			out->drift_hi = q;
-		log_base += log(q);
-		out->nbaselines++;
+		pairs[out->nbaselines++] = (struct pb_shift_pair){ pend[i][0].v, pend[i][0].proc,
+			pend[i][0].n, pend[i][1].v, pend[i][1].proc, pend[i][1].n };
 	}
 	/* The machine's own change of speed: counts do not drift, time does. */
-	if (out->nbaselines)
-		out->drift = exp(log_base / (double)out->nbaselines);
-	out->drift_applied = o->drift && !o->instructions && out->nbaselines;
+	if (out->nbaselines && !pb_shift_geomean_hier(pairs, out->nbaselines, 1 - o->alpha,
+						       PB_BOOTSTRAP_RESAMPLES, COMPARE_SEED, &sh)) {
+		out->drift = sh.ratio;
+		out->drift_ci_lo = sh.lo;
+		out->drift_ci_hi = sh.hi;
+		out->drift_measured = true;
+	}
+	free(pairs);
+	out->drift_narrow = out->drift_measured && out->drift_ci_hi / out->drift_ci_lo - 1 <= o->threshold;
+	out->drift_applied = o->drift && out->drift_narrow;
+	out->drift_guard = o->drift && out->drift_measured && !out->drift_narrow;
 }
 
 int pb_compare(const struct pb_result_set *old_doc, const char *oldname,
@@ -342,29 +358,40 @@ int pb_compare(const struct pb_result_set *old_doc, const char *oldname,
 		}
 		out->nrows++;
 	}
-	drift_of(out, o);
+	drift_of(out, pend, o);
 	for (i = 0; i < out->nrows; i++) {
 		struct pb_compare_row *r = &out->rows[i];
 		struct side *os = &pend[i][0], *ns = &pend[i][1];
 		struct pb_mwu u;
 
-		if (!r->baseline && out->drift_applied)
+		pb_mann_whitney(os->v, os->n, ns->v, ns->n, 0, &u);
+		r->p = u.p;
+		r->min_p = pb_mw_min_p(os->n, ns->n);
+		interval(os, ns, o, &r->ci_lo, &r->ci_hi, &r->ci_hier);
+		/* Net of the drift: the new side's samples divided by it, then judged alike. */
+		r->net = r->change;
+		r->net_p = r->p;
+		r->net_ci_lo = r->ci_lo;
+		r->net_ci_hi = r->ci_hi;
+		if (!r->baseline && out->drift_measured) {
+			bool hier;
+
 			for (size_t k = 0; k < ns->n; k++)
 				ns->v[k] /= out->drift;
-		r->net = r->old_median > 0 ? pb_median(ns->v, ns->n) / r->old_median - 1 : 0;
+			r->net = r->old_median > 0 ? pb_median(ns->v, ns->n) / r->old_median - 1 : 0;
+			pb_mann_whitney(os->v, os->n, ns->v, ns->n, 0, &u);
+			r->net_p = u.p;
+			interval(os, ns, o, &r->net_ci_lo, &r->net_ci_hi, &hier);
+		}
 		r->old_spread = spread(os->v, os->n);
 		r->new_spread = spread(ns->v, ns->n);
 		r->old_n = (unsigned)os->n;
 		r->new_n = (unsigned)ns->n;
 		r->old_procs = os->procs;
 		r->new_procs = ns->procs;
-		r->old_pspread = process_spread(os);
-		r->new_pspread = process_spread(ns);
-		pb_mann_whitney(os->v, os->n, ns->v, ns->n, 0, &u);
-		r->p = u.p;
-		r->min_p = pb_mw_min_p(os->n, ns->n);
-		interval(r, os, ns, o);
-		r->verdict = decide(r, o, out->drift_applied);
+		r->old_pspread = pb_process_spread(os->v, os->proc, os->n);
+		r->new_pspread = pb_process_spread(ns->v, ns->proc, ns->n);
+		r->verdict = decide(r, o, out);
 		if (r->baseline)
 			continue;
 		if (r->verdict == PB_INCONCLUSIVE) {
@@ -376,8 +403,13 @@ int pb_compare(const struct pb_result_set *old_doc, const char *oldname,
 		}
 		if (os->n < 9 || ns->n < 9)
 			out->few_samples = true;
-		log_sum += log1p(r->net);
 		nback++;
+		/* A median at zero (null at the timer's floor) has no ratio: left out, and said so. */
+		if (!(r->old_median > 0) || !(1 + (out->drift_applied ? r->net : r->change) > 0)) {
+			out->geomean_left_out++;
+			continue;
+		}
+		log_sum += log1p(out->drift_applied ? r->net : r->change);
 	}
 	if (!nback) {
 		pb_err_set(err, "%s and %s have no backend benchmark in common (baselines alone prove nothing)",
@@ -385,7 +417,8 @@ int pb_compare(const struct pb_result_set *old_doc, const char *oldname,
 		goto out;
 	}
 	out->only_new = new_doc->nrecs - out->nrows - out->skipped;
-	out->geomean_ratio = exp(log_sum / (double)nback);
+	out->geomean_ratio = nback > out->geomean_left_out ?
+			     exp(log_sum / (double)(nback - out->geomean_left_out)) : NAN;
 	rc = 0;
 out:
 	for (i = 0; i < old_doc->nrecs + 1; i++) {
@@ -436,7 +469,7 @@ void pb_compare_print(FILE *f, const struct pb_compare *c, const struct pb_compa
 	}
 	fprintf(f, "%-44s %10s %6s %10s %6s %8s %18s", "benchmark", "old", "±MAD%", "new", "±MAD%",
 		"change", hier ? "95% CI (boot)" : "95% CI (HL)");
-	if (c->drift_applied)
+	if (c->drift_measured)
 		fprintf(f, " %8s", "net");
 	if (procs)
 		fprintf(f, " %7s", "procs±%");
@@ -448,45 +481,63 @@ void pb_compare_print(FILE *f, const struct pb_compare *c, const struct pb_compa
 		fprintf(f, "%-44.44s %10.2f %5.1f%% %10.2f %5.1f%% %+7.1f%% %18s", r->name,
 			r->old_median, r->old_spread * 100, r->new_median, r->new_spread * 100,
 			r->change * 100, ci);
-		if (c->drift_applied)
+		if (c->drift_measured)
 			fprintf(f, " %+7.1f%%", r->net * 100);
 		if (procs)
 			fprintf(f, " %6.1f%%", fmax(r->old_pspread, r->new_pspread) * 100);
 		fprintf(f, " %7.4f  %s\n", r->p, pb_verdict_name(r->verdict));
 	}
-	fprintf(f, "%-44s %10s %6s %10s %6s %+7.1f%%\n", "geometric mean of backends (new/old)", "",
-		"", "", "", (c->geomean_ratio - 1) * 100);
-	fprintf(f, "metric: %s; slower/faster need p < %.2f (Mann-Whitney U), |%schange| > %.1f%% and its "
-		"%.0f%% interval clear of zero\n", unit, o->alpha, c->drift_applied ? "net " : "",
-		o->threshold * 100, (1 - o->alpha) * 100);
+	if (isnan(c->geomean_ratio))
+		fprintf(f, "%-44s %10s %6s %10s %6s %8s", "geometric mean of backends (new/old)", "", "",
+			"", "", "-");
+	else
+		fprintf(f, "%-44s %10s %6s %10s %6s %+7.1f%%", "geometric mean of backends (new/old)", "",
+			"", "", "", (c->geomean_ratio - 1) * 100);
+	if (c->geomean_left_out)
+		fprintf(f, " (%zu row%s with a zero median left out)", c->geomean_left_out,
+			c->geomean_left_out == 1 ? "" : "s");
+	fputc('\n', f);
+	fprintf(f, "metric: %s; slower/faster need p < %.2f (Mann-Whitney U), |change| > %.1f%% and its "
+		"%.0f%% interval clear of zero%s\n", unit, o->alpha, o->threshold * 100,
+		(1 - o->alpha) * 100, c->drift_applied ? ", and the net change the same verdict" :
+		c->drift_guard ? " and of the drift's" : "");
 	if (hier)
 		fprintf(f, "interval: bootstrap over processes, then repetitions within them (procs±%% = spread of "
 			"the per-process medians)\n");
-	if (!o->instructions && c->nbaselines && c->drift_applied)
-		fprintf(f, "machine drift from the baselines: %+.1f%% (they range %+.1f%% to %+.1f%%), divided out "
-			"(net); baselines never gate\n", (c->drift - 1) * 100, (c->drift_lo - 1) * 100,
-			(c->drift_hi - 1) * 100);
-	else if (!o->instructions && c->nbaselines)
-		fprintf(f, "machine drift from the baselines: %+.1f%% (they range %+.1f%% to %+.1f%%), not applied "
-			"(--drift divides it out); baselines never gate\n", (c->drift - 1) * 100,
+	if (c->drift_measured) {
+		fprintf(f, "machine drift from the %u baselines: %+.1f%%, %.0f%% interval [%+.1f%%, %+.1f%%] "
+			"(they range %+.1f%% to %+.1f%%): ", c->nbaselines, (c->drift - 1) * 100,
+			(1 - o->alpha) * 100, (c->drift_ci_lo - 1) * 100, (c->drift_ci_hi - 1) * 100,
 			(c->drift_lo - 1) * 100, (c->drift_hi - 1) * 100);
+		if (c->drift_applied)
+			fprintf(f, "applied");
+		else if (c->drift_guard)
+			fprintf(f, "too uncertain to divide out (%.1f%% wide, more than the %.1f%% threshold): "
+				"a verdict needs its interval clear of the drift's",
+				(c->drift_ci_hi / c->drift_ci_lo - 1) * 100, o->threshold * 100);
+		else
+			fprintf(f, "not applied (drift off)");
+		fprintf(f, "; baselines never gate\n");
+	}
 	if (c->inconclusive)
-		fprintf(f, "inconclusive: %zu benchmarks: with %u samples on a side the U test's smallest p is %.4f, "
+		fprintf(f, "inconclusive: %zu benchmark%s: with %u samples on a side the U test's smallest p is %.4f, "
 			"not below %.2f: run at least %u repetitions per side (--reps %u, or --reps x --processes)\n",
-			c->inconclusive, c->fewest, pb_mw_min_p(c->fewest, c->fewest), o->alpha, c->needed,
-			c->needed);
+			c->inconclusive, c->inconclusive == 1 ? "" : "s", c->fewest,
+			pb_mw_min_p(c->fewest, c->fewest), o->alpha, c->needed, c->needed);
 	if (c->few_samples && !c->inconclusive)
 		fprintf(f, "warning: fewer than 9 repetitions on a side: the U test has little power\n");
 	if ((n = count_why(c, PB_WHY_INTERVAL)))
-		fprintf(f, "unstable: %zu benchmarks: significant, but the interval of the change reaches zero "
-			"(the processes disagree)\n", n);
+		fprintf(f, "unstable: %zu benchmark%s: significant, but the interval of the change reaches zero "
+			"(the processes disagree)\n", n, n == 1 ? "" : "s");
 	if ((n = count_why(c, PB_WHY_DRIFT)))
-		fprintf(f, "unstable: %zu benchmarks: the raw and the drift-corrected change disagree\n", n);
+		fprintf(f, "unstable: %zu benchmark%s: the machine's drift could explain the change%s\n", n,
+			n == 1 ? "" : "s", c->drift_applied ? " (raw and net disagree)" : "");
 	if ((n = count_why(c, PB_WHY_NOISE)))
-		fprintf(f, "unstable: %zu benchmarks: not shown to differ, with a side above the CV threshold\n", n);
+		fprintf(f, "unstable: %zu benchmark%s: not shown to differ, with a side above the CV threshold\n", n,
+			n == 1 ? "" : "s");
 	if (c->skipped)
-		fprintf(f, "note: %zu benchmarks skipped: no %s samples on a side\n", c->skipped,
-			o->instructions ? "instruction" : "timing");
+		fprintf(f, "note: %zu benchmark%s skipped: no %s samples on a side\n", c->skipped,
+			c->skipped == 1 ? "" : "s", o->instructions ? "instruction" : "timing");
 	if (c->dropped)
 		fprintf(f, "note: %zu samples that could not be measured (null) were left out\n", c->dropped);
 	if (c->only_old || c->only_new)

@@ -8,14 +8,22 @@
  *   inconclusive  the U test cannot reach p < alpha with so few samples, whatever they are
  *   slower/faster p < alpha, |change| above the threshold, and the interval of the change
  *                 wholly on that side of zero
- *   unstable      significant, but the interval crosses zero (the processes disagree), or
- *                 the raw and the drift-corrected change disagree; or not significant with
- *                 a side too noisy for that to mean "same"
+ *   unstable      significant, but the interval crosses zero (the processes disagree); or
+ *                 with opts.drift, the machine's drift could explain the change (the drift
+ *                 can stop a verdict, never make one); or not significant with a side too
+ *                 noisy for that to mean "same"
  *   same          otherwise
  *
  * The interval is Hodges-Lehmann/Moses when each side is one process, and a hierarchical
  * bootstrap (processes, then repetitions within them) when a side has several, so that the
  * spread between processes, which repetitions inside one cannot show, decides as well.
+ *
+ * Drift: the baselines (run interleaved with the backends) give the machine's change of
+ * speed between the files, with an interval that resamples baselines, processes and
+ * repetitions. Every row shows its change net of that drift. With opts.drift it takes part
+ * in verdicts: when its interval is within the threshold it is divided out and the net
+ * change must earn the same verdict as the raw one; when wider, the raw change's interval
+ * must be clear of the drift's interval.
  */
 #ifndef PB_COMPARE_H
 #define PB_COMPARE_H
@@ -35,7 +43,7 @@ struct pb_compare_opts {
 	double alpha;		/* significance level of the U test; the interval is at 1 - alpha */
 	bool instructions;	/* compare instructions per op (PMU counter) instead of cycles */
 	double unstable_cv;	/* instructions: a side whose CV exceeds this is unstable */
-	bool drift;		/* divide the baselines' drift out of the time metric (--drift) */
+	bool drift;		/* the baselines' drift may stop verdicts (on; --no-drift: off) */
 	bool allow_emulated;	/* compare an emulated guest's file with a hardware one */
 	bool gate;		/* pb_compare_status: unstable rows fail as well */
 };
@@ -48,11 +56,12 @@ struct pb_compare_row {
 	unsigned old_procs, new_procs;	/* processes the samples came from */
 	double old_pspread, new_pspread;/* (max - min) / median of the per-process medians; 0: one */
 	double change;			/* new / old - 1, as measured */
-	double net;			/* the change net of the machine's drift (= change without --drift) */
-	double ci_lo, ci_hi;		/* interval of the (net) change, as fractions */
+	double ci_lo, ci_hi;		/* interval of the change, as fractions */
 	bool ci_hier;			/* the interval is the hierarchical bootstrap's */
 	bool baseline;			/* a machine baseline: shown, measures drift, never gates */
-	double p;			/* Mann-Whitney two-sided p-value */
+	double p;			/* Mann-Whitney two-sided p-value of the change */
+	/* The same net of the drift (new samples / drift); = the above when none was measured. */
+	double net, net_ci_lo, net_ci_hi, net_p;
 	double min_p;			/* the smallest p the test can give with these sample counts */
 	bool old_unstable, new_unstable;
 	enum pb_verdict verdict;
@@ -65,23 +74,30 @@ struct pb_compare {
 	size_t only_old, only_new;	/* benchmarks without a partner */
 	size_t skipped;			/* matched, but without samples of the metric on a side */
 	size_t dropped;			/* null samples left out */
-	double geomean_ratio;		/* geometric mean of new/old medians over backend rows, net */
+	double geomean_ratio;		/* geometric mean of new/old over backend rows (net if applied);
+					   NaN when every row has a zero median */
+	size_t geomean_left_out;	/* backend rows with a zero median: no ratio to average */
 	double drift;			/* time metric: geometric mean new/old of the baselines, else 1 */
 	double drift_lo, drift_hi;	/* the smallest and largest baseline's new/old */
+	double drift_ci_lo, drift_ci_hi;/* the interval of the drift at 1 - alpha */
 	unsigned nbaselines;		/* baselines the drift comes from */
-	bool drift_applied;		/* net = change / drift (opts.drift) */
+	bool drift_measured;		/* both files have baselines with positive figures */
+	bool drift_narrow;		/* its interval is narrower than the threshold */
+	bool drift_applied;		/* opts.drift and narrow: verdicts need the net to agree */
+	bool drift_guard;		/* opts.drift and wide: verdicts need their interval clear of it */
 	bool few_samples;		/* some row has fewer than 9 samples on a side */
 	size_t inconclusive;		/* rows that cannot reach significance */
 	unsigned fewest;		/* inconclusive rows: the smallest sample count on a side */
 	unsigned needed;		/* samples per side the U test needs to reach p < alpha */
 };
 
-/* The defaults: threshold 3%, alpha 0.05, cycles, unstable above 5% CV, no drift correction. */
+/* The defaults: threshold 3%, alpha 0.05, cycles, unstable above 5% CV, drift on. */
 void pb_compare_opts_init(struct pb_compare_opts *o);
 /*
  * Compares two result sets (pb_results_load). In the time metric the machine's change of
  * speed between the runs is read off the baselines both files carry (for-loop, atomic-inc,
- * spin-lock) and shown; with o->drift backend changes are judged net of it. -1 + @err when
+ * spin-lock, call-pair) and every change is shown net of it as well; with o->drift and a
+ * narrow enough drift interval a verdict needs the net change to agree. -1 + @err when
  * the metric is missing, when timings were taken under valgrind, when a file names a
  * benchmark twice, when one file comes from an emulated guest and the other does not
  * (unless o->allow_emulated), or when no backend benchmark is in both; @oldname/@newname

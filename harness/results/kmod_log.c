@@ -17,6 +17,7 @@
 #define KM_FORMAT 1			/* the PBK line format this reader understands */
 #define KM_MAX_BATCHES 50		/* as PBK_MAX_BATCHES in kmod/pbk.h */
 #define KM_MAX_TOKENS 64
+#define KM_MAX_FIGS 24		/* PB_WL_REPORT_FIGS: a replay's figures */
 #define KM_MAX_CTX 64
 
 struct km_kv {
@@ -40,6 +41,15 @@ struct km_rec {
 	uint64_t atomics, leaked;
 	int from;			/* derived: index of the source record, else -1 */
 	unsigned div;
+	/* A trace replay's figures ('PBK fig', on its first track's record): */
+	bool has_fig, fig_pa_calls;	/* pa_calls_counted=: the page allocator's calls are */
+	uint64_t packets;		/* frames received over the measured repetitions */
+	struct km_fig {
+		char name[32];
+		bool counted;		/* false: "-" */
+		double value;
+	} fig[KM_MAX_FIGS];
+	unsigned nfig;
 };
 
 struct pb_kmod_log {
@@ -398,6 +408,106 @@ static int on_stats(struct pb_kmod_log *L, unsigned line, struct km_tok *t, int 
 	return 0;
 }
 
+/*
+ * 'PBK fig id=N packets=P pa_calls_counted=0|1 name=value...': a trace replay's figures
+ * (kmod/pbk_replay.c), the ones userspace's replay reports (workloads/replay.c report), each
+ * a non-negative decimal or "-" (not measured there).
+ */
+static int on_fig(struct pb_kmod_log *L, unsigned line, struct km_tok *t, int n)
+{
+	uint64_t id, pa;
+	struct km_rec *r;
+
+	if (need_u64(L, line, "fig", t, n, "id", &id))
+		return -1;
+	r = find_rec(L, id);
+	if (!r || r->from >= 0 || !r->has_stats)
+		return km_err(L, line, "id=%llu: no 'PBK rec' and 'PBK stats' lines before it",
+			      (unsigned long long)id);
+	if (r->has_fig)
+		return km_err(L, line, "id=%llu: a second fig line", (unsigned long long)id);
+	if (need_u64(L, line, "fig", t, n, "packets", &r->packets) ||
+	    need_u64(L, line, "fig", t, n, "pa_calls_counted", &pa))
+		return -1;
+	r->fig_pa_calls = pa != 0;
+	for (int i = 0; i < n; i++) {
+		struct km_fig *f;
+		char *end;
+
+		if (!strcmp(t[i].key, "id") || !strcmp(t[i].key, "packets") ||
+		    !strcmp(t[i].key, "pa_calls_counted"))
+			continue;
+		if (r->nfig == KM_MAX_FIGS)
+			return km_err(L, line, "%s=: more than %d figures", t[i].key, KM_MAX_FIGS);
+		if (strlen(t[i].key) >= sizeof(r->fig[0].name))
+			return km_err(L, line, "%.40s=: figure name too long", t[i].key);
+		f = &r->fig[r->nfig];
+		strcpy(f->name, t[i].key);
+		f->counted = strcmp(t[i].val, "-") != 0;
+		f->value = 0;
+		if (f->counted) {
+			errno = 0;
+			f->value = strtod(t[i].val, &end);
+			if (errno || end == t[i].val || *end || !(f->value >= 0))
+				return km_err(L, line, "%s=%s: not a non-negative number or '-'", t[i].key,
+					      t[i].val);
+		}
+		r->nfig++;
+	}
+	r->has_fig = true;
+	return 0;
+}
+
+static double km_per(uint64_t count, uint64_t packets)
+{
+	return packets ? (double)count / (double)packets : 0;
+}
+
+/*
+ * A replay record's counters as userspace's runner sets them (harness/engine/wl_report.c):
+ * the per-packet rates of the instance's counters, then the figures, each by its kind.
+ */
+static void apply_fig(const struct km_rec *k, struct pb_result *r)
+{
+	const struct pb_stats *s = &k->stats;
+	uint64_t pk = k->packets;
+
+	if (pk) {
+		pb_counter_set(r, "page_allocator_calls_per_packet", PB_CTR_RATE, k->fig_pa_calls,
+			       k->fig_pa_calls ? km_per(s->pa_alloc_calls + s->pa_free_calls, pk) : 0);
+		pb_counter_set(r, "page_allocator_pages_per_packet", PB_CTR_RATE, true,
+			       km_per(s->pa_alloc_pages + s->pa_free_pages, pk));
+		pb_counter_set(r, "pool_holds_per_packet", PB_CTR_RATE, true, km_per(s->pa_alloc_pages, pk));
+		pb_counter_set(r, "pool_releases_per_packet", PB_CTR_RATE, true, km_per(s->pa_free_pages, pk));
+		pb_counter_set(r, "dma_maps_per_packet", PB_CTR_RATE, true, km_per(s->dma_map, pk));
+		pb_counter_set(r, "atomics_per_packet", PB_CTR_RATE, k->atomics_counted,
+			       k->atomics_counted ? km_per(k->atomics, pk) : 0);
+	}
+	for (unsigned i = 0; i < k->nfig; i++) {
+		const struct km_fig *f = &k->fig[i];
+		enum pb_counter_kind kind = PB_CTR_LEVEL;
+
+		if (strstr(f->name, "_per_"))
+			kind = PB_CTR_RATE;
+		else if (!strncmp(f->name, "frames_", 7))
+			kind = PB_CTR_COUNT;
+		pb_counter_set(r, f->name, kind, f->counted, f->value);
+	}
+	if (pk) {
+		const struct km_fig *cap = NULL, *nomem = NULL;
+
+		for (unsigned i = 0; i < k->nfig; i++) {
+			if (!strcmp(k->fig[i].name, "frames_dropped_cap"))
+				cap = &k->fig[i];
+			if (!strcmp(k->fig[i].name, "frames_dropped_nomem"))
+				nomem = &k->fig[i];
+		}
+		if (cap && nomem)
+			pb_counter_set(r, "frames_dropped_per_packet", PB_CTR_RATE, true,
+				       (cap->value + nomem->value) / (double)pk);
+	}
+}
+
 static int on_derive(struct pb_kmod_log *L, unsigned line, struct km_tok *t, int n)
 {
 	uint64_t id, from, div;
@@ -553,6 +663,8 @@ static int parse_line(struct pb_kmod_log *L, unsigned line, char *s)
 		return on_stats(L, line, t, n);
 	if (!strcmp(tag, "derive"))
 		return on_derive(L, line, t, n);
+	if (!strcmp(tag, "fig"))
+		return on_fig(L, line, t, n);
 	if (!strcmp(tag, "end"))
 		return on_end(L, line, t, n);
 	return km_err(L, line, "unknown line 'PBK %s'", tag);
@@ -803,6 +915,8 @@ static int fill_result(const struct pb_kmod_log *L, const struct km_rec *k,
 	}
 	if (pb_record_finish(r, job, &c, &ferr))
 		return km_err(L, k->line, "%s", ferr.msg);
+	if (src->has_fig)
+		apply_fig(src, r);
 	return 0;
 }
 

@@ -42,7 +42,7 @@ struct pb_event_result {
 /* How a named counter reads: per operation, a total over the measured repetitions, a gauge. */
 enum pb_counter_kind { PB_CTR_RATE, PB_CTR_COUNT, PB_CTR_LEVEL };
 
-#define PB_MAX_COUNTERS 40
+#define PB_MAX_COUNTERS 64
 
 /* One figure of the open counter map. Not counted is its own state, never a 0. */
 struct pb_counter {
@@ -50,6 +50,18 @@ struct pb_counter {
 	enum pb_counter_kind kind;
 	bool counted;			/* false: not counted for this record (JSON null, table "-") */
 	double value;
+};
+
+#define PB_SERIES_COLS 8
+
+/*
+ * A sampled series for plots (a trace replay's memory over its last measured repetition):
+ * @n rows of @ncols named columns, the first the x axis. Bounded in size by its producer.
+ */
+struct pb_series {
+	unsigned ncols, n;
+	char col[PB_SERIES_COLS][24];
+	double *v;			/* [n * ncols] (owned) */
 };
 
 struct pb_result {
@@ -81,6 +93,7 @@ struct pb_result {
 	struct pb_event_result ev[PB_MAX_EVENTS];
 	char warning[320];		/* e.g. a timed batch too short to trust; "" when none */
 	char cg_key[24];		/* under callgrind: the key of its dump labels; "" otherwise */
+	struct pb_series *series;	/* NULL, or a sampled series (owned): JSON memory_series */
 };
 
 /* Facts about the machine and the invocation: one per results file. */
@@ -96,6 +109,8 @@ struct pb_machine {
 	char cpu_governor[32];		/* cpufreq governor of cpu0, "" if none */
 	double load_avg[3];
 	unsigned numa_nodes;
+	/* "Package:1 NUMANode:1 Core:2 PU:2; node 0: CPUs 0-1" (numa.h pb_topo_describe) */
+	char topology[256];
 	char cache_desc[256];		/* "L1d 48K L2 2M L3 105M" from hwloc */
 	char instructions_source[16];	/* "callgrind" when counts came from valgrind, else "" */
 };

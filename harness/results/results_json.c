@@ -18,6 +18,8 @@
 #include <jansson.h>
 #include "record.h"
 #include "results_json.h"
+#include "atomic_file.h"
+#include "results_series.h"
 #include "stats.h"
 
 _Static_assert(sizeof(json_int_t) == sizeof(long long), "juint() assumes long long");
@@ -115,6 +117,7 @@ static json_t *machine_json(const struct pb_machine *m, int *bad)
 	put(o, "cpu_governor", jstr(m->cpu_governor), bad);
 	put(o, "load_avg", load, bad);
 	put(o, "numa_nodes", json_integer(m->numa_nodes), bad);
+	put(o, "topology", jstr(m->topology), bad);
 	put(o, "caches", jstr(m->cache_desc), bad);
 	if (m->instructions_source[0])
 		put(o, "instructions_source", jstr(m->instructions_source), bad);
@@ -353,6 +356,13 @@ static json_t *benchmark_json(const struct pb_result *r, size_t index, int *bad)
 		put(o, "callgrind_key", json_string(r->cg_key), bad);
 	if (r->warning[0])
 		put(o, "warning", json_string(r->warning), bad);
+	if (r->series) {
+		json_t *series = pb_series_json(r->series);
+
+		*bad |= !series;
+		if (series)
+			put(o, "memory_series", series, bad);
+	}
 	/*
 	 * Google Benchmark's fields. This entry is the pagebench record: an aggregate whose unit
 	 * (TSC cycles, in cycles_per_op) gbench's tools do not know; without real_time/cpu_time
@@ -454,31 +464,6 @@ static json_t *results_json(const struct pb_result_set *s)
 	return root;
 }
 
-/* mkstemp creates 0600; a results file is meant to be shared, so apply the usual umask. */
-static int set_default_mode(int fd)
-{
-	mode_t mask = umask(0);
-
-	umask(mask);
-	return fchmod(fd, 0666 & ~mask);
-}
-
-static int write_all(int fd, const char *s, size_t len)
-{
-	while (len) {
-		ssize_t w = write(fd, s, len);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		s += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 static int write_json(const char *path, json_t *root, struct pb_err *err);
 
 int pb_results_write(const char *path, const struct pb_result_set *set, struct pb_err *err)
@@ -493,90 +478,36 @@ int pb_results_write(const char *path, const struct pb_result_set *set, struct p
 	return rc;
 }
 
-void pb_parent_dir(const char *path, char *dir, size_t len)
-{
-	char *slash;
-
-	snprintf(dir, len, "%s", path);
-	slash = strrchr(dir, '/');
-	if (!slash)
-		snprintf(dir, len, ".");
-	else if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
-}
-
-/* Makes the rename itself durable: a crash right after must not lose the new file. */
-static void sync_parent(const char *path)
-{
-	char dir[4096];
-	int fd;
-
-	pb_parent_dir(path, dir, sizeof(dir));
-	fd = open(dir, O_RDONLY | O_DIRECTORY);
-	if (fd >= 0) {
-		fsync(fd);	/* best effort: the file itself is already synced */
-		close(fd);
-	}
-}
-
+/*
+ * Serialised in memory first (a failure there creates nothing), then written through the
+ * one output-file writer (atomic_file.h): whole or not at all.
+ */
 static int write_json(const char *path, json_t *root, struct pb_err *err)
 {
-	static const char suffix[] = ".tmp.XXXXXX";
-	char *tmp = NULL, *text;
-	int fd = -1, e;
+	struct pb_afile af;
+	char *text = json_dumps(root, JSON_INDENT(2));
+	bool had = !access(path, F_OK);
+	int e;
 
-	/* Serialise in memory first: a failure there must not even create the temp file. */
-	text = json_dumps(root, JSON_INDENT(2));
 	if (!text) {
 		e = ENOMEM;
-		goto fail;
+	} else if (!(e = pb_afile_open(&af, path))) {
+		had = af.had_target;
+		if (fputs(text, af.f) < 0 || fputc('\n', af.f) == EOF) {
+			e = errno ? errno : EIO;
+			pb_afile_abort(&af);
+		} else {
+			e = pb_afile_commit(&af);
+		}
 	}
-	tmp = malloc(strlen(path) + sizeof(suffix));
-	if (!tmp) {
-		e = ENOMEM;
-		goto fail;
-	}
-	strcpy(tmp, path);
-	strcat(tmp, suffix);
-
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		e = errno;
-		free(tmp);
-		tmp = NULL;	/* nothing was created, nothing to remove */
-		goto fail;
-	}
-	if (set_default_mode(fd) || write_all(fd, text, strlen(text)) || write_all(fd, "\n", 1) ||
-	    fsync(fd)) {
-		e = errno;
-		goto fail;
-	}
-	/* close() can report a delayed write error (NFS): check it before publishing. */
-	if (close(fd)) {
-		fd = -1;
-		e = errno;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path)) {
-		e = errno;
-		goto fail;
-	}
-	sync_parent(path);
-	free(tmp);
 	free(text);
+	if (e)
+		return pb_err_set(err, "cannot write results to '%s': %s; %s", path, strerror(e),
+				  pb_afile_left(had));
 	return 0;
-
-fail:
-	if (fd >= 0)
-		close(fd);
-	if (tmp) {
-		unlink(tmp);
-		free(tmp);
-	}
-	free(text);
-	return pb_err_set(err, "cannot write results to '%s': %s", path, strerror(e));
 }
 
+int pb_json_write_file(const char *path, struct json_t *root, struct pb_err *err)
+{
+	return write_json(path, root, err);
+}

@@ -8,6 +8,7 @@
 #define PB_RESULTS_JSON_H
 
 #include <stddef.h>
+#include "atomic_file.h"	/* pb_parent_dir, for the writers' callers */
 #include "params.h"
 #include "result.h"
 
@@ -23,7 +24,11 @@ int pb_results_write(const char *path, const struct pb_result_set *s, struct pb_
  * 0, or -1, @out empty, and @err naming file, line:column or the field that is wrong.
  */
 int pb_results_load(const char *path, struct pb_result_set *out, struct pb_err *err);
-/* The directory @path's file is in ("." for a bare name, "/" for the root) into @dir. */
-void pb_parent_dir(const char *path, char *dir, size_t len);
+struct json_t;
+/*
+ * Writes the JSON value @root to @path atomically, the way pb_results_write writes a results
+ * file (for the other machine-readable outputs: compare --json). 0, or -1 with @err.
+ */
+int pb_json_write_file(const char *path, struct json_t *root, struct pb_err *err);
 
 #endif

@@ -70,10 +70,13 @@ static bool is_gbench_row(json_t *b)
 	return json_is_true(json_object_get(b, "gbench_row"));
 }
 
-/* A sample is a number, or null where it could not be measured: anything else is a broken file. */
+/*
+ * A sample is a number, or null where it could not be measured: anything else is a broken
+ * file. Costs are never negative (the runner clamps what the overhead subtraction leaves).
+ */
 static bool sample_ok(json_t *v)
 {
-	return !v || json_is_number(v) || json_is_null(v);
+	return !v || json_is_null(v) || (json_is_number(v) && json_number_value(v) >= 0);
 }
 
 /*
@@ -98,9 +101,10 @@ static int check_samples(const char *path, const char *where, json_t *b, json_t 
 		if (!json_is_object(s))
 			return bad_field(err, path, "%s: samples[%zu] is not an object", where, k);
 		if (!sample_ok(json_object_get(s, "cycles_per_op")))
-			return bad_field(err, path, "%s: samples[%zu].cycles_per_op is not a number", where, k);
+			return bad_field(err, path, "%s: samples[%zu].cycles_per_op is not a number >= 0",
+					 where, k);
 		if (!sample_ok(json_object_get(s, "ns_per_op")))
-			return bad_field(err, path, "%s: samples[%zu].ns_per_op is not a number", where, k);
+			return bad_field(err, path, "%s: samples[%zu].ns_per_op is not a number >= 0", where, k);
 		if (pi && (!json_is_integer(pi) || json_integer_value(pi) < 0 ||
 			   (np && json_integer_value(pi) >= nproc)))
 			return bad_field(err, path, "%s: samples[%zu].process is not an integer below 'processes'",
@@ -109,7 +113,7 @@ static int check_samples(const char *path, const char *where, json_t *b, json_t 
 	json_object_foreach(json_object_get(b, "pmu_events"), en, ev) {
 		json_array_foreach(json_object_get(ev, "samples_per_op"), k, s)
 			if (!sample_ok(s))
-				return bad_field(err, path, "%s: pmu_events.%s.samples_per_op[%zu] is not a number",
+				return bad_field(err, path, "%s: pmu_events.%s.samples_per_op[%zu] is not a number >= 0",
 						 where, en, k);
 	}
 	return 0;
@@ -138,6 +142,9 @@ static int check_benchmark(const char *path, size_t i, json_t *b, struct pb_err 
 	samples = field(b, "samples", "samples", JSON_ARRAY, path, where, err);
 	if (!samples)
 		return -1;
+	/* A record is written only for a benchmark that ran: no repetition is a broken file. */
+	if (!json_array_size(samples))
+		return bad_field(err, path, "%s: field 'samples' is empty (no repetition)", where);
 	return check_samples(path, where, b, samples, err);
 }
 
@@ -228,6 +235,7 @@ static void read_machine(json_t *c, struct pb_machine *m)
 	for (unsigned i = 0; i < 3; i++)
 		m->load_avg[i] = json_number_value(json_array_get(load, i));
 	m->numa_nodes = (unsigned)get_u64(c, "numa_nodes");
+	get_str(c, "topology", m->topology, sizeof(m->topology));
 	get_str(c, "caches", m->cache_desc, sizeof(m->cache_desc));
 	get_str(c, "instructions_source", m->instructions_source, sizeof(m->instructions_source));
 }

@@ -130,95 +130,69 @@ int pb_shift_ratio(const double *old, size_t no, const double *new_, size_t nn, 
 	return 0;
 }
 
-/* The samples of one side grouped by process: idx[start[g]..start[g + 1]) are group g's. */
-struct groups {
-	size_t *idx, *start, n;
-};
-
-struct tagged_idx {
-	unsigned proc;
-	size_t i;
-};
-
-static int cmp_tagged_idx(const void *a, const void *b)
-{
-	const struct tagged_idx *x = a, *y = b;
-
-	if (x->proc != y->proc)
-		return x->proc < y->proc ? -1 : 1;
-	return (x->i > y->i) - (x->i < y->i);
-}
-
-static void group(const unsigned *proc, size_t n, struct groups *g)
-{
-	struct tagged_idx *t = malloc(n * sizeof(*t));
-
-	g->idx = malloc(n * sizeof(*g->idx));
-	g->start = malloc((n + 1) * sizeof(*g->start));
-	if (!t || !g->idx || !g->start)
-		abort();
-	for (size_t i = 0; i < n; i++)
-		t[i] = (struct tagged_idx){ proc ? proc[i] : 0, i };
-	qsort(t, n, sizeof(*t), cmp_tagged_idx);
-	g->n = 0;
-	for (size_t i = 0; i < n; i++) {
-		g->idx[i] = t[i].i;
-		if (!i || t[i].proc != t[i - 1].proc)
-			g->start[g->n++] = i;
-	}
-	g->start[g->n] = n;
-	free(t);
-}
-
-/* One two-level resample of @v into @buf; its median. */
-static double draw(const double *v, const struct groups *g, struct pb_rng *rng, double *buf)
-{
-	size_t m = 0;
-
-	for (size_t k = 0; k < g->n; k++) {
-		size_t pick = (size_t)pb_rng_below(rng, g->n);
-		size_t lo = g->start[pick], len = g->start[pick + 1] - lo;
-
-		for (size_t r = 0; r < len; r++)
-			buf[m++] = v[g->idx[lo + (size_t)pb_rng_below(rng, len)]];
-	}
-	return pb_median(buf, m);
-}
-
 int pb_shift_hier(const double *old, const unsigned *old_proc, size_t no, const double *new_,
 		  const unsigned *new_proc, size_t nn, double conf, unsigned resamples,
 		  uint64_t seed, struct pb_shift *out)
 {
-	struct pb_rng rng = { seed };
-	struct groups go, gn;
-	double *buf, *logs;
+	struct pb_shift_pair one = { old, old_proc, no, new_, new_proc, nn };
 
-	if (!no || !nn || !resamples)
+	return pb_shift_geomean_hier(&one, 1, conf, resamples, seed, out);
+}
+
+int pb_shift_geomean_hier(const struct pb_shift_pair *pairs, size_t np, double conf,
+			  unsigned resamples, uint64_t seed, struct pb_shift *out)
+{
+	struct pb_rng rng = { seed };
+	struct pb_groups *go, *gn;
+	double *buf, *logs, log_est = 0;
+	size_t room = 0;
+
+	if (!np || !resamples)
 		return -1;
-	if (!all_positive(old, no) || !all_positive(new_, nn))
-		return -1;
-	group(old_proc, no, &go);
-	group(new_proc, nn, &gn);
-	/* A drawn process may be the largest each time: room for that many samples. */
-	buf = malloc((no > nn ? no : nn) * (go.n > gn.n ? go.n : gn.n) * sizeof(*buf));
+	for (size_t k = 0; k < np; k++)
+		if (!pairs[k].no || !pairs[k].nn || !all_positive(pairs[k].old, pairs[k].no) ||
+		    !all_positive(pairs[k].new_, pairs[k].nn))
+			return -1;
+	go = calloc(np, sizeof(*go));
+	gn = calloc(np, sizeof(*gn));
 	logs = malloc(resamples * sizeof(*logs));
-	if (!buf || !logs)
+	if (!go || !gn || !logs)
+		abort();
+	for (size_t k = 0; k < np; k++) {
+		pb_groups_make(pairs[k].old_proc, pairs[k].no, &go[k]);
+		pb_groups_make(pairs[k].new_proc, pairs[k].nn, &gn[k]);
+		room = go[k].room > room ? go[k].room : room;
+		room = gn[k].room > room ? gn[k].room : room;
+		log_est += log(pb_median(pairs[k].new_, pairs[k].nn)) -
+			   log(pb_median(pairs[k].old, pairs[k].no));
+	}
+	buf = malloc(room * sizeof(*buf));
+	if (!buf)
 		abort();
 	for (unsigned b = 0; b < resamples; b++) {
-		double mo = draw(old, &go, &rng, buf);
+		double sum = 0;
 
-		logs[b] = log(draw(new_, &gn, &rng, buf)) - log(mo);
+		/* With one pair the first level draws it every time: the two-level bootstrap. */
+		for (size_t d = 0; d < np; d++) {
+			size_t k = np > 1 ? (size_t)pb_rng_below(&rng, np) : 0;
+			double mo = pb_groups_draw_median(pairs[k].old, &go[k], &rng, buf);
+
+			sum += log(pb_groups_draw_median(pairs[k].new_, &gn[k], &rng, buf)) - log(mo);
+		}
+		logs[b] = sum / (double)np;
 	}
 	qsort(logs, resamples, sizeof(*logs), cmp_double);
-	out->ratio = pb_median(new_, nn) / pb_median(old, no);
+	out->ratio = exp(log_est / (double)np);
 	out->lo = exp(pb_percentile(logs, resamples, 50 * (1 - conf)));
 	out->hi = exp(pb_percentile(logs, resamples, 100 - 50 * (1 - conf)));
 	out->level = conf;
 	free(buf);
 	free(logs);
-	free(go.idx);
-	free(go.start);
-	free(gn.idx);
-	free(gn.start);
+	for (size_t k = 0; k < np; k++) {
+		pb_groups_free(&go[k]);
+		pb_groups_free(&gn[k]);
+	}
+	free(go);
+	free(gn);
 	return 0;
 }

@@ -46,4 +46,24 @@ int pb_shift_hier(const double *old, const unsigned *old_proc, size_t no, const 
 		  const unsigned *new_proc, size_t nn, double conf, unsigned resamples,
 		  uint64_t seed, struct pb_shift *out);
 
+/* One sample pair for pb_shift_geomean_hier: a benchmark's old and new samples, as above. */
+struct pb_shift_pair {
+	const double *old;
+	const unsigned *old_proc;
+	size_t no;
+	const double *new_;
+	const unsigned *new_proc;
+	size_t nn;
+};
+
+/*
+ * The geometric mean over @np benchmarks of median(new)/median(old) -- the machine's drift
+ * when they are its baselines -- with a percentile-bootstrap interval at @conf drawn at
+ * three levels: benchmarks with replacement (baselines that disagree widen it), then
+ * processes, then repetitions within them (as pb_shift_hier). Deterministic for @seed.
+ * 0, or -1 when @np is 0 or a sample is empty or holds a value that is not positive.
+ */
+int pb_shift_geomean_hier(const struct pb_shift_pair *pairs, size_t np, double conf,
+			  unsigned resamples, uint64_t seed, struct pb_shift *out);
+
 #endif

@@ -150,3 +150,121 @@ void pb_summarize_robust(const double *x, size_t n, unsigned resamples, uint64_t
 	free(draw);
 	free(meds);
 }
+
+struct tagged_idx {
+	unsigned proc;
+	size_t i;
+};
+
+static int cmp_tagged_idx(const void *a, const void *b)
+{
+	const struct tagged_idx *x = a, *y = b;
+
+	if (x->proc != y->proc)
+		return x->proc < y->proc ? -1 : 1;
+	return (x->i > y->i) - (x->i < y->i);
+}
+
+void pb_groups_make(const unsigned *proc, size_t n, struct pb_groups *g)
+{
+	struct tagged_idx *t = malloc((n ? n : 1) * sizeof(*t));
+	size_t most = 0;
+
+	g->idx = malloc((n ? n : 1) * sizeof(*g->idx));
+	g->start = malloc((n + 1) * sizeof(*g->start));
+	if (!t || !g->idx || !g->start)
+		abort();
+	for (size_t i = 0; i < n; i++)
+		t[i] = (struct tagged_idx){ proc ? proc[i] : 0, i };
+	qsort(t, n, sizeof(*t), cmp_tagged_idx);
+	g->n = 0;
+	for (size_t i = 0; i < n; i++) {
+		g->idx[i] = t[i].i;
+		if (!i || t[i].proc != t[i - 1].proc)
+			g->start[g->n++] = i;
+	}
+	g->start[g->n] = n;
+	for (size_t k = 0; k < g->n; k++)
+		if (g->start[k + 1] - g->start[k] > most)
+			most = g->start[k + 1] - g->start[k];
+	g->room = g->n * most;
+	free(t);
+}
+
+void pb_groups_free(struct pb_groups *g)
+{
+	free(g->idx);
+	free(g->start);
+	g->idx = g->start = NULL;
+	g->n = g->room = 0;
+}
+
+double pb_groups_draw_median(const double *v, const struct pb_groups *g, struct pb_rng *rng,
+			     double *buf)
+{
+	size_t m = 0;
+
+	for (size_t k = 0; k < g->n; k++) {
+		size_t pick = (size_t)pb_rng_below(rng, g->n);
+		size_t lo = g->start[pick], len = g->start[pick + 1] - lo;
+
+		for (size_t r = 0; r < len; r++)
+			buf[m++] = v[g->idx[lo + (size_t)pb_rng_below(rng, len)]];
+	}
+	return pb_median(buf, m);
+}
+
+double pb_process_spread(const double *v, const unsigned *proc, size_t n)
+{
+	struct pb_groups g;
+	double *med, *buf, lo = INFINITY, hi = -INFINITY, mid;
+
+	pb_groups_make(proc, n, &g);
+	if (g.n < 2) {
+		pb_groups_free(&g);
+		return 0;
+	}
+	med = malloc(g.n * sizeof(*med));
+	buf = malloc(n * sizeof(*buf));
+	if (!med || !buf)
+		abort();
+	for (size_t k = 0; k < g.n; k++) {
+		size_t len = g.start[k + 1] - g.start[k];
+
+		for (size_t r = 0; r < len; r++)
+			buf[r] = v[g.idx[g.start[k] + r]];
+		med[k] = pb_median(buf, len);
+		lo = fmin(lo, med[k]);
+		hi = fmax(hi, med[k]);
+	}
+	mid = pb_median(med, g.n);
+	free(med);
+	free(buf);
+	pb_groups_free(&g);
+	return mid > 0 ? (hi - lo) / mid : 0;
+}
+
+void pb_median_ci_hier(const double *v, const unsigned *proc, size_t n, unsigned resamples,
+		       uint64_t seed, double *lo, double *hi)
+{
+	struct pb_rng rng = { seed };
+	struct pb_groups g;
+	double *buf, *meds;
+
+	*lo = *hi = 0;
+	if (!n || !resamples)
+		return;
+	pb_groups_make(proc, n, &g);
+	buf = malloc(g.room * sizeof(*buf));
+	meds = malloc(resamples * sizeof(*meds));
+	if (!buf || !meds)
+		abort();
+	for (unsigned r = 0; r < resamples; r++)
+		meds[r] = pb_groups_draw_median(v, &g, &rng, buf);
+	qsort(meds, resamples, sizeof(*meds), cmp_double);
+	*lo = pb_percentile(meds, resamples, 2.5);
+	*hi = pb_percentile(meds, resamples, 97.5);
+	free(buf);
+	free(meds);
+	pb_groups_free(&g);
+}

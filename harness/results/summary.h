@@ -47,4 +47,38 @@ static inline uint64_t pb_rng_below(struct pb_rng *r, uint64_t n)
 /* The @q-th percentile (0..100) of ascending @sorted[0..n), as numpy.percentile's "linear". */
 double pb_percentile(const double *sorted, size_t n, double q);
 
+/*
+ * Samples grouped by the process they were measured in (the repetitions of one record from
+ * --processes N): the indices of group g are idx[start[g]..start[g + 1]), in sample order.
+ */
+struct pb_groups {
+	size_t *idx, *start;
+	size_t n;		/* groups */
+	size_t room;		/* n x the largest group: what one pb_groups_draw can fill */
+};
+
+/* Groups @n samples by @proc[i] (NULL: all in one group); aborts when out of memory. */
+void pb_groups_make(const unsigned *proc, size_t n, struct pb_groups *g);
+/* Frees what pb_groups_make allocated. */
+void pb_groups_free(struct pb_groups *g);
+/*
+ * One two-level bootstrap resample of @v: g->n groups drawn with replacement, then as many
+ * samples as each drawn group has, drawn with replacement within it, into @buf (g->room
+ * doubles). Returns the resample's median.
+ */
+double pb_groups_draw_median(const double *v, const struct pb_groups *g, struct pb_rng *rng,
+			     double *buf);
+/*
+ * How far apart the processes are: (max - min) / median of the per-process medians of
+ * @v[0..n) (@proc[i]: the process of sample i; NULL: one). 0 for fewer than two processes.
+ */
+double pb_process_spread(const double *v, const unsigned *proc, size_t n);
+/*
+ * The percentile-bootstrap 95% interval of the median of @v[0..n) when its samples come
+ * from several processes: @resamples two-level resamples (pb_groups_draw_median) from
+ * pb_rng seeded with @seed, so the spread between processes widens it.
+ */
+void pb_median_ci_hier(const double *v, const unsigned *proc, size_t n, unsigned resamples,
+		       uint64_t seed, double *lo, double *hi);
+
 #endif

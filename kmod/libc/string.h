@@ -5,4 +5,8 @@
 
 #include <linux/string.h>
 
+/* The kernel has no strerror: "error -N" in a static buffer per errno (kmod/pbk_replay_fw.c). */
+const char *pbk_strerror(int e);
+#define strerror pbk_strerror
+
 #endif
