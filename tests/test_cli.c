@@ -1433,7 +1433,13 @@ Test(cli, sigterm_during_processes_keeps_results_and_leaves_no_files, .timeout =
 	cr_assert_eq(waitpid(pid, &status, 0), pid);
 	err = slurp(errp);
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 1, "status %d; stderr: %s", status, err);
-	cr_assert_not_null(strstr(err, "stopped by signal 15 in process 2 of 3"), "%s", err);
+	/*
+	 * The first process may still be exiting when the signal comes (its file is written
+	 * before it exits; under ASan its exit-time leak check takes a while): then it is
+	 * kept as finished and the run stops after it. Either way its 40 repetitions are kept.
+	 */
+	cr_assert(strstr(err, "stopped by signal 15 in process 2 of 3") ||
+		  strstr(err, "stopped by signal 15 after process 1 of 3"), "%s", err);
 	cr_assert_eq(dir_entries(tmp), 0, "temporary files left in %s; stderr: %s", tmp, err);
 	free(err);
 	live_json = json_load_file(json, 0, NULL);

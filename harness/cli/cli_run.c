@@ -340,8 +340,11 @@ static int run_processes(unsigned count, const char *json, char **full_argv)
 			nparts++;
 		}
 		if (pb_process_stop_signal()) {
-			fprintf(stderr, "pagebench: run: stopped by signal %d in process %u of %u; %s\n",
-				pb_process_stop_signal(), p + 1, count,
+			/* A process that finished (its file read) before it saw the signal is kept. */
+			bool finished = !status && nparts == p + 1;
+
+			fprintf(stderr, "pagebench: run: stopped by signal %d %s process %u of %u; %s\n",
+				pb_process_stop_signal(), finished ? "after" : "in", p + 1, count,
 				nparts ? "what the processes before it measured is kept, marked incomplete" :
 					 "nothing measured to keep");
 			status = status ? status : 128 + pb_process_stop_signal();

@@ -629,7 +629,7 @@ static char *find_tag(char *s)
 static int parse_line(struct pb_kmod_log *L, unsigned line, char *s)
 {
 	struct km_tok t[KM_MAX_TOKENS];
-	const char *why;
+	const char *why = "malformed fields";	/* set by tokenize on failure */
 	char *tag = find_tag(s), *rest;
 	int n;
 
