@@ -1435,7 +1435,7 @@ Test(cli, sigterm_during_processes_keeps_results_and_leaves_no_files, .timeout =
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 1, "status %d; stderr: %s", status, err);
 	/*
 	 * The first process may still be exiting when the signal comes (its file is written
-	 * before it exits; under ASan its exit-time leak check takes a while): then it is
+	 * before it exits; under ASan its exit-time leak check takes a while, and the signal may catch it there): it is
 	 * kept as finished and the run stops after it. Either way its 40 repetitions are kept.
 	 */
 	cr_assert(strstr(err, "stopped by signal 15 in process 2 of 3") ||

@@ -340,8 +340,11 @@ static int run_processes(unsigned count, const char *json, char **full_argv)
 			nparts++;
 		}
 		if (pb_process_stop_signal()) {
-			/* A process that finished (its file read) before it saw the signal is kept. */
-			bool finished = !status && nparts == p + 1;
+			/*
+			 * A process whose file was read had finished measuring (the file is
+			 * renamed into place whole) even if the signal then caught it exiting.
+			 */
+			bool finished = nparts == p + 1;
 
 			fprintf(stderr, "pagebench: run: stopped by signal %d %s process %u of %u; %s\n",
 				pb_process_stop_signal(), finished ? "after" : "in", p + 1, count,
