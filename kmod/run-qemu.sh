@@ -44,6 +44,41 @@ add_load() {
 "
 }
 
+# The arguments, parsed and checked before a kernel is looked for: bad input is refused on a
+# machine without the kernels too (and before any build or boot).
+parse_args() {
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--numa) NUMA=1 ;;
+		--bare-metal) CPU=max,hypervisor=off ;;
+		--load) [ $# -ge 2 ] || die "--load needs PARAMS"; add_load ok "$2"; shift ;;
+		--load-fail) [ $# -ge 2 ] || die "--load-fail needs PARAMS"; add_load fail "$2"; shift ;;
+		--kernel) [ $# -ge 2 ] || die "--kernel needs a release (kmod/kdir.sh --releases lists them)"; shift ;;
+		--timeout) [ $# -ge 2 ] || die "--timeout needs seconds"; TIMEOUT=$2; shift ;;
+		--accel) [ $# -ge 2 ] || die "--accel needs auto, tcg or kvm"; ACCEL=$2; shift ;;
+		--log) [ $# -ge 2 ] || die "--log needs a file"; LOG=$2; shift ;;
+		--json) [ $# -ge 2 ] || die "--json needs a file"; JSON=$2; shift ;;
+		--no-json) NOJSON=1 ;;
+		--ko) [ $# -ge 2 ] || die "--ko needs a file"; KO=$2; BUILD=0; shift ;;
+		--no-build) BUILD=0 ;;
+		--trace) [ $# -ge 2 ] && [ -r "$2" ] || die "--trace needs a readable trace file"; TRACES="$TRACES $2"; shift ;;
+		# --guest-script FILE: a sh script the guest runs after the loads, with the module at
+		# /pagebench_kmod.ko (tests/kmod/lifecycle.sh); no default load is added for it.
+		# --append ARGS: more kernel command line. Both only add; the checks below still run.
+		--guest-script) [ $# -ge 2 ] && [ -r "$2" ] || die "--guest-script needs a readable file"; GUEST=$2; shift ;;
+		--append) [ $# -ge 2 ] || die "--append needs kernel arguments"; XAPPEND="${XAPPEND:-} $2"; shift ;;
+		--help|-h) sed -n '3,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+		--) ;;
+		*=*) PARAMS="$PARAMS $1" ;;
+		*) die "unknown argument '$1' (try --help)" ;;
+		esac
+		shift
+	done
+	case $ACCEL in auto|tcg|kvm) ;; *) die "--accel $ACCEL: must be auto, tcg or kvm" ;; esac
+	case $TIMEOUT in ''|*[!0-9]*) die "--timeout $TIMEOUT: must be whole seconds" ;; esac
+}
+parse_args "$@"
+
 # The kernels. The rest of this script boots one (PBK_KERNEL=<release>, or KDIR's); for
 # several it runs itself once per kernel, in turn, and exits with the worst status.
 if [ -z "${PBK_KERNEL:-}" ]; then
@@ -80,35 +115,6 @@ if [ -z "${PBK_KERNEL:-}" ]; then
 	if [ "$n" = 1 ]; then PBK_KERNEL=$(echo $rels); fi
 fi
 
-while [ $# -gt 0 ]; do
-	case $1 in
-	--numa) NUMA=1 ;;
-	--bare-metal) CPU=max,hypervisor=off ;;
-	--load) [ $# -ge 2 ] || die "--load needs PARAMS"; add_load ok "$2"; shift ;;
-	--load-fail) [ $# -ge 2 ] || die "--load-fail needs PARAMS"; add_load fail "$2"; shift ;;
-	--kernel) [ $# -ge 2 ] || die "--kernel needs a release (kmod/kdir.sh --releases lists them)"; shift ;;
-	--timeout) [ $# -ge 2 ] || die "--timeout needs seconds"; TIMEOUT=$2; shift ;;
-	--accel) [ $# -ge 2 ] || die "--accel needs auto, tcg or kvm"; ACCEL=$2; shift ;;
-	--log) [ $# -ge 2 ] || die "--log needs a file"; LOG=$2; shift ;;
-	--json) [ $# -ge 2 ] || die "--json needs a file"; JSON=$2; shift ;;
-	--no-json) NOJSON=1 ;;
-	--ko) [ $# -ge 2 ] || die "--ko needs a file"; KO=$2; BUILD=0; shift ;;
-	--no-build) BUILD=0 ;;
-	--trace) [ $# -ge 2 ] && [ -r "$2" ] || die "--trace needs a readable trace file"; TRACES="$TRACES $2"; shift ;;
-	# --guest-script FILE: a sh script the guest runs after the loads, with the module at
-	# /pagebench_kmod.ko (tests/kmod/lifecycle.sh); no default load is added for it.
-	# --append ARGS: more kernel command line. Both only add; the checks below still run.
-	--guest-script) [ $# -ge 2 ] && [ -r "$2" ] || die "--guest-script needs a readable file"; GUEST=$2; shift ;;
-	--append) [ $# -ge 2 ] || die "--append needs kernel arguments"; XAPPEND="${XAPPEND:-} $2"; shift ;;
-	--help|-h) sed -n '3,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-	--) ;;
-	*=*) PARAMS="$PARAMS $1" ;;
-	*) die "unknown argument '$1' (try --help)" ;;
-	esac
-	shift
-done
-case $ACCEL in auto|tcg|kvm) ;; *) die "--accel $ACCEL: must be auto, tcg or kvm" ;; esac
-case $TIMEOUT in ''|*[!0-9]*) die "--timeout $TIMEOUT: must be whole seconds" ;; esac
 [ -n "$PARAMS" ] && add_load ok "$PARAMS"
 [ -n "$LOADS" ] || [ -n "${GUEST:-}" ] || add_load ok ""
 
