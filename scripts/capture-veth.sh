@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Records a real page_pool under traffic, for `pagebench trace import` (docs/traces.md).
 #
-# Usage: scripts/capture-veth.sh -o OUT.txt [--mode prompt|slow|drop] [--count N]
+# Usage: scripts/capture-veth.sh -o OUT.txt [--mode prompt|slow|drop|pressured] [--count N]
 #                                [--timeout S] [--size BYTES] [--slow-sleep S] [--gro] [--kmem]
 #
 # Builds two network namespaces joined by a veth pair (pbcapA/pbcap0 <-> pbcapB/pbcap1),
@@ -13,32 +13,40 @@
 #   prompt  XDP_PASS, a receiver reading as datagrams arrive
 #   slow    XDP_PASS, a receiver that sleeps --slow-sleep seconds before it reads
 #   drop    XDP_DROP, no receiver
+#   pressured  XDP_PASS, full-page frames (--size 1472 by default) held by a receiver that never
+#           reads (SO_RCVBUFFORCE 64 MiB) until all N are queued and --slow-sleep has passed,
+#           then closes its socket (each queued skb freed by kfree_skb: traced, in process
+#           context); sender on CPU 0, receiver on CPU 1; one unrecorded round of the same
+#           shape first, so the pool is warm as a replay's measured repetitions are
 # --gro adds net:napi_gro_receive_entry (long lines), --kmem the system-wide page allocator
 # events (large: every page any process allocates while perf runs).
 # Needs root, veth, network namespaces, tracefs, clang (-target bpf), iproute2, perf and
 # python3; exit 2 with the reason when something is missing (77 from --probe: skip).
 set -euo pipefail
 
-out="" mode=prompt count=500 timeout=10 size=200 slow_sleep=0.5 probe=0 gro=0 kmem=0
+out="" mode=prompt count=500 timeout=10 size=200 slow_sleep=0.5 probe=0 gro=0 kmem=0 size_set=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-o) out=$2; shift 2 ;;
 	--mode) mode=$2; shift 2 ;;
 	--count) count=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
-	--size) size=$2; shift 2 ;;
+	--size) size=$2; size_set=1; shift 2 ;;
 	--slow-sleep) slow_sleep=$2; shift 2 ;;
 	--probe) probe=1; shift ;;
 	--gro) gro=1; shift ;;
 	--kmem) kmem=1; shift ;;
-	-h|--help) sed -n '3,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "capture-veth: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done
 die() { echo "capture-veth: $*" >&2; exit "${2:-2}"; }
-case "$mode" in prompt|slow|drop) ;; *) die "--mode $mode: must be prompt, slow or drop" ;; esac
+case "$mode" in prompt|slow|drop|pressured) ;; *) die "--mode $mode: must be prompt, slow, drop or pressured" ;; esac
 case "$count" in ''|*[!0-9]*) die "--count $count: not a number" ;; esac
 [ "$count" -ge 1 ] && [ "$count" -le 100000 ] || die "--count $count: must be 1..100000"
+# pressured: 1472-byte payloads make 1514-byte frames, whose copy (skb_pp_cow_data: 1536 +
+# skb_shared_info + 256 headroom > PAGE_SIZE / 2) takes a whole page_pool page, not a fragment.
+[ "$mode" = pressured ] && [ "$size_set" = 0 ] && size=1472
 
 # What this machine lacks, as one reason; --probe exits 77 with it (the test skips).
 missing() {
@@ -117,6 +125,23 @@ for i in range(n):
     if i % 32 == 31:
         time.sleep(0.0005)   # spread the datagrams over several NAPI polls
 PY
+# pressured: hold everything, then close (the queue purge frees each skb with kfree_skb).
+cat > "$work/hold.py" <<'PY'
+import os, socket, sys, time
+sleep, limit, ready = float(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, 33, 64 << 20)   # SO_RCVBUFFORCE: above rmem_max (root)
+s.bind(("10.201.0.2", 9999))
+open(ready, "w").close()
+end = time.monotonic() + limit
+while not os.path.exists(ready + ".sent") and time.monotonic() < end:
+    time.sleep(0.01)
+time.sleep(sleep)
+with open("/proc/net/udp") as f:    # rx_queue of our socket, in bytes of truesize
+    q = [l.split()[4] for l in f if ":270F " in l.split()[1] + " "]
+open(ready + ".got", "w").write("0 (it held %d bytes of truesize, then closed)" % (int(q[0].split(":")[1], 16) if q else 0))
+s.close()
+PY
 cat > "$work/recv.py" <<'PY'
 import socket, sys, time
 n, sleep, limit = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
@@ -142,7 +167,27 @@ events="$events -e page_pool:page_pool_state_hold -e page_pool:page_pool_state_r
 [ "$gro" = 1 ] && events="$events -e net:napi_gro_receive_entry"
 [ "$kmem" = 1 ] && events="$events -e kmem:mm_page_alloc -e kmem:mm_page_free"
 recv_pid=""
-if [ "$mode" != drop ]; then
+send="ip netns exec pbcapA python3 '$work/send.py' '$count' '$size' '$timeout'"
+if [ "$mode" = pressured ]; then
+	# NAPI runs in the sender's softirq (veth_xmit schedules it on the sending CPU); the
+	# receiver's frees then come from another CPU, in process context, as a slow reader's do.
+	cpus=$(nproc)
+	[ "$cpus" -ge 2 ] || die "--mode pressured needs two CPUs (NAPI on one, the reader on the other)"
+	send="taskset -c 0 $send"
+	# One round: a holding receiver on CPU 1, the sender, then wait for the close.
+	start_holder() {
+		rm -f "$work/ready" "$work/ready.sent"
+		ip netns exec pbcapB taskset -c 1 python3 "$work/hold.py" "$slow_sleep" "$timeout" "$work/ready" &
+		recv_pid=$!
+		for _ in $(seq 50); do [ -e "$work/ready" ] && break; sleep 0.1; done
+		[ -e "$work/ready" ] || die "the receiver did not start"
+	}
+	start_holder	# the warm-up round, not recorded: the pool reaches the state it keeps
+	sh -c "$send; touch '$work/ready.sent'; while kill -0 $recv_pid 2>/dev/null; do sleep 0.05; done"
+	wait "$recv_pid" 2>/dev/null || true
+	start_holder
+	send="$send; touch '$work/ready.sent'"
+elif [ "$mode" != drop ]; then
 	sleep_s=0
 	[ "$mode" = slow ] && sleep_s=$slow_sleep
 	ip netns exec pbcapB python3 "$work/recv.py" "$count" "$sleep_s" "$timeout" "$work/ready" &
@@ -152,7 +197,7 @@ if [ "$mode" != drop ]; then
 fi
 # perf records system-wide while the sender (and the receiver's reads) run, then stops.
 perf record -q -a -o "$work/perf.data" $events -- \
-	sh -c "ip netns exec pbcapA python3 '$work/send.py' '$count' '$size' '$timeout'; \
+	sh -c "$send; \
 	       ${recv_pid:+while kill -0 $recv_pid 2>/dev/null; do sleep 0.05; done;} sleep 0.2" \
 	>/dev/null 2>"$work/perf.err" || { cat "$work/perf.err" >&2; die "perf record failed"; }
 [ -n "$recv_pid" ] && wait "$recv_pid" 2>/dev/null || true

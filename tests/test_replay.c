@@ -411,9 +411,9 @@ Test(replay, corrupt_file_refused_with_the_offset)
  */
 Test(replay, shipped_captures_replay_through_ptr_ring_pool, .timeout = 180)
 {
-	static const char *const caps[] = { "prompt", "slow", "drop" };
+	static const char *const caps[] = { "prompt", "slow", "drop", "pressured" };
 
-	for (int i = 0; i < 3; i++) {
+	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
 		static const char *const sets[] = { "ring=256", NULL };
 		struct pb_trace_import_opts o = { .dev = "pbcap1" };
 		struct pb_trace_import_stats st;

@@ -55,9 +55,9 @@ static const char *param(const char *path, const char *key)
 
 Test(trace_import, shipped_captures_import_and_check)
 {
-	static const char *const caps[] = { "prompt", "slow", "drop" };
+	static const char *const caps[] = { "prompt", "slow", "drop", "pressured" };
 
-	for (int i = 0; i < 3; i++) {
+	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
 		char in[256];
 		const char *out = pb_ttmp(caps[i]);
 		struct pb_trace_import_stats st;
@@ -79,6 +79,12 @@ Test(trace_import, shipped_captures_import_and_check)
 			cr_assert_eq(a.paths[PB_TP_SKB], 0);
 		} else {
 			cr_assert_geq(a.paths[PB_TP_SKB], 300, "%s: PASS delivers skbs", in);
+		}
+		if (!strcmp(caps[i], "pressured")) {
+			/* More frames held than veth's pool caches (ring 256): it went to the page allocator. */
+			cr_assert_gt(a.inflight_peak, 256, "%s: %llu in flight", in, (unsigned long long)a.inflight_peak);
+			cr_assert_gt(strtoull(param(out, "obs_pool_holds"), NULL, 10), 256);
+			cr_assert_gt(strtoull(param(out, "obs_pool_releases"), NULL, 10), 0);
 		}
 		pb_trace_audit_free(&a);
 	}
