@@ -8,10 +8,12 @@
 # real host: make kmod KDIR=/lib/modules/$(uname -r)/build. <release> is KDIR's own
 # (include/generated/utsrelease.h), so one tree holds a module per kernel.
 
-# Debian 12's two kernels: 6.1 (linux-image-amd64) and 6.12 from bookworm-security (the
-# linux-*-6.12-amd64 meta packages follow its newest 6.12 release). Images and headers only.
-KMOD_PKGS := linux-image-amd64 linux-headers-amd64 linux-image-6.12-amd64 linux-headers-6.12-amd64 \
-	qemu-system-x86 busybox-static cpio
+# Debian 12's two kernels: 6.1 (linux-*-amd64) and 6.12 from bookworm-security (the
+# linux-*-6.12-amd64 meta packages follow its newest 6.12 release). The headers are installed;
+# the images are not: scripts/fetch-guest-kernels.sh takes each one's vmlinuz out of its
+# package (no initramfs, no boot-loader entry on the host; the guests boot it with their own).
+KMOD_PKGS := linux-headers-amd64 linux-headers-6.12-amd64 qemu-system-x86 busybox-static cpio
+KMOD_IMAGES := linux-image-amd64 linux-image-6.12-amd64
 KMOD_B := $(B)/kmod
 KMOD_ROOT := $(CURDIR)
 include kmod/shared-src.mk
@@ -24,6 +26,7 @@ test: kmod-test
 
 kmod-deps:
 	@scripts/install-deps.sh $(KMOD_PKGS)
+	@scripts/fetch-guest-kernels.sh $(KMOD_IMAGES)
 
 # Symlinks, not copies: Kbuild wants every source in the module directory, and the shared
 # sources must stay the files the userspace build compiles.

@@ -93,7 +93,7 @@ if [ -z "${PBK_KERNEL:-}" ]; then
 	if [ -z "$want" ] && [ -z "$KDIR" ]; then
 		# --json/--log/--ko name one file: then the newest kernel alone, as before --kernel.
 		want=$("$ROOT/kmod/kdir.sh" --releases | { [ -n "$one" ] && head -n 1 || cat; })
-		[ -n "$want" ] || die "no Debian kernel with headers and a /boot/vmlinuz (make kmod-deps installs 6.1 and 6.12)"
+		[ -n "$want" ] || die "no Debian kernel with headers and a vmlinuz (make kmod-deps installs the headers and fetches the kernels of 6.1 and 6.12)"
 	fi
 	rels=
 	if [ -n "$want" ] && [ "$want" != none ]; then
@@ -121,12 +121,12 @@ fi
 # The module and the kernel must match: both come from the same Debian release.
 [ -z "${PBK_KERNEL:-}" ] || KDIR=/usr/src/linux-headers-$PBK_KERNEL
 [ -n "$KDIR" ] || KDIR=$("$ROOT/kmod/kdir.sh")
-[ -n "$KDIR" ] || die "no Debian kernel headers with a matching /boot/vmlinuz (make kmod installs them)"
+[ -n "$KDIR" ] || die "no Debian kernel headers with a matching vmlinuz (make kmod-deps)"
 # utsrelease.h, not kernel.release: Debian's headers put the upstream version in the latter.
 REL=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' "$KDIR/include/generated/utsrelease.h" 2>/dev/null)
 [ -n "$REL" ] || die "$KDIR: not a kernel headers directory (no include/generated/utsrelease.h)"
-VMLINUZ=/boot/vmlinuz-$REL
-[ -r "$VMLINUZ" ] || die "$VMLINUZ: missing or unreadable (the guest kernel for $KDIR)"
+VMLINUZ=$("$ROOT/kmod/kdir.sh" --vmlinuz "$REL" 2>/dev/null) ||
+	die "vmlinuz-$REL: not in /boot or ${PB_KERNEL_CACHE:-/var/cache/pagebench/kernels} (the guest kernel for $KDIR; make kmod-deps)"
 BUSYBOX=$(command -v busybox || true)
 [ -x /bin/busybox ] && BUSYBOX=/bin/busybox
 [ -n "$BUSYBOX" ] || die "busybox not found (apt-get install busybox-static)"

@@ -3,8 +3,9 @@
 # Installs the Debian packages pagebench builds and runs with; quiet when all are present.
 # Usage: scripts/install-deps.sh [extra-package...]
 # As root it runs apt-get itself (non-interactive, for CI); otherwise it prints the line to run.
-# `make kmod-deps` passes the kernel module's packages (kmod/kmod.mk KMOD_PKGS): Debian 12's
-# two kernels, 6.1 and 6.12 (image and headers of each), qemu-system-x86, busybox-static, cpio.
+# `make kmod-deps` passes the kernel module's packages (kmod/kmod.mk KMOD_PKGS): the headers of
+# Debian 12's two kernels, 6.1 and 6.12, qemu-system-x86, busybox-static, cpio; the kernel
+# images are not installed (scripts/fetch-guest-kernels.sh takes their vmlinuz out of the .deb).
 set -eu
 
 PKGS="pkg-config libpfm4-dev libhwloc-dev libjemalloc-dev liburcu-dev libcriterion-dev \
@@ -29,9 +30,5 @@ fi
 
 echo "pagebench: installing$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
-# In CI the kernels are only ever booted under qemu with the runner's own initramfs, so the
-# kernel postinst hook's initramfs (a minute or more per kernel) is skipped there. Anywhere
-# else it is kept: a kernel installed on a real host must be able to boot it.
-[ "${CI:-}" = true ] && export INITRD=No
 apt-get update -qq >/dev/null
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
