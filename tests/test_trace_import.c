@@ -167,6 +167,22 @@ Test(trace_import, netmem_field_of_newer_kernels)
 	cr_assert_str_eq(param(out, "obs_pool_releases"), "1");
 }
 
+/* A line stamped before the first one is out of order too (its time clamps to the start). */
+Test(trace_import, a_line_before_the_first_is_counted_reordered)
+{
+	const char *in = write_text("early.txt",
+		" k 1 [000] 2.000000: net:netif_receive_skb: dev=v skbaddr=0xab len=60\n"
+		" k 1 [001] 1.999000: skb:consume_skb: skbaddr=0xab location=x\n"
+		" k 1 [000] 2.000100: net:netif_receive_skb: dev=v skbaddr=0xac len=60\n"
+		" k 1 [001] 2.000200: skb:consume_skb: skbaddr=0xac location=x\n");
+	const char *out = pb_ttmp("early.pbtrace");
+	struct pb_trace_import_stats st;
+	struct pb_err err;
+
+	cr_assert_eq(import(in, out, NULL, &st, &err), 0, "%s", err.msg);
+	cr_assert_str_eq(param(out, "obs_reordered_lines"), "1");
+}
+
 Test(trace_import, cli_import_exit_2_on_malformed)
 {
 	const char *in = write_text("clibad.txt",

@@ -426,7 +426,8 @@ static int line(struct imp *m, char *l, struct pb_err *err)
 		m->have_t0 = true;
 	}
 	ns = ts > m->t0 ? (uint64_t)((ts - m->t0) * 1e9 + 0.5) : 0;
-	if (ns < m->last_ns)
+	/* A line before the first one (ts < t0) is out of order too, though its ns clamps to 0. */
+	if (ts < m->t0 || ns < m->last_ns)
 		m->reordered++;	/* per-CPU buffers merged out of order: keep time monotonic */
 	else
 		m->last_ns = ns;
