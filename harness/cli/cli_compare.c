@@ -92,7 +92,8 @@ int pb_cli_compare(int argc, char **argv)
 		} else if (nfiles < 2) {
 			files[nfiles++] = a;
 		} else {
-			return pb_cli_usage_error("compare: unexpected argument '%s'", a);
+			return pb_cli_usage_error("compare: stray argument '%s' (OLD.json and NEW.json are already '%s' and '%s')",
+						  a, files[0], files[1]);
 		}
 	}
 	if (nfiles != 2)
