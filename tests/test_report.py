@@ -682,5 +682,17 @@ class Schema(unittest.TestCase):
             self.assertAlmostEqual(aggs["median"]["real_time"], r["ns_per_op"]["median"])
 
 
+class ArgErrors(unittest.TestCase):
+    """The report scripts' bad options: one line naming the option, exit 2 (argparse's own
+    error prints the usage block). reproduce and report are also in tests/bad-input/cli/."""
+
+    def test_nightly_unknown_option(self):
+        r = subprocess.run([sys.executable, NIGHTLY, "--bogus"], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 2)
+        self.assertEqual(len(r.stderr.splitlines()), 1, r.stderr)
+        self.assertIn("unrecognized arguments: --bogus", r.stderr)
+        self.assertEqual(r.stdout, "")
+
+
 if __name__ == "__main__":
     unittest.main()
