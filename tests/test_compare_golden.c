@@ -362,9 +362,9 @@ static void two_jobs(struct pb_result_set *s, double a_back, double a_base, doub
 }
 
 /*
- * The shipped configs measure baselines in their first job only: another job's rows ran at another
- * time, so the first job's drift says nothing about them. They keep their raw change, and
- * the table says they had no correction; the first job's rows are corrected by their own.
+ * The shipped configs measure baselines in their first job only: another job's rows ran at
+ * another time, so the first job's drift says nothing about them. They keep their raw
+ * change, and the table says they had no correction; the first job's rows get their own.
  */
 Test(compare_golden, drift_is_per_job_and_never_borrowed)
 {
