@@ -16,10 +16,17 @@ HAVE_DPDK := $(shell pkg-config --exists libdpdk 2>/dev/null && echo 1)
 DPDK_CFLAGS := $(if $(HAVE_DPDK),-DPB_HAVE_DPDK $(shell pkg-config --cflags libdpdk))
 DPDK_LIBS := $(if $(HAVE_DPDK),$(shell pkg-config --libs libdpdk))
 
+# Two build trees: the measured build, and the same code under ASan+UBSan for the tests.
+B  := build
+BA := build-asan
+
+# The revision results record. Not a -D flag: a flag is no prerequisite, so the files using it
+# kept an old revision when HEAD moved. $(GIT_REV_H) is rewritten only when its text changes
+# (FORCE + cmp, as Kbuild's filechk), and the two files that include it rebuild exactly then.
+# kmod/kmod.mk passes GIT_REV to Kbuild, which still takes it as -DPB_GIT_REV.
 GIT_REV := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 BASE_CFLAGS := -std=gnu11 -g -Wall -Wextra -Wshadow -Wno-unused-parameter -Wno-missing-field-initializers -pthread \
-	-DPB_GIT_REV='"$(GIT_REV)"' \
-	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+	-I$(B)/gen $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 OPT     ?= -O2
 CFLAGS  ?=
 LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(DPDK_LIBS) -lpfm -lm -pthread
@@ -41,9 +48,6 @@ CLI_SRCS := $(wildcard harness/cli/*.c)
 TEST_SRCS := $(wildcard tests/test_*.c tests/support_*.c)
 HDRS := $(foreach d,$(LAYERS),$(wildcard $(d)/*.h $(d)/*.def)) kmod/pbk_params.def
 
-# Two build trees: the measured build, and the same code under ASan+UBSan for the tests.
-B  := build
-BA := build-asan
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 objs = $(patsubst %.c,$(1)/%.o,$(2))
@@ -80,6 +84,16 @@ $(BA)/unit-tests: $(call objs,$(BA),$(TEST_SRCS)) $(BA)/libpagebench.a
 include tests/fuzz/fuzz.mk
 include tests/tsan.mk
 include tests/stress/stress.mk
+
+GIT_REV_H := $(B)/gen/git_rev.h
+GIT_REV_USERS := harness/engine/context.o harness/cli/cli_main.o
+$(foreach t,$(B) $(BA) $(BT) $(BF),$(addprefix $(t)/,$(GIT_REV_USERS))): $(GIT_REV_H)
+$(GIT_REV_H): FORCE
+	@mkdir -p $(dir $@)
+	@printf '#define PB_GIT_REV "%s"\n' '$(GIT_REV)' >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
+.PHONY: FORCE
+FORCE:
 
 # make bench                      runs configs/quick.ini (every backend, then the ring path)
 #                                 in 2 processes (PROCESSES=n for another count)
@@ -193,8 +207,19 @@ help:
 	@echo "  RESULTS=DIR        bench: where the JSON and HTML go (default results); report: what to read"
 	@echo "  REPORT=DIR         report: the directory to write (default results/report)"
 	@echo "  HISTORY=DIR        nightly: the history store (default results/history)"
+	@echo "  NIGHTLY_CONFIG=FILE  nightly: the experiment file (default configs/nightly.ini)"
+	@echo "  NIGHTLY_RESULTS=DIR  nightly: where the run's JSON and the page go (default results)"
+	@echo "  THRESHOLD=PCT      nightly: practical threshold of the regression gate (default 3)"
 	@echo "  INJECT=\"J:K=V\"     nightly: add K = V to job J for this night (e.g. alloc-free:delay=2000)"
 	@echo "  NO_KMOD=1          reproduce: skip the kernel module"
+	@echo "  FUZZ_CC=cc         fuzz, test-fuzz: the libFuzzer compiler (default clang)"
+	@echo "  FUZZ_SECONDS=n     fuzz: seconds per target (default 60)"
+	@echo "  FUZZ_TEST_SECONDS=n  test-fuzz: seconds per target (default 10)"
+	@echo "  STRESS_OPS=n       stress: operations per backend (default 1e9)"
+	@echo "  STRESS_ARGS=\"...\"  stress: extra arguments of the driver (e.g. --backend buddy --seed 7)"
+	@echo "  STRESS_SHORT_OPS=n  test-stress: operations per backend, plain build (default 100000)"
+	@echo "  STRESS_SHORT_OPS_ASAN=n  test-stress: the same under ASan+UBSan (default 30000)"
+	@echo "  TSAN_STRESS_OPS=n  test-tsan: the stress driver's operations per backend (default 8000)"
 	@echo "  PYTHON=path        python3 with matplotlib and scipy (default /usr/bin/python3)"
 	@echo "  KDIR=DIR           kmod: kernel headers to build against (default: Debian's, kmod/kdir.sh)"
 	@echo "  CC, OPT, CFLAGS    compiler, optimisation (default -O2) and extra flags"

@@ -14,7 +14,6 @@ BENCH_COUNTS: REPS=, OPS=, PROCESSES=, default 2 processes). Exit status: 0, 1 w
 the report lists a confirmed regression (or the run stopped early), 2 for bad input (a config
 or a result file that is refused; nothing is filed then).
 """
-import argparse
 import datetime
 import os
 import re
@@ -25,6 +24,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
+import cli_args  # noqa: E402
 import history  # noqa: E402
 import report  # noqa: E402
 from results_load import BadInput  # noqa: E402
@@ -58,7 +58,7 @@ def parse_injection(s):
 
 
 def main(argv):
-    ap = argparse.ArgumentParser(prog=os.environ.get("PB_PROG"), description="one nightly run")
+    ap = cli_args.ArgumentParser(prog=os.environ.get("PB_PROG"), description="one nightly run")
     ap.add_argument("--config", default=os.path.join(ROOT, "configs", "nightly.ini"))
     ap.add_argument("--history", default=os.path.join(ROOT, "results", "history"))
     ap.add_argument("--results", default=os.path.join(ROOT, "results"))

@@ -19,7 +19,6 @@ Exit status: 0, or 1 with --fail-on-regression when the history has a confirmed 
 (or its latest night has rows too short to judge, inconclusive, as compare --gate), 2
 for bad usage or when no input could be read (nothing is written then). docs/reports.md.
 """
-import argparse
 import json
 import os
 import sys
@@ -27,6 +26,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from page import Output, OutputError, document, esc  # noqa: E402  (the reports/ folder is the path)
+import cli_args  # noqa: E402
 from results_load import expand, load_lenient  # noqa: E402
 import history  # noqa: E402
 import reproduce  # noqa: E402
@@ -157,7 +157,7 @@ def latest_runs(an, skipped, warnings):
 
 
 def main(argv):
-    ap = argparse.ArgumentParser(prog=os.environ.get("PB_PROG"), description="HTML report of pagebench result files and histories")
+    ap = cli_args.ArgumentParser(prog=os.environ.get("PB_PROG"), description="HTML report of pagebench result files and histories")
     ap.add_argument("inputs", nargs="+", help="result files, history directories, reproduction manifests")
     ap.add_argument("-o", "--output", required=True, help="directory to write (or NAME.html: one file)")
     ap.add_argument("--baseline", help="backend the summary tables are normalised to (default buddy)")

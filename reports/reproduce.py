@@ -17,7 +17,6 @@ the page (DIR/index.html). A claim this machine cannot test is "not measurable h
 reason and what a user with a real host runs. Exit status 0 (whatever the verdicts), 2 for bad
 input or when the userspace run could not be made. docs/reports.md.
 """
-import argparse
 import csv
 import datetime
 import json
@@ -28,6 +27,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
+import cli_args  # noqa: E402
 from page import esc  # noqa: E402
 from results_load import BadInput, counter, load  # noqa: E402
 
@@ -623,7 +623,7 @@ def run(opts):
 
 
 def main(argv):
-    ap = argparse.ArgumentParser(prog=os.environ.get("PB_PROG"), description="the LSF/MM 2016 reproduction table")
+    ap = cli_args.ArgumentParser(prog=os.environ.get("PB_PROG"), description="the LSF/MM 2016 reproduction table")
     ap.add_argument("-o", "--output", help="report directory to write (default RESULTS/reproduce)")
     ap.add_argument("--results", default=os.path.join(ROOT, "results"), help="where the runs go (default results/)")
     ap.add_argument("--config", default=CONFIG, help="the userspace experiment (default configs/lsfmm2016.ini)")

@@ -329,3 +329,95 @@ Test(compare_golden, ratio_rule_groups_by_job_workload_track)
 	cr_expect_float_eq(r[3].ratio, 1.0, 1e-12, "another job is another group");
 	cr_expect_float_eq(r[4].ratio, 1.0, 1e-12, "another workload is another group");
 }
+
+/*
+ * Two config jobs in one file, 9 repetitions each: job "a" measures backend "alloc-free/x"
+ * and the four baselines (old samples as synth's, the new ones x @a_base for the baselines
+ * and x @a_back for the backend); job "b" measures "alloc-free/y" (x @b_back) and, with
+ * @b_base > 0, baselines of its own (x @b_base), else none (`baselines = off`).
+ */
+static void two_jobs(struct pb_result_set *s, double a_back, double a_base, double b_back, double b_base)
+{
+	static const char *const names[5] = { "", "for-loop", "atomic-inc", "spin-lock", "call-pair" };
+	static const int perm[9] = { 4, 0, 8, 2, 6, 1, 7, 3, 5 };
+
+	memset(s, 0, sizeof(*s));
+	s->recs = calloc(10, sizeof(*s->recs));
+	cr_assert_not_null(s->recs);
+	for (int j = 0; j < 2; j++)
+		for (int k = 0; k < (j && !(b_base > 0) ? 1 : 5); k++) {
+			struct pb_result *r = &s->recs[s->nrecs++];
+			double f = j ? (k ? b_base : b_back) : (k ? a_base : a_back);
+
+			snprintf(r->job, sizeof(r->job), "%s", j ? "b" : "a");
+			snprintf(r->name, sizeof(r->name), "%s", k ? names[k] : j ? "alloc-free/y" : "alloc-free/x");
+			snprintf(r->kind, sizeof(r->kind), "%s", k ? "baseline" : "backend");
+			r->repetitions = 9;
+			r->processes = 1;
+			r->rep_cycles = calloc(9, sizeof(double));
+			cr_assert_not_null(r->rep_cycles);
+			for (int i = 0; i < 9; i++)
+				r->rep_cycles[i] = (k ? 100 + perm[i] / 10.0 : 100 + perm[i]) * f;
+		}
+}
+
+/*
+ * The shipped configs measure baselines in their first job only: another job's rows ran at
+ * another time, so the first job's drift says nothing about them. They keep their raw
+ * change, and the table says they had no correction; the first job's rows get their own.
+ */
+Test(compare_golden, drift_is_per_job_and_never_borrowed)
+{
+	struct pb_result_set a, b;
+	struct pb_compare_opts o;
+	struct pb_compare c;
+	struct pb_err err = { "" };
+	const struct pb_compare_row *x, *y;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem;
+
+	two_jobs(&a, 1, 1, 1, 0);
+	two_jobs(&b, 1.10, 1.10, 1.10, 0);	/* the machine +10% while job a ran, y +10% */
+	pb_compare_opts_init(&o);
+	cr_assert_eq(pb_compare(&a, "old", &b, "new", &o, &c, &err), 0, "%s", err.msg);
+	cr_assert_eq(c.ndrifts, 1, "job a's only");
+	cr_expect_str_eq(c.drifts[0].job, "a");
+	cr_expect(c.drifts[0].applied, "[%g, %g]", c.drifts[0].drift_ci_lo, c.drifts[0].drift_ci_hi);
+	x = row(&c, "a:alloc-free/x");
+	y = row(&c, "b:alloc-free/y");
+	cr_expect_float_eq(x->net, 0.0, 1e-6, "corrected by its own job's baselines");
+	cr_expect_eq(x->verdict, PB_UNSTABLE);
+	cr_expect_eq(y->drift_ix, -1);
+	cr_expect_float_eq(y->net, y->change, 1e-12, "raw only: job b measured no baselines");
+	cr_expect_float_eq(y->change, 0.10, 1e-6);
+	cr_expect_eq(y->verdict, PB_SLOWER, "job a's drift does not stop it");
+	cr_expect_eq(c.undrifted, 1);
+	mem = open_memstream(&text, &len);
+	pb_compare_print(mem, &c, &o);
+	fclose(mem);
+	cr_expect_not_null(strstr(text, "machine drift of job 'a' from its 4 baselines: +10.0%"), "%s", text);
+	cr_expect_not_null(strstr(text, "no drift correction: 1 benchmark of job b, which measured no baselines"),
+			   "%s", text);
+	y = NULL;
+	for (char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		if (!strncmp(l, "b:alloc-free/y ", 15))
+			cr_expect_not_null(strstr(l, "    raw "), "the row says so: %.*s", (int)strcspn(l, "\n"), l);
+	free(text);
+	pb_compare_free(&c);
+	pb_result_set_free(&b);
+
+	/* Job b with baselines of its own: each job corrected by its own drift, not a pooled one. */
+	pb_result_set_free(&a);
+	two_jobs(&a, 1, 1, 1, 1);
+	two_jobs(&b, 1.10, 1.10, 1.30, 1.30);
+	cr_assert_eq(pb_compare(&a, "old", &b, "new", &o, &c, &err), 0, "%s", err.msg);
+	cr_assert_eq(c.ndrifts, 2);
+	cr_expect_eq(c.undrifted, 0);
+	cr_expect_float_eq(row(&c, "a:alloc-free/x")->net, 0.0, 1e-6);
+	cr_expect_float_eq(row(&c, "b:alloc-free/y")->net, 0.0, 1e-6, "net of +30%%, job b's drift");
+	cr_expect_float_eq(c.drifts[1].drift, 1.30, 1e-6);
+	pb_compare_free(&c);
+	pb_result_set_free(&a);
+	pb_result_set_free(&b);
+}

@@ -682,5 +682,72 @@ class Schema(unittest.TestCase):
             self.assertAlmostEqual(aggs["median"]["real_time"], r["ns_per_op"]["median"])
 
 
+class Makefile(Tmp):
+    """The Makefile's promises: `make help` names every variable a user can set, and the
+    revision a result file records is the build's (a generated header, rewritten only when
+    the revision changes, so exactly its two users rebuild then)."""
+
+    MK = ["Makefile", "kmod/kmod.mk"]
+
+    def make(self, *args):
+        return subprocess.run(["make", "--no-print-directory", "-C", ROOT, *args], capture_output=True, text=True)
+
+    def test_help_lists_every_variable(self):
+        import glob
+        import re
+        files = self.MK + [os.path.relpath(p, ROOT) for p in glob.glob(os.path.join(ROOT, "tests", "*.mk"))
+                           + glob.glob(os.path.join(ROOT, "tests", "*", "*.mk"))]
+        names = set()
+        for f in files:
+            with open(os.path.join(ROOT, f), encoding="utf-8") as fh:
+                names |= set(re.findall(r"^([A-Za-z_][A-Za-z0-9_]*)\s*\?=", fh.read(), re.M))
+        self.assertIn("TSAN_STRESS_OPS", names, "the .mk files were read")
+        # Set on the command line only, read by a recipe's $(if ...): variables all the same.
+        names |= {"THRESHOLD", "NO_KMOD"}
+        r = self.make("-s", "help")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        section = r.stdout.split("variables", 1)[1]
+        missing = sorted(n for n in names if not re.search(rf"(^|[\s,]){n}\b", section, re.M))
+        self.assertEqual(missing, [], "set with ?= but not in make help's variables")
+
+    def test_git_revision_rebuilds_exactly_when_it_changes(self):
+        out = self.path("b")
+        objs = [os.path.join(out, "harness", "engine", "context.o"), os.path.join(out, "harness", "cli", "cli_main.o")]
+        header = os.path.join(out, "gen", "git_rev.h")
+
+        def build(rev):
+            r = self.make(f"B={out}", f"GIT_REV={rev}", *objs)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            return sorted(os.path.basename(o) for o in objs if f"-c {os.path.relpath(o, out)[:-2]}.c" in r.stdout)
+
+        self.assertEqual(build("rev-one"), ["cli_main.o", "context.o"])
+        with open(header, encoding="utf-8") as f:
+            self.assertEqual(f.read(), '#define PB_GIT_REV "rev-one"\n')
+        stamp = os.stat(header).st_mtime_ns
+        self.assertEqual(build("rev-one"), [], "the same revision: nothing rebuilt")
+        self.assertEqual(os.stat(header).st_mtime_ns, stamp, "nor the header rewritten")
+        self.assertEqual(build("rev-two"), ["cli_main.o", "context.o"], "HEAD moved: both rebuilt")
+        for o in objs:
+            with open(o, "rb") as f:
+                self.assertIn(b"rev-two", f.read(), o)
+
+    def test_kmod_still_gets_the_revision(self):
+        r = self.make("-n", "kmod", "KDIR=" + self.path("no-kdir"), "GIT_REV=rev-k")
+        # No headers here: the recipe stops at its first check, but -n prints the kbuild line.
+        self.assertIn("PB_GIT_REV=rev-k", r.stdout)
+
+
+class ArgErrors(unittest.TestCase):
+    """The report scripts' bad options: one line naming the option, exit 2 (argparse's own
+    error prints the usage block). reproduce and report are also in tests/bad-input/cli/."""
+
+    def test_nightly_unknown_option(self):
+        r = subprocess.run([sys.executable, NIGHTLY, "--bogus"], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 2)
+        self.assertEqual(len(r.stderr.splitlines()), 1, r.stderr)
+        self.assertIn("unrecognized arguments: --bogus", r.stderr)
+        self.assertEqual(r.stdout, "")
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -27,7 +27,9 @@ static const char compare_help[] =
 	"  --no-drift        judge raw changes only. By default the machine's drift between the\n"
 	"                    files (from the baselines, with its interval) may stop a verdict: within\n"
 	"                    the threshold it is divided out and the net change must agree; wider,\n"
-	"                    the change's interval must be clear of the drift's (--drift: the default)\n"
+	"                    the change's interval must be clear of the drift's (--drift: the default).\n"
+	"                    Each job's drift comes from the baselines measured in that job; a job\n"
+	"                    without its own (baselines = off) is judged raw (\"raw\" in the net column)\n"
 	"  --gate            a gate: unstable verdicts fail as well (all three causes: on a loaded\n"
 	"                    machine even a self-compare fails it; docs/design-notes.md note 15)\n"
 	"  --allow-emulated  compare a file from an emulated guest with one from hardware\n"
@@ -92,7 +94,8 @@ int pb_cli_compare(int argc, char **argv)
 		} else if (nfiles < 2) {
 			files[nfiles++] = a;
 		} else {
-			return pb_cli_usage_error("compare: unexpected argument '%s'", a);
+			return pb_cli_usage_error("compare: stray argument '%s' (OLD.json and NEW.json are already '%s' and '%s')",
+						  a, files[0], files[1]);
 		}
 	}
 	if (nfiles != 2)

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include "cli.h"
+#include "git_rev.h"	/* PB_GIT_REV, generated: this file rebuilds when the revision changes */
 
 static void usage(FILE *f)
 {

@@ -132,15 +132,22 @@ static enum pb_verdict judge(double p, double change, double lo, double hi,
 	return up ? PB_SLOWER : PB_FASTER;
 }
 
-/* Whether @r's change could be the machine's: its interval reaches into the drift's. */
-static bool within_drift(const struct pb_compare_row *r, const struct pb_compare *c, bool up)
+/* Whether @r's change could be the machine's: its interval reaches into its job's drift's. */
+static bool within_drift(const struct pb_compare_row *r, const struct pb_compare_drift *d, bool up)
 {
-	return up ? !(r->ci_lo > c->drift_ci_hi - 1) : !(r->ci_hi < c->drift_ci_lo - 1);
+	return up ? !(r->ci_lo > d->drift_ci_hi - 1) : !(r->ci_hi < d->drift_ci_lo - 1);
+}
+
+/* The drift of @r's own job, or NULL when that job measured no baselines in both files. */
+static const struct pb_compare_drift *row_drift(const struct pb_compare_row *r, const struct pb_compare *c)
+{
+	return r->drift_ix >= 0 ? &c->drifts[r->drift_ix] : NULL;
 }
 
 static enum pb_verdict decide(struct pb_compare_row *r, const struct pb_compare_opts *o,
 			      const struct pb_compare *c)
 {
+	const struct pb_compare_drift *d = row_drift(r, c);
 	enum pb_verdict raw;
 
 	r->why = PB_WHY_NONE;
@@ -161,8 +168,8 @@ static enum pb_verdict decide(struct pb_compare_row *r, const struct pb_compare_
 		 * out, the net change must earn the same verdict; too wide, the change's interval
 		 * must be clear of the drift's (the machine may have moved anywhere in it).
 		 */
-		if ((c->drift_applied && judge(r->net_p, r->net, r->net_ci_lo, r->net_ci_hi, o) != raw) ||
-		    (c->drift_guard && within_drift(r, c, raw == PB_SLOWER))) {
+		if (d && ((d->applied && judge(r->net_p, r->net, r->net_ci_lo, r->net_ci_hi, o) != raw) ||
+			  (d->guard && within_drift(r, d, raw == PB_SLOWER)))) {
 			r->why = PB_WHY_DRIFT;
 			return PB_UNSTABLE;
 		}
@@ -259,47 +266,95 @@ static int check_inputs(const struct pb_result_set *old_doc, const char *oldname
 }
 
 /*
- * The baselines' new/old: the drift, the range the baselines span and the interval of the
- * drift (baselines, processes and repetitions resampled); applied only when asked for and
- * when that interval is narrower than the threshold, so that the correction's own error is
- * below the smallest change a verdict reports.
+ * The drift of job @job: its baselines' new/old, the range they span and the interval of
+ * the drift (baselines, processes and repetitions resampled); applied only when asked for
+ * and when that interval is narrower than the threshold, so that the correction's own error
+ * is below the smallest change a verdict reports. False when the job has no baseline with
+ * positive figures on both sides.
  */
-static void drift_of(struct pb_compare *out, struct side (*pend)[2], const struct pb_compare_opts *o)
+static bool drift_of_job(const struct pb_compare *out, struct side (*pend)[2], const char *const *jobs,
+			 const char *job, const struct pb_compare_opts *o, struct pb_compare_drift *d)
 {
 	struct pb_shift_pair *pairs = calloc(out->nrows + 1, sizeof(*pairs));
 	struct pb_shift sh;
+	bool ok = false;
 
 	if (!pairs)
 		abort();
-	out->drift = out->drift_ci_lo = out->drift_ci_hi = 1;
-	out->drift_lo = out->drift_hi = 1;
-	out->nbaselines = 0;
-	for (size_t i = 0; i < out->nrows && !o->instructions; i++) {
+	memset(d, 0, sizeof(*d));
+	snprintf(d->job, sizeof(d->job), "%s", job);
+	d->drift_lo = d->drift_hi = 1;
+	for (size_t i = 0; i < out->nrows; i++) {
 		const struct pb_compare_row *r = &out->rows[i];
 		double q;
 
-		if (!r->baseline || !(r->old_median > 0) || !(r->new_median > 0))
+		if (!r->baseline || strcmp(jobs[i], job) || !(r->old_median > 0) || !(r->new_median > 0))
 			continue;
 		q = r->new_median / r->old_median;
-		if (!out->nbaselines || q < out->drift_lo)
-			out->drift_lo = q;
-		if (!out->nbaselines || q > out->drift_hi)
-			out->drift_hi = q;
-		pairs[out->nbaselines++] = (struct pb_shift_pair){ pend[i][0].v, pend[i][0].proc,
+		if (!d->nbaselines || q < d->drift_lo)
+			d->drift_lo = q;
+		if (!d->nbaselines || q > d->drift_hi)
+			d->drift_hi = q;
+		pairs[d->nbaselines++] = (struct pb_shift_pair){ pend[i][0].v, pend[i][0].proc,
 			pend[i][0].n, pend[i][1].v, pend[i][1].proc, pend[i][1].n };
 	}
-	/* The machine's own change of speed: counts do not drift, time does. */
-	if (out->nbaselines && !pb_shift_geomean_hier(pairs, out->nbaselines, 1 - o->alpha,
-						       PB_BOOTSTRAP_RESAMPLES, COMPARE_SEED, &sh)) {
-		out->drift = sh.ratio;
-		out->drift_ci_lo = sh.lo;
-		out->drift_ci_hi = sh.hi;
-		out->drift_measured = true;
+	/* The machine's own change of speed while this job ran: counts do not drift, time does. */
+	if (d->nbaselines && !pb_shift_geomean_hier(pairs, d->nbaselines, 1 - o->alpha,
+						     PB_BOOTSTRAP_RESAMPLES, COMPARE_SEED, &sh)) {
+		d->drift = sh.ratio;
+		d->drift_ci_lo = sh.lo;
+		d->drift_ci_hi = sh.hi;
+		d->narrow = d->drift_ci_hi / d->drift_ci_lo - 1 <= o->threshold;
+		d->applied = o->drift && d->narrow;
+		d->guard = o->drift && !d->narrow;
+		ok = true;
 	}
 	free(pairs);
-	out->drift_narrow = out->drift_measured && out->drift_ci_hi / out->drift_ci_lo - 1 <= o->threshold;
-	out->drift_applied = o->drift && out->drift_narrow;
-	out->drift_guard = o->drift && out->drift_measured && !out->drift_narrow;
+	return ok;
+}
+
+/*
+ * The drift of every job, each from its own baselines only: a config job with
+ * `baselines = off` ran at another moment than the job that measured them, and the
+ * machine's speed then says nothing about its rows, which keep drift_ix -1 (raw only).
+ * The first job's drift is also copied to the top-level fields.
+ */
+static void drift_of(struct pb_compare *out, struct side (*pend)[2], const char *const *jobs,
+		     const struct pb_compare_opts *o)
+{
+	out->drift = out->drift_ci_lo = out->drift_ci_hi = 1;
+	out->drift_lo = out->drift_hi = 1;
+	out->drifts = calloc(out->nrows + 1, sizeof(*out->drifts));
+	if (!out->drifts)
+		abort();
+	for (size_t i = 0; i < out->nrows; i++) {
+		size_t k;
+
+		out->rows[i].drift_ix = -1;
+		for (k = 0; k < i && strcmp(jobs[k], jobs[i]); k++)
+			;
+		if (k < i) {
+			out->rows[i].drift_ix = out->rows[k].drift_ix;
+			continue;
+		}
+		/* The first row of its job: that job's drift, if it measured one. */
+		if (!o->instructions && drift_of_job(out, pend, jobs, jobs[i], o, &out->drifts[out->ndrifts]))
+			out->rows[i].drift_ix = (int)out->ndrifts++;
+	}
+	if (out->ndrifts) {
+		const struct pb_compare_drift *d = &out->drifts[0];
+
+		out->drift = d->drift;
+		out->drift_lo = d->drift_lo;
+		out->drift_hi = d->drift_hi;
+		out->drift_ci_lo = d->drift_ci_lo;
+		out->drift_ci_hi = d->drift_ci_hi;
+		out->nbaselines = d->nbaselines;
+		out->drift_measured = true;
+		out->drift_narrow = d->narrow;
+		out->drift_applied = d->applied;
+		out->drift_guard = d->guard;
+	}
 }
 
 int pb_compare(const struct pb_result_set *old_doc, const char *oldname,
@@ -308,6 +363,7 @@ int pb_compare(const struct pb_result_set *old_doc, const char *oldname,
 {
 	size_t i, nback = 0;
 	struct side (*pend)[2];
+	const char **jobs;
 	double log_sum = 0;
 	int rc = -1;
 
@@ -316,8 +372,10 @@ int pb_compare(const struct pb_result_set *old_doc, const char *oldname,
 		return -1;
 	out->rows = calloc(old_doc->nrecs + 1, sizeof(*out->rows));
 	pend = calloc(old_doc->nrecs + 1, sizeof(*pend));
-	if (!out->rows || !pend) {
+	jobs = calloc(old_doc->nrecs + 1, sizeof(*jobs));
+	if (!out->rows || !pend || !jobs) {
 		free(pend);
+		free(jobs);
 		pb_compare_free(out);
 		return pb_err_set(err, "out of memory");
 	}
@@ -344,6 +402,7 @@ int pb_compare(const struct pb_result_set *old_doc, const char *oldname,
 		/* A job and a name that do not fit together keep the job and cut the name. */
 		snprintf(r->name, sizeof(r->name), "%s%s%.*s", job ? job : "", job ? ":" : "",
 			 (int)(sizeof(r->name) - sizeof(ob->job) - 1), ob->name);
+		jobs[out->nrows] = ob->job;
 		r->baseline = !strcmp(ob->kind, "baseline");
 		r->old_median = pb_median(pd[0].v, pd[0].n);
 		r->new_median = pb_median(pd[1].v, pd[1].n);
@@ -358,10 +417,12 @@ int pb_compare(const struct pb_result_set *old_doc, const char *oldname,
 		}
 		out->nrows++;
 	}
-	drift_of(out, pend, o);
+	drift_of(out, pend, jobs, o);
 	for (i = 0; i < out->nrows; i++) {
 		struct pb_compare_row *r = &out->rows[i];
 		struct side *os = &pend[i][0], *ns = &pend[i][1];
+		const struct pb_compare_drift *d = row_drift(r, out);
+		bool applied = d && d->applied;
 		struct pb_mwu u;
 
 		pb_mann_whitney(os->v, os->n, ns->v, ns->n, 0, &u);
@@ -373,11 +434,11 @@ int pb_compare(const struct pb_result_set *old_doc, const char *oldname,
 		r->net_p = r->p;
 		r->net_ci_lo = r->ci_lo;
 		r->net_ci_hi = r->ci_hi;
-		if (!r->baseline && out->drift_measured) {
+		if (!r->baseline && d) {
 			bool hier;
 
 			for (size_t k = 0; k < ns->n; k++)
-				ns->v[k] /= out->drift;
+				ns->v[k] /= d->drift;
 			r->net = r->old_median > 0 ? pb_median(ns->v, ns->n) / r->old_median - 1 : 0;
 			pb_mann_whitney(os->v, os->n, ns->v, ns->n, 0, &u);
 			r->net_p = u.p;
@@ -403,13 +464,15 @@ int pb_compare(const struct pb_result_set *old_doc, const char *oldname,
 		}
 		if (os->n < 9 || ns->n < 9)
 			out->few_samples = true;
+		if (!d && !o->instructions)
+			out->undrifted++;
 		nback++;
 		/* A median at zero (null at the timer's floor) has no ratio: left out, and said so. */
-		if (!(r->old_median > 0) || !(1 + (out->drift_applied ? r->net : r->change) > 0)) {
+		if (!(r->old_median > 0) || !(1 + (applied ? r->net : r->change) > 0)) {
 			out->geomean_left_out++;
 			continue;
 		}
-		log_sum += log1p(out->drift_applied ? r->net : r->change);
+		log_sum += log1p(applied ? r->net : r->change);
 	}
 	if (!nback) {
 		pb_err_set(err, "%s and %s have no backend benchmark in common (baselines alone prove nothing)",
@@ -426,6 +489,7 @@ out:
 		side_free(&pend[i][1]);
 	}
 	free(pend);
+	free(jobs);
 	if (rc)
 		pb_compare_free(out);
 	return rc;
@@ -434,8 +498,11 @@ out:
 void pb_compare_free(struct pb_compare *c)
 {
 	free(c->rows);
+	free(c->drifts);
 	c->rows = NULL;
+	c->drifts = NULL;
 	c->nrows = 0;
+	c->ndrifts = 0;
 }
 
 /* "[-1.2%, +3.4%]" into @buf. */
@@ -456,16 +523,68 @@ static size_t count_why(const struct pb_compare *c, enum pb_unstable_why why)
 	return n;
 }
 
+/* The footer line of one job's drift. */
+static void print_drift(FILE *f, const struct pb_compare_drift *d, const struct pb_compare_opts *o)
+{
+	if (d->job[0])
+		fprintf(f, "machine drift of job '%s' from its %u baselines: ", d->job, d->nbaselines);
+	else
+		fprintf(f, "machine drift from the %u baselines: ", d->nbaselines);
+	fprintf(f, "%+.1f%%, %.0f%% interval [%+.1f%%, %+.1f%%] (they range %+.1f%% to %+.1f%%): ",
+		(d->drift - 1) * 100, (1 - o->alpha) * 100, (d->drift_ci_lo - 1) * 100,
+		(d->drift_ci_hi - 1) * 100, (d->drift_lo - 1) * 100, (d->drift_hi - 1) * 100);
+	if (d->applied)
+		fprintf(f, "applied");
+	else if (d->guard)
+		fprintf(f, "too uncertain to divide out (%.1f%% wide, more than the %.1f%% threshold): "
+			"a verdict needs its interval clear of the drift's",
+			(d->drift_ci_hi / d->drift_ci_lo - 1) * 100, o->threshold * 100);
+	else
+		fprintf(f, "not applied (drift off)");
+	fprintf(f, "; baselines never gate\n");
+}
+
+/* The jobs of the backend rows without a drift of their own, "a, b", into @buf. */
+static void undrifted_jobs(const struct pb_compare *c, char *buf, size_t len)
+{
+	size_t at = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < c->nrows && at < len; i++) {
+		const struct pb_compare_row *r = &c->rows[i];
+		const char *colon = strchr(r->name, ':');
+		int jl = colon ? (int)(colon - r->name) : 0;
+		bool seen = false;
+
+		if (r->baseline || r->drift_ix >= 0)
+			continue;
+		for (size_t k = 0; k < i && !seen; k++) {
+			const struct pb_compare_row *q = &c->rows[k];
+			const char *qc = strchr(q->name, ':');
+
+			seen = !q->baseline && q->drift_ix < 0 && (qc ? (int)(qc - q->name) : 0) == jl &&
+			       !strncmp(q->name, r->name, (size_t)jl);
+		}
+		if (!seen)
+			at += (size_t)snprintf(buf + at, len - at, "%s%.*s", at ? ", " : "", jl ? jl : 2,
+					       jl ? r->name : "\"\"");
+	}
+}
+
 void pb_compare_print(FILE *f, const struct pb_compare *c, const struct pb_compare_opts *o)
 {
 	const char *unit = o->instructions ? "instr/op" : "cyc/op";
-	bool procs = false, hier = false;
-	char ci[40];
+	bool procs = false, hier = false, applied = false, guard = false;
+	char ci[40], jobs[256];
 	size_t n;
 
 	for (size_t i = 0; i < c->nrows; i++) {
 		procs |= c->rows[i].old_procs > 1 || c->rows[i].new_procs > 1;
 		hier |= c->rows[i].ci_hier;
+	}
+	for (size_t i = 0; i < c->ndrifts; i++) {
+		applied |= c->drifts[i].applied;
+		guard |= c->drifts[i].guard;
 	}
 	fprintf(f, "%-44s %10s %6s %10s %6s %8s %18s", "benchmark", "old", "±MAD%", "new", "±MAD%",
 		"change", hier ? "95% CI (boot)" : "95% CI (HL)");
@@ -481,7 +600,9 @@ void pb_compare_print(FILE *f, const struct pb_compare *c, const struct pb_compa
 		fprintf(f, "%-44.44s %10.2f %5.1f%% %10.2f %5.1f%% %+7.1f%% %18s", r->name,
 			r->old_median, r->old_spread * 100, r->new_median, r->new_spread * 100,
 			r->change * 100, ci);
-		if (c->drift_measured)
+		if (c->drift_measured && !r->baseline && r->drift_ix < 0)
+			fprintf(f, " %8s", "raw");	/* its job measured no baselines */
+		else if (c->drift_measured)
 			fprintf(f, " %+7.1f%%", r->net * 100);
 		if (procs)
 			fprintf(f, " %6.1f%%", fmax(r->old_pspread, r->new_pspread) * 100);
@@ -499,25 +620,19 @@ void pb_compare_print(FILE *f, const struct pb_compare *c, const struct pb_compa
 	fputc('\n', f);
 	fprintf(f, "metric: %s; slower/faster need p < %.2f (Mann-Whitney U), |change| > %.1f%% and its "
 		"%.0f%% interval clear of zero%s\n", unit, o->alpha, o->threshold * 100,
-		(1 - o->alpha) * 100, c->drift_applied ? ", and the net change the same verdict" :
-		c->drift_guard ? " and of the drift's" : "");
+		(1 - o->alpha) * 100, applied ? ", and the net change the same verdict" :
+		guard ? " and of the drift's" : "");
 	if (hier)
 		fprintf(f, "interval: bootstrap over processes, then repetitions within them (procs±%% = spread of "
 			"the per-process medians)\n");
-	if (c->drift_measured) {
-		fprintf(f, "machine drift from the %u baselines: %+.1f%%, %.0f%% interval [%+.1f%%, %+.1f%%] "
-			"(they range %+.1f%% to %+.1f%%): ", c->nbaselines, (c->drift - 1) * 100,
-			(1 - o->alpha) * 100, (c->drift_ci_lo - 1) * 100, (c->drift_ci_hi - 1) * 100,
-			(c->drift_lo - 1) * 100, (c->drift_hi - 1) * 100);
-		if (c->drift_applied)
-			fprintf(f, "applied");
-		else if (c->drift_guard)
-			fprintf(f, "too uncertain to divide out (%.1f%% wide, more than the %.1f%% threshold): "
-				"a verdict needs its interval clear of the drift's",
-				(c->drift_ci_hi / c->drift_ci_lo - 1) * 100, o->threshold * 100);
-		else
-			fprintf(f, "not applied (drift off)");
-		fprintf(f, "; baselines never gate\n");
+	for (size_t i = 0; i < c->ndrifts; i++)
+		print_drift(f, &c->drifts[i], o);
+	if (c->undrifted) {
+		undrifted_jobs(c, jobs, sizeof(jobs));
+		fprintf(f, "no drift correction: %zu benchmark%s of job%s %s, which measured no baselines of %s own in "
+			"both files: raw changes only%s\n", c->undrifted, c->undrifted == 1 ? "" : "s",
+			strchr(jobs, ',') ? "s" : "", jobs, strchr(jobs, ',') ? "their" : "its",
+			c->drift_measured ? " (another job's baselines ran at another time)" : "");
 	}
 	if (c->inconclusive)
 		fprintf(f, "inconclusive: %zu benchmark%s: with %u samples on a side the U test's smallest p is %.4f, "
@@ -531,7 +646,7 @@ void pb_compare_print(FILE *f, const struct pb_compare *c, const struct pb_compa
 			"(the processes disagree)\n", n, n == 1 ? "" : "s");
 	if ((n = count_why(c, PB_WHY_DRIFT)))
 		fprintf(f, "unstable: %zu benchmark%s: the machine's drift could explain the change%s\n", n,
-			n == 1 ? "" : "s", c->drift_applied ? " (raw and net disagree)" : "");
+			n == 1 ? "" : "s", applied ? " (raw and net disagree)" : "");
 	if ((n = count_why(c, PB_WHY_NOISE)))
 		fprintf(f, "unstable: %zu benchmark%s: not shown to differ, with a side above the CV threshold\n", n,
 			n == 1 ? "" : "s");

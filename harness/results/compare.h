@@ -18,12 +18,15 @@
  * bootstrap (processes, then repetitions within them) when a side has several, so that the
  * spread between processes, which repetitions inside one cannot show, decides as well.
  *
- * Drift: the baselines (run interleaved with the backends) give the machine's change of
- * speed between the files, with an interval that resamples baselines, processes and
- * repetitions. Every row shows its change net of that drift. With opts.drift it takes part
- * in verdicts: when its interval is within the threshold it is divided out and the net
- * change must earn the same verdict as the raw one; when wider, the raw change's interval
- * must be clear of the drift's interval.
+ * Drift, per job: a job's baselines (run interleaved with its backends) give the machine's
+ * change of speed between the files while that job ran, with an interval that resamples
+ * baselines, processes and repetitions. Only baselines measured in the same job, in both
+ * files, correct a row: a config job with `baselines = off` ran at another time than the job
+ * that measured them, so its rows get no drift at all (raw only, and the table says so).
+ * Every row of a job with baselines shows its change net of that job's drift. With
+ * opts.drift it takes part in verdicts: when its interval is within the threshold it is
+ * divided out and the net change must earn the same verdict as the raw one; when wider, the
+ * raw change's interval must be clear of the drift's interval.
  */
 #ifndef PB_COMPARE_H
 #define PB_COMPARE_H
@@ -60,12 +63,25 @@ struct pb_compare_row {
 	bool ci_hier;			/* the interval is the hierarchical bootstrap's */
 	bool baseline;			/* a machine baseline: shown, measures drift, never gates */
 	double p;			/* Mann-Whitney two-sided p-value of the change */
-	/* The same net of the drift (new samples / drift); = the above when none was measured. */
+	/* The same net of its job's drift (new samples / drift); = the above when its job has none. */
 	double net, net_ci_lo, net_ci_hi, net_p;
+	int drift_ix;			/* its job's drift in pb_compare.drifts; -1: none measured there */
 	double min_p;			/* the smallest p the test can give with these sample counts */
 	bool old_unstable, new_unstable;
 	enum pb_verdict verdict;
 	enum pb_unstable_why why;	/* when unstable */
+};
+
+/* The drift of one job: its own baselines' new/old, measured in both files. */
+struct pb_compare_drift {
+	char job[64];			/* the config job, "" for a command-line run */
+	double drift;			/* geometric mean new/old of the job's baselines */
+	double drift_lo, drift_hi;	/* the smallest and largest baseline's new/old */
+	double drift_ci_lo, drift_ci_hi;/* the interval of the drift at 1 - alpha */
+	unsigned nbaselines;		/* baselines the drift comes from */
+	bool narrow;			/* its interval is narrower than the threshold */
+	bool applied;			/* opts.drift and narrow: verdicts need the net to agree */
+	bool guard;			/* opts.drift and wide: verdicts need their interval clear of it */
 };
 
 struct pb_compare {
@@ -77,14 +93,18 @@ struct pb_compare {
 	double geomean_ratio;		/* geometric mean of new/old over backend rows (net if applied);
 					   NaN when every row has a zero median */
 	size_t geomean_left_out;	/* backend rows with a zero median: no ratio to average */
-	double drift;			/* time metric: geometric mean new/old of the baselines, else 1 */
-	double drift_lo, drift_hi;	/* the smallest and largest baseline's new/old */
-	double drift_ci_lo, drift_ci_hi;/* the interval of the drift at 1 - alpha */
-	unsigned nbaselines;		/* baselines the drift comes from */
-	bool drift_measured;		/* both files have baselines with positive figures */
-	bool drift_narrow;		/* its interval is narrower than the threshold */
-	bool drift_applied;		/* opts.drift and narrow: verdicts need the net to agree */
-	bool drift_guard;		/* opts.drift and wide: verdicts need their interval clear of it */
+	struct pb_compare_drift *drifts;/* time metric: one per job whose baselines both files carry */
+	size_t ndrifts;
+	size_t undrifted;		/* backend rows of jobs without baselines of their own: raw only */
+	/* The first of drifts[] (the only one of a command-line run); 1 and false when none. */
+	double drift;
+	double drift_lo, drift_hi;
+	double drift_ci_lo, drift_ci_hi;
+	unsigned nbaselines;
+	bool drift_measured;		/* some job's baselines, in both files, have positive figures */
+	bool drift_narrow;
+	bool drift_applied;
+	bool drift_guard;
 	bool few_samples;		/* some row has fewer than 9 samples on a side */
 	size_t inconclusive;		/* rows that cannot reach significance */
 	unsigned fewest;		/* inconclusive rows: the smallest sample count on a side */
@@ -95,8 +115,9 @@ struct pb_compare {
 void pb_compare_opts_init(struct pb_compare_opts *o);
 /*
  * Compares two result sets (pb_results_load). In the time metric the machine's change of
- * speed between the runs is read off the baselines both files carry (for-loop, atomic-inc,
- * spin-lock, call-pair) and every change is shown net of it as well; with o->drift and a
+ * speed between the runs is read, job by job, off the baselines (for-loop, atomic-inc,
+ * spin-lock, call-pair) both files carry in that job, and each change of that job is shown
+ * net of it as well (a job without baselines of its own: raw only); with o->drift and a
  * narrow enough drift interval a verdict needs the net change to agree. -1 + @err when
  * the metric is missing, when timings were taken under valgrind, when a file names a
  * benchmark twice, when one file comes from an emulated guest and the other does not
