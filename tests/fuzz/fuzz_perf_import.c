@@ -16,14 +16,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pb_trace_import_stats st;
 	struct pb_err err = { { 0 } };
 	char path[64];
-	int fd;
 
 	if (!imp)
 		__builtin_trap();
 	if (!out[0])
 		snprintf(out, sizeof(out), "/tmp/pb-fuzz-import-%d.pbt", (int)getpid());
-	fd = fuzz_as_file(data, size, path, sizeof(path));
-	if (fd < 0)
+	if (fuzz_as_file(data, size, path, sizeof(path)))
 		return 0;
 	memset(&st, 0, sizeof(st));
 	if (imp->import(path, out, &opts, &st, &err)) {
@@ -32,6 +30,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__builtin_trap();	/* a failed import left its output behind */
 	}
 	unlink(out);
-	close(fd);
 	return 0;
 }
