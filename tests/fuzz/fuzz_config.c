@@ -8,9 +8,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pb_config cfg;
 	struct pb_err err = { { 0 } };
 	char path[64];
-	int fd = fuzz_as_file(data, size, path, sizeof(path));
 
-	if (fd < 0)
+	if (fuzz_as_file(data, size, path, sizeof(path)))
 		return 0;
 	memset(&cfg, 0, sizeof(cfg));
 	if (pb_config_load(path, &cfg, &err)) {
@@ -20,6 +19,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fuzz_check_refusal(&err);
 		pb_config_free(&cfg);
 	}
-	close(fd);
 	return 0;
 }

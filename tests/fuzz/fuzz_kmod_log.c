@@ -10,9 +10,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pb_result_set set;
 	struct pb_err err = { { 0 } };
 	char path[64];
-	int fd = fuzz_as_file(data, size, path, sizeof(path));
 
-	if (fd < 0)
+	if (fuzz_as_file(data, size, path, sizeof(path)))
 		return 0;
 	if (pb_kmod_log_parse(path, &log, &err)) {
 		fuzz_check_refusal(&err);
@@ -27,6 +26,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)pb_kmod_log_failures(log, &first);
 		pb_kmod_log_free(log);
 	}
-	close(fd);
 	return 0;
 }

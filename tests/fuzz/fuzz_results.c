@@ -9,15 +9,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pb_result_set set;
 	struct pb_err err = { { 0 } };
 	char path[64];
-	int fd = fuzz_as_file(data, size, path, sizeof(path));
 
-	if (fd < 0)
+	if (fuzz_as_file(data, size, path, sizeof(path)))
 		return 0;
 	memset(&set, 0, sizeof(set));
 	if (pb_results_load(path, &set, &err))
 		fuzz_check_refusal(&err);
 	else
 		pb_result_set_free(&set);
-	close(fd);
 	return 0;
 }

@@ -14,14 +14,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pb_err err = { { 0 } };
 	struct pb_trace_reader *r;
 	char path[64];
-	int fd = fuzz_as_file(data, size, path, sizeof(path)), rc;
+	int rc;
 
-	if (fd < 0)
+	if (fuzz_as_file(data, size, path, sizeof(path)))
 		return 0;
 	r = pb_trace_open(path, &err);
 	if (!r) {
 		fuzz_check_refusal(&err);
-		close(fd);
 		return 0;
 	}
 	if (pb_trace_audit_init(&audit, pb_trace_reader_header(r), &err) == 0) {
@@ -34,6 +33,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		pb_trace_audit_free(&audit);
 	}
 	pb_trace_close(r);
-	close(fd);
 	return 0;
 }
