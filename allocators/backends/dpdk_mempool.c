@@ -80,16 +80,41 @@ static inline struct pb_page *obj_to_page(struct pb_alloc *a, void *obj)
 	return &a->mem.arena.pages[((char *)obj - a->mem.arena.base) >> PB_PAGE_SHIFT];
 }
 
-/* A thread EAL did not start has no lcore id and so no cache: give it one, once. */
+/*
+ * A thread EAL did not start has no lcore id and so no cache: give it one, once, and give it
+ * back when the thread exits, as a DPDK application does (rte_thread_register at a thread's
+ * start, rte_thread_unregister before it ends). Without the give-back every thread the
+ * harness starts kept its lcore: after RTE_MAX_LCORE of them (the stress driver starts one
+ * per life) rte_thread_register failed, and every later get and put of such a thread retried
+ * it (a sysfs walk per call) and ran without a cache. A thread whose registration fails is
+ * not retried: it runs cacheless, as DPDK documents for unregistered threads.
+ */
+static pthread_key_t lcore_key;
+static pthread_once_t lcore_key_once = PTHREAD_ONCE_INIT;
+static __thread bool lcore_tried;
+
+static void dpdk_unregister_thread(void *unused)
+{
+	rte_thread_unregister();
+}
+
+static void lcore_key_create(void)
+{
+	pthread_key_create(&lcore_key, dpdk_unregister_thread);
+}
+
 static pb_noinline void dpdk_register_thread(void)
 {
-	if (rte_lcore_id() == LCORE_ID_ANY)
-		rte_thread_register();
+	lcore_tried = true;
+	if (rte_lcore_id() != LCORE_ID_ANY || rte_thread_register())
+		return;
+	pthread_once(&lcore_key_once, lcore_key_create);
+	pthread_setspecific(lcore_key, &lcore_tried);	/* non-NULL: the destructor runs */
 }
 
 static inline void dpdk_lcore(void)
 {
-	if (pb_unlikely(rte_lcore_id() == LCORE_ID_ANY))
+	if (pb_unlikely(rte_lcore_id() == LCORE_ID_ANY) && !lcore_tried)
 		dpdk_register_thread();
 }
 
