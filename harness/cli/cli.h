@@ -45,6 +45,8 @@ int pb_cli_reproduce(int argc, char **argv);
  * @argv[1..@argc), $PB_BIN set to this binary; returns (exit 2) only when it cannot.
  */
 int pb_cli_exec_python(const char *cmd, const char *script, int argc, char **argv);
+/* <tree>/@rel of the tree this binary was built in (<tree>/build/pagebench) into @buf; 0, or -1. */
+int pb_cli_tree_file(const char *rel, char *buf, size_t len);
 /* Prints one-line error "pagebench: <msg>" to stderr and returns PB_EXIT_USAGE. */
 int pb_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /*

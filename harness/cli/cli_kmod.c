@@ -123,24 +123,10 @@ static int kmod_parse(int argc, char **argv)
 static int find_runner(char *buf, size_t len)
 {
 	const char *env = getenv("PB_KMOD_RUNNER");
-	char exe[PATH_MAX];
-	ssize_t n;
-	char *slash;
 
 	if (env && *env)
 		return snprintf(buf, len, "%s", env) < (int)len ? 0 : -1;
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
-		return -1;
-	exe[n] = '\0';
-	/* build/pagebench -> <tree>/kmod/run-qemu.sh */
-	for (int up = 0; up < 2; up++) {
-		slash = strrchr(exe, '/');
-		if (!slash)
-			return -1;
-		*slash = '\0';
-	}
-	if (snprintf(buf, len, "%s/kmod/run-qemu.sh", exe) >= (int)len)
+	if (pb_cli_tree_file("kmod/run-qemu.sh", buf, len))
 		return -1;
 	return access(buf, X_OK) ? -1 : 0;
 }

@@ -12,27 +12,35 @@
 #include <unistd.h>
 #include "cli.h"
 
-/* <tree>/reports/@script of the tree this binary was built in (build/pagebench). */
-static int find_script(const char *script, char *buf, size_t len)
+int pb_cli_tree_file(const char *rel, char *buf, size_t len)
 {
-	const char *env = getenv("PB_REPORTS_DIR");
 	char exe[PATH_MAX];
-	ssize_t n;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	char *slash;
 
-	if (env && *env)
-		return snprintf(buf, len, "%s/%s", env, script) < (int)len ? 0 : -1;
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n <= 0)
 		return -1;
 	exe[n] = '\0';
+	/* <tree>/build/pagebench -> <tree> */
 	for (int up = 0; up < 2; up++) {
 		slash = strrchr(exe, '/');
 		if (!slash)
 			return -1;
 		*slash = '\0';
 	}
-	if (snprintf(buf, len, "%s/reports/%s", exe, script) >= (int)len)
+	return snprintf(buf, len, "%s/%s", exe, rel) < (int)len ? 0 : -1;
+}
+
+/* <tree>/reports/@script of the tree this binary was built in (or $PB_REPORTS_DIR/@script). */
+static int find_script(const char *script, char *buf, size_t len)
+{
+	const char *env = getenv("PB_REPORTS_DIR");
+	char rel[PATH_MAX];
+
+	if (env && *env)
+		return snprintf(buf, len, "%s/%s", env, script) < (int)len ? 0 : -1;
+	if (snprintf(rel, sizeof(rel), "reports/%s", script) >= (int)sizeof(rel) ||
+	    pb_cli_tree_file(rel, buf, len))
 		return -1;
 	return access(buf, R_OK) ? -1 : 0;
 }
