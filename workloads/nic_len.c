@@ -9,6 +9,18 @@
 
 #define WEIGHT_MAX 1000000u	/* per line: 64 lines of it stay far below 2^32 */
 
+/* The simple IMIX, the one table of it: the NIC model's len=imix and the trace generators draw it. */
+static const struct { uint32_t len, weight; } imix[] = { { 64, 7 }, { 576, 4 }, { 1500, 1 } };
+
+uint32_t pb_imix_len(uint64_t r)
+{
+	unsigned i = 0;
+
+	while (i + 1 < sizeof(imix) / sizeof(imix[0]) && r >= imix[i].weight)
+		r -= imix[i++].weight;
+	return imix[i].len;
+}
+
 static void add(struct pb_nic_len *d, uint32_t len, uint64_t weight)
 {
 	d->len[d->n] = len;
@@ -104,10 +116,8 @@ int pb_nic_len_parse(const char *value, struct pb_nic_len *d, struct pb_err *err
 
 	memset(d, 0, sizeof(*d));
 	if (!strcmp(value, "imix")) {
-		/* The simple IMIX: 7 of 64 bytes, 4 of 576, 1 of 1500 (trace_gen.c draws the same). */
-		add(d, 64, 7);
-		add(d, 576, 4);
-		add(d, 1500, 1);
+		for (unsigned i = 0; i < sizeof(imix) / sizeof(imix[0]); i++)
+			add(d, imix[i].len, imix[i].weight);
 		return 0;
 	}
 	if (!strncmp(value, "file:", 5))

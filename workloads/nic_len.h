@@ -36,4 +36,9 @@ uint32_t pb_nic_len_pick(const struct pb_nic_len *d, uint64_t x);
 /* The weighted mean length of @d. */
 double pb_nic_len_mean(const struct pb_nic_len *d);
 
+/* The simple IMIX's total weight: draws in [0, PB_IMIX_WEIGHT) pick its lengths. */
+#define PB_IMIX_WEIGHT 12
+/* The simple IMIX's frame length for the draw @r in [0, PB_IMIX_WEIGHT): 7 of 64, 4 of 576, 1 of 1500. */
+uint32_t pb_imix_len(uint64_t r);
+
 #endif

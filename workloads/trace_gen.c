@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "nic_len.h"
 #include "trace_gen_impl.h"
 
 #define PB_TRACE_IMPORT(sym, name, src)
@@ -122,8 +123,8 @@ uint32_t pb_tgen_len(struct pb_tgen *g)
 
 	if (g->k.len_mode == PB_LEN_FIXED)
 		return g->k.len;
-	r = pb_tgen_u64(g) % 12;	/* simple IMIX 7:4:1 */
-	return r < 7 ? 64 : r < 11 ? 576 : 1500;
+	r = pb_tgen_u64(g) % PB_IMIX_WEIGHT;
+	return pb_imix_len(r);
 }
 
 static uint64_t next_gap(struct pb_tgen *g)

@@ -271,17 +271,34 @@ void pb_topo_cpu_model(const struct pb_topo *t, char *buf, size_t len)
 		snprintf(buf, len, "%s", m ? m : "");
 }
 
+/* The system topology in *@t and a fresh bitmap in *@b for a thread-binding call; -errno if not. */
+static int binding_start(struct pb_topo **t, hwloc_bitmap_t *b)
+{
+	*b = NULL;
+	*t = pb_topo_system();
+	if (!*t)
+		return -errno;
+	*b = hwloc_bitmap_alloc();
+	return *b ? 0 : -ENOMEM;
+}
+
+/* Binds the calling thread to @b with @flags and frees @b; @rc (an earlier failure) wins. */
+static int binding_finish(struct pb_topo *t, hwloc_bitmap_t b, int flags, int rc)
+{
+	if (!rc && hwloc_set_cpubind(t->h, b, HWLOC_CPUBIND_THREAD | flags))
+		rc = -errno;
+	hwloc_bitmap_free(b);
+	return rc;
+}
+
 int pb_thread_get_binding(struct pb_cpuset *out)
 {
-	struct pb_topo *t = pb_topo_system();
-	hwloc_bitmap_t b;
-	int rc = 0;
+	struct pb_topo *t;
+	hwloc_bitmap_t b = NULL;
+	int rc = binding_start(&t, &b);
 
-	if (!t)
-		return -errno;
-	b = hwloc_bitmap_alloc();
-	if (!b)
-		return -ENOMEM;
+	if (rc)
+		return rc;
 	if (hwloc_get_cpubind(t->h, b, HWLOC_CPUBIND_THREAD))
 		rc = -errno;
 	else
@@ -292,38 +309,25 @@ int pb_thread_get_binding(struct pb_cpuset *out)
 
 int pb_thread_set_binding(const struct pb_cpuset *s)
 {
-	struct pb_topo *t = pb_topo_system();
-	hwloc_bitmap_t b;
-	int rc;
+	struct pb_topo *t;
+	hwloc_bitmap_t b = NULL;
+	int rc = binding_start(&t, &b);
 
-	if (!t)
-		return -errno;
-	b = hwloc_bitmap_alloc();
-	if (!b)
-		return -ENOMEM;
-	rc = from_cpuset(s, b);
-	if (!rc && hwloc_set_cpubind(t->h, b, HWLOC_CPUBIND_THREAD))
-		rc = -errno;
-	hwloc_bitmap_free(b);
-	return rc;
+	if (rc)
+		return rc;
+	return binding_finish(t, b, 0, from_cpuset(s, b));
 }
 
 int pb_thread_pin(unsigned cpu)
 {
-	struct pb_topo *t = pb_topo_system();
-	hwloc_bitmap_t b;
-	int rc = 0;
+	struct pb_topo *t;
+	hwloc_bitmap_t b = NULL;
+	int rc = binding_start(&t, &b);
 
-	if (!t)
-		return -errno;
-	b = hwloc_bitmap_alloc();
-	if (!b)
-		return -ENOMEM;
+	if (rc)
+		return rc;
 	hwloc_bitmap_only(b, cpu);
-	if (hwloc_set_cpubind(t->h, b, HWLOC_CPUBIND_THREAD | HWLOC_CPUBIND_STRICT))
-		rc = -errno;
-	hwloc_bitmap_free(b);
-	return rc;
+	return binding_finish(t, b, HWLOC_CPUBIND_STRICT, 0);
 }
 
 /* The node object of OS node @node on this machine, or NULL with @rc set. */

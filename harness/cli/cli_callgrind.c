@@ -91,21 +91,7 @@ static int run_child(char **argv, const char *dir, const char *json)
 /* The table of each job, as `pagebench run` prints it, and what its figures mean. */
 static void print_tables(const struct pb_result_set *s)
 {
-	for (size_t j = 0; j < s->njobs; j++) {
-		size_t first = s->nrecs, n = 0;
-
-		for (size_t i = 0; i < s->nrecs; i++)
-			if (!strcmp(s->recs[i].job, s->jobs[j].job)) {
-				if (first == s->nrecs)
-					first = i;
-				n++;
-			}
-		if (!n)
-			continue;
-		if (s->jobs[j].job[0])
-			printf("[%s]\n", s->jobs[j].job);
-		pb_table_print(stdout, &s->machine, &s->jobs[j], s->recs + first, n);
-	}
+	pb_table_print_set(stdout, s);
 	printf("instructions counted by valgrind's callgrind (this machine's PMU cannot count them), "
 	       "gross of the harness loop (the null backend shows it); ratios are by instructions; "
 	       "the ns and cycle figures were taken under valgrind and mean nothing\n");
