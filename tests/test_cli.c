@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <limits.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
@@ -1480,6 +1481,110 @@ Test(cli, ab_bad_input)
 	RUN_INTO(r, "ab", "--old", bin, "--new", bin, "--alloc", "ideal", "--workload", "alloc-free",
 		 "--old-json", "/proc/x.json");
 	EXPECT_USAGE(r, "--old-json", "/proc/x.json");
+}
+
+/*
+ * ab of two `kmod run` sides: the options are kmod run's, checked with the module's table
+ * (kmod/pbk_params.def) before anything boots. A runner that leaves a file behind shows a
+ * boot attempt, so "nothing booted" is "tmpdir empty" once it is removed.
+ */
+Test(cli, ab_kmod_sides_checked_before_boot)
+{
+	static struct cli_run r;
+	const char *bin = pb_bin();
+	char kside[600], k61[600], runner[160], booted[160];
+	struct stat sb;
+
+	snprintf(runner, sizeof(runner), "%s/runner.sh", tmpdir);
+	snprintf(booted, sizeof(booted), "%s/booted", tmpdir);
+	write_file("runner.sh", "#!/bin/sh\ntouch \"$(dirname \"$0\")/booted\"\n");
+	chmod(runner, 0755);
+	setenv("PB_KMOD_RUNNER", runner, 1);
+	snprintf(kside, sizeof(kside), "%s kmod run", bin);
+	snprintf(k61, sizeof(k61), "%s kmod run --kernel 6.1", bin);
+	RUN_INTO(r, "ab", "--old", kside, "--new", kside, "--set", "loops=abc");
+	cr_assert_neq(stat(booted, &sb), 0, "a guest was started for loops=abc");
+	cr_assert_eq(count_lines(r.err), 1, "one line:\n%s", r.err);
+	cr_assert_not_null(strstr(r.err, "pagebench: ab: new: kmod run: --set loops=abc"), "%s", r.err);
+	cr_assert_eq(r.status, 2, "%s", r.err);
+	/* Only on one side: named as that side's. */
+	snprintf(kside, sizeof(kside), "%s kmod run --set handoff=100", bin);
+	RUN_INTO(r, "ab", "--old", kside, "--new", k61, "--set", "loops=3000");
+	cr_assert_neq(stat(booted, &sb), 0, "a guest was started for handoff=100");
+	cr_assert_eq(count_lines(r.err), 1, "one line:\n%s", r.err);
+	cr_assert_not_null(strstr(r.err, "ab: old: kmod run: --set handoff=100"), "%s", r.err);
+	cr_assert_not_null(strstr(r.err, "power of two"), "%s", r.err);
+	cr_assert_eq(r.status, 2, "%s", r.err);
+	unlink(runner);
+	RUN_INTO(r, "ab", "--old", k61, "--new", k61, "--set", "loops=3000", "--set", "loops=4000");
+	EXPECT_USAGE(r, "loops", "twice");
+	RUN_INTO(r, "ab", "--old", k61, "--new", k61, "--kernel", "6.12");
+	EXPECT_USAGE(r, "--kernel given 2 times");
+	RUN_INTO(r, "ab", "--old", k61, "--new", k61, "--alloc", "buddy");
+	EXPECT_USAGE(r, "kmod run: unknown option '--alloc'");
+	RUN_INTO(r, "ab", "--old", k61, "--new", k61, "--json", json_path());
+	EXPECT_USAGE(r, "--json", "--old-json");
+	RUN_INTO(r, "ab", "--old", k61, "--new", bin, "--set", "loops=3000");
+	EXPECT_USAGE(r, "--old is a kmod run and --new a userspace run");
+	unsetenv("PB_KMOD_RUNNER");
+}
+
+/*
+ * A whole ab of kmod sides without a guest: the runner stands in for qemu, noting its
+ * arguments and converting the module's golden log into the --json it was given. Shows the
+ * ABBA order by each side's own --kernel, that the shared options reach every process as
+ * kmod run passes them (module parameters bare, no --cpus), and that the two sides' files
+ * are merged and compared.
+ */
+Test(cli, ab_kmod_sides_run_in_abba_order)
+{
+	static struct cli_run r;
+	const char *bin = pb_bin();
+	char oldc[600], newc[600], runner[160], argsf[160], log[PATH_MAX], script[PATH_MAX + 1024];
+	char *args, *l[4];
+
+	cr_assert_not_null(realpath(testdata("kmod/good.log"), log));
+	snprintf(runner, sizeof(runner), "/tmp/pbrunner.%d.sh", (int)getpid());
+	snprintf(argsf, sizeof(argsf), "%s/args", tmpdir);
+	snprintf(script, sizeof(script),
+		 "#!/bin/sh\necho \"$*\" >> '%s'\n"
+		 "while [ $# -gt 0 ]; do [ \"$1\" = --json ] && j=$2; shift; done\n"
+		 "exec \"$PB_BIN\" kmod parse '%s' --json \"$j\" > /dev/null\n", argsf, log);
+	{
+		FILE *f = fopen(runner, "w");
+
+		cr_assert_not_null(f);
+		fputs(script, f);
+		fclose(f);
+	}
+	chmod(runner, 0755);
+	setenv("PB_KMOD_RUNNER", runner, 1);
+	snprintf(oldc, sizeof(oldc), "%s kmod run --kernel 6.1", bin);
+	snprintf(newc, sizeof(newc), "%s kmod run --kernel 6.12", bin);
+	RUN_INTO(r, "ab", "--old", oldc, "--new", newc, "--processes", "2", "--set", "loops=3000",
+		 "--timeout", "100");
+	unlink(runner);
+	unsetenv("PB_KMOD_RUNNER");
+
+	/* Two identical logs a side, 6 samples each: every benchmark same, the gate passes. */
+	cr_assert_eq(r.status, 0, "stdout:\n%s\nstderr:\n%s", r.out, r.err);
+	cr_assert_not_null(strstr(r.out, "ab: 2 processes each, in ABBA order\n"), "no --cpus: %s", r.out);
+	cr_assert_not_null(strstr(r.out, "alloc-free/k_alloc_pages/order=3"), "%s", r.out);
+	args = slurp(argsf);
+	l[0] = strtok(args, "\n");
+	for (int i = 1; i < 4; i++)
+		l[i] = strtok(NULL, "\n");
+	cr_assert_null(strtok(NULL, "\n"), "more than 4 processes:\n%s", args);
+	for (int i = 0; i < 4; i++) {
+		/* old new new old */
+		const char *k = i == 0 || i == 3 ? "--kernel 6.1 " : "--kernel 6.12 ";
+
+		cr_assert_not_null(l[i]);
+		cr_expect_eq(strncmp(l[i], k, strlen(k)), 0, "process %d: %s", i + 1, l[i]);
+		cr_expect_not_null(strstr(l[i], " loops=3000 --timeout 100 --json "), "process %d: %s", i + 1, l[i]);
+		cr_expect_null(strstr(l[i], "--cpus"), "process %d: %s", i + 1, l[i]);
+	}
+	free(args);
 }
 
 /* The verdict column of the row of benchmark @name ("" when there is no such row). */

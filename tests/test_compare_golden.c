@@ -2,16 +2,19 @@
 /*
  * compare on golden files, no run needed: verdicts, drift correction and the geometric mean
  * of a schema-1 file against a schema-2 one (tests/data/compare/make_cases.py says what the
- * two contain), the printed table against its expected text, and a real schema-1 file written
- * by the build before schema 2 compared with itself.
+ * two contain), the printed table against its expected text, the --json output against its
+ * expected file, and a real schema-1 file written by the build before schema 2 compared with
+ * itself.
  */
 #include <criterion/criterion.h>
+#include <jansson.h>
 #include <stdbool.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "compare.h"
+#include "compare_json.h"
 #include "record.h"
 #include "results_json.h"
 
@@ -144,6 +147,101 @@ Test(compare_golden, printed_text)
 Test(compare_golden, printed_text_with_no_drift)
 {
 	expect_printed(false, "compare/drift_off.expected");
+}
+
+/*
+ * @got against @want at @path: the same keys, the same strings, booleans and nulls, numbers
+ * within 1e-9 relative (the last bits of a median are not the format). Extra or missing keys
+ * fail: a field added to the output is a field added to the expected file and the docs.
+ */
+static void json_expect_same(const json_t *got, const json_t *want, const char *path)
+{
+	char sub[512];
+
+	if (json_is_number(want) && json_is_number(got)) {
+		double g = json_number_value(got), w = json_number_value(want);
+
+		cr_expect(fabs(g - w) <= 1e-9 * fmax(1, fabs(w)), "%s: %.17g, expected %.17g", path, g, w);
+		return;
+	}
+	cr_assert_eq(json_typeof(got), json_typeof(want), "%s: type %d, expected %d", path,
+		     (int)json_typeof(got), (int)json_typeof(want));
+	if (json_is_object(want)) {
+		const char *k;
+		json_t *v;
+
+		cr_expect_eq(json_object_size(got), json_object_size(want), "%s: %zu fields, expected %zu",
+			     path, json_object_size(got), json_object_size(want));
+		json_object_foreach((json_t *)want, k, v) {
+			snprintf(sub, sizeof(sub), "%s.%s", path, k);
+			cr_assert_not_null(json_object_get(got, k), "%s: missing", sub);
+			json_expect_same(json_object_get(got, k), v, sub);
+		}
+		json_object_foreach((json_t *)got, k, v)
+			cr_expect_not_null(json_object_get(want, k), "%s.%s: not in the expected file", path, k);
+	} else if (json_is_array(want)) {
+		cr_assert_eq(json_array_size(got), json_array_size(want), "%s: %zu entries, expected %zu",
+			     path, json_array_size(got), json_array_size(want));
+		for (size_t i = 0; i < json_array_size(want); i++) {
+			snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
+			json_expect_same(json_array_get(got, i), json_array_get(want, i), sub);
+		}
+	} else if (json_is_string(want)) {
+		cr_expect_str_eq(json_string_value(got), json_string_value(want), "%s", path);
+	} else if (json_is_boolean(want)) {
+		cr_expect_eq(json_is_true(got), json_is_true(want), "%s", path);
+	}
+}
+
+/* pb_compare_write_json of @c (under @o) into a temporary file, read back. */
+static json_t *written_json(const struct pb_compare *c, const struct pb_compare_opts *o,
+			    const char *oldname, const char *newname)
+{
+	char path[] = "/tmp/pbcmpjson.XXXXXX";
+	struct pb_err err = { "" };
+	json_error_t jerr;
+	json_t *j;
+	int fd = mkstemp(path);
+
+	cr_assert(fd >= 0);
+	close(fd);
+	cr_assert_eq(pb_compare_write_json(path, c, o, oldname, newname, &err), 0, "%s", err.msg);
+	j = json_load_file(path, 0, &jerr);
+	unlink(path);
+	cr_assert_not_null(j, "%s", jerr.text);
+	return j;
+}
+
+/*
+ * `pagebench compare drift_old.json drift_new.json --json FILE` (from tests/data/compare)
+ * wrote compare/drift.expected.json: every field, per row and per job's drift, as the
+ * table prints it. A change of format is a change of that file.
+ */
+Test(compare_golden, json_output)
+{
+	struct pb_result_set a, b;
+	struct pb_compare_opts o;
+	struct pb_compare c;
+	struct pb_err err = { "" };
+	json_error_t jerr;
+	json_t *got, *want;
+
+	load("compare/drift_old.json", &a);
+	load("compare/drift_new.json", &b);
+	pb_compare_opts_init(&o);
+	cr_assert_eq(pb_compare(&a, "drift_old.json", &b, "drift_new.json", &o, &c, &err), 0, "%s", err.msg);
+	got = written_json(&c, &o, "drift_old.json", "drift_new.json");
+	want = json_load_file(data("compare/drift.expected.json"), 0, &jerr);
+	cr_assert_not_null(want, "%s", jerr.text);
+	json_expect_same(got, want, "$");
+	/* What the footer line says, there: the one job's drift, applied, each row's net. */
+	cr_expect_eq(json_array_size(json_object_get(want, "drifts")), 1);
+	cr_expect(json_is_true(json_object_get(json_array_get(json_object_get(want, "drifts"), 0), "applied")));
+	json_decref(got);
+	json_decref(want);
+	pb_compare_free(&c);
+	pb_result_set_free(&a);
+	pb_result_set_free(&b);
 }
 
 /* A file the schema-1 build wrote: read, its counters converted, compared with itself. */
@@ -404,6 +502,37 @@ Test(compare_golden, drift_is_per_job_and_never_borrowed)
 		if (!strncmp(l, "b:alloc-free/y ", 15))
 			cr_expect_not_null(strstr(l, "    raw "), "the row says so: %.*s", (int)strcspn(l, "\n"), l);
 	free(text);
+	/* The JSON says the same: job a's drift, y's row raw (no drift index), one undrifted. */
+	{
+		json_t *j = written_json(&c, &o, "old", "new"), *d = json_object_get(j, "drifts");
+		json_t *rows = json_object_get(j, "rows");
+		const json_t *jx = NULL, *jy = NULL;
+
+		cr_assert_eq(json_array_size(d), 1);
+		cr_expect_str_eq(json_string_value(json_object_get(json_array_get(d, 0), "job")), "a");
+		cr_expect(json_is_true(json_object_get(json_array_get(d, 0), "applied")));
+		cr_expect_eq(json_integer_value(json_object_get(json_array_get(d, 0), "nbaselines")), 4);
+		cr_expect_float_eq(json_number_value(json_object_get(json_array_get(d, 0), "drift")),
+				   c.drifts[0].drift, 1e-12);
+		cr_expect_float_eq(json_number_value(json_object_get(json_array_get(d, 0), "drift_ci_lo")),
+				   c.drifts[0].drift_ci_lo, 1e-12);
+		cr_expect_eq(json_integer_value(json_object_get(j, "undrifted")), 1);
+		for (size_t i = 0; i < json_array_size(rows); i++) {
+			const char *n = json_string_value(json_object_get(json_array_get(rows, i), "name"));
+
+			if (!strcmp(n, "a:alloc-free/x"))
+				jx = json_array_get(rows, i);
+			if (!strcmp(n, "b:alloc-free/y"))
+				jy = json_array_get(rows, i);
+		}
+		cr_assert(jx && jy);
+		cr_expect_eq(json_integer_value(json_object_get(jx, "drift_ix")), 0);
+		cr_expect_float_eq(json_number_value(json_object_get(jx, "net_ci_lo")), x->net_ci_lo, 1e-12);
+		cr_expect_float_eq(json_number_value(json_object_get(jx, "net_ci_hi")), x->net_ci_hi, 1e-12);
+		cr_expect_float_eq(json_number_value(json_object_get(jx, "net_p")), x->net_p, 1e-12);
+		cr_expect(json_is_null(json_object_get(jy, "drift_ix")), "raw: its job measured no baselines");
+		json_decref(j);
+	}
 	pb_compare_free(&c);
 	pb_result_set_free(&b);
 

@@ -29,6 +29,17 @@ const char *pb_callgrind_child_json(void);
 bool pb_pmu_counts_instructions(void);
 /* `pagebench kmod parse|run`: the kernel module's results and its qemu runner. */
 int pb_cli_kmod(int argc, char **argv);
+/* What pb_cli_kmod_run_check saw in valid `kmod run` options. */
+struct pb_kmod_run_opts {
+	bool json;		/* --json OUT was given */
+	unsigned kernels;	/* how many --kernel options */
+};
+/*
+ * Checks the `kmod run` options @argv[1..@argc) (@argv[0]: "run") as `kmod run` does before
+ * a guest boots, with the module's parameter table, running nothing: 0 and @opts, or -1 +
+ * @err, one line beginning "kmod run: " (--help too is refused here).
+ */
+int pb_cli_kmod_run_check(int argc, char **argv, struct pb_kmod_run_opts *opts, struct pb_err *err);
 /*
  * Checks that a results file can be written at @path (the value of option @opt, which
  * messages name) by creating and removing a temporary file beside it; -1 + @err otherwise.

@@ -7,6 +7,12 @@
  * both builds alike, which two runs one after the other cannot; the processes of each side
  * are merged (results/merge.c), so the interval of each change sees the spread between
  * processes.
+ *
+ * A side that is a `kmod run` command (BIN kmod run ...) measures the kernel module: each of
+ * its processes boots a guest (kmod/run-qemu.sh) and its options are `kmod run`'s, checked
+ * with the module's own parameter table (kmod/pbk_params.def, via pb_cli_kmod_run_check)
+ * before anything runs. Both sides are then kmod runs: that is how two kernels, or two
+ * trees' module builds, are compared.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -45,7 +51,13 @@ static const char ab_help[] =
 	"                    both builds, and its interval (mostly process noise) would hide changes\n"
 	"  --old-json FILE, --new-json FILE      keep each side's merged results\n"
 	"  RUN_OPTIONS       as for pagebench run (or a CONFIG.ini), checked before anything\n"
-	"                    runs; not --json, which ab sets\n";
+	"                    runs; not --json, which ab sets\n"
+	"Kernel module: when --old and --new are 'BIN kmod run [options]', each process boots\n"
+	"a guest with the module and RUN_OPTIONS are kmod run's (--kernel RELEASE, --set k=v,\n"
+	"--numa, --timeout S), checked with the module's parameter table before any guest\n"
+	"boots; at most one --kernel per side (without one: the newest installed), e.g.\n"
+	"  pagebench ab --old 'B kmod run --kernel 6.1' --new 'B kmod run --kernel 6.12' \\\n"
+	"      --set loops=3000 --set reps=5 --processes 2\n";
 
 /* One side: its command split into words, and where "run" is among them (or -1). */
 struct side {
@@ -55,6 +67,7 @@ struct side {
 	char *word[AB_MAX_WORDS];
 	unsigned nwords;
 	int run_at;			/* index of the word "run", -1: a bare binary */
+	bool kmod;			/* "... kmod run ...": the kernel module's runner */
 	const char *json;		/* --old-json / --new-json, or NULL */
 	struct pb_result_set *parts;
 	unsigned nparts;
@@ -113,6 +126,7 @@ static int side_parse(struct side *s, const char *opt, const char *v)
 					  s->word[0]);
 	if (!executable(s->word[0]))
 		return pb_cli_usage_error("ab: %s '%s': %s is not an executable file", opt, v, s->word[0]);
+	s->kmod = s->run_at > 0 && !strcmp(s->word[s->run_at - 1], "kmod");
 	return 0;
 }
 
@@ -122,6 +136,35 @@ static void side_free(struct side *s)
 		pb_result_set_free(&s->parts[i]);
 	free(s->parts);
 	free(s->buf);
+}
+
+/*
+ * The `kmod run` options of kmod side @s with the shared ones, checked as `kmod run` checks
+ * them (the module's parameter table) without booting anything; one kernel at most, since
+ * each process gives one results file. A usage error's exit status, or 0.
+ */
+static int side_check_kmod(const struct ab *ab, const struct side *s)
+{
+	char *argv[2 * AB_MAX_WORDS + 8];
+	unsigned argc = 0;
+	struct pb_kmod_run_opts ko;
+	struct pb_err err;
+
+	argv[argc++] = "run";
+	for (unsigned i = (unsigned)s->run_at + 1; i < s->nwords; i++)
+		argv[argc++] = s->word[i];
+	for (unsigned i = 0; i < ab->nrun && argc < 2 * AB_MAX_WORDS + 6; i++)
+		argv[argc++] = ab->run_opts[i];
+	argv[argc] = NULL;
+	if (pb_cli_kmod_run_check((int)argc, argv, &ko, &err))
+		return pb_cli_usage_error("ab: %s: %s", s->what, err.msg);
+	if (ko.json)
+		return pb_cli_usage_error("ab: --json: ab writes each run's results itself (--old-json, --new-json keep them)");
+	if (ko.kernels > 1)
+		return pb_cli_usage_error("ab: %s: --kernel given %u times: each process boots one kernel "
+					  "(one --kernel per side: --%s '%s --kernel RELEASE')", s->what,
+					  ko.kernels, s->what, s->cmd);
+	return 0;
 }
 
 /*
@@ -333,7 +376,7 @@ int pb_cli_ab(int argc, char **argv)
 	struct pb_plan plan;
 	struct pb_compare c;
 	struct pb_err err;
-	bool help, config, instructions, instr2;
+	bool help, config = false, instructions = false, instr2 = false;
 	int rc;
 
 	ab.side[0].what = "old";
@@ -354,9 +397,21 @@ int pb_cli_ab(int argc, char **argv)
 	if (rc)
 		goto out;
 	/* Everything either side would refuse is refused here, before a process starts. */
-	if ((rc = side_check(&ab, &ab.side[1], &plan, &config, &instr2)) ||
-	    (rc = side_check(&ab, &ab.side[0], &plan, &config, &instructions)))
+	if (ab.side[0].kmod != ab.side[1].kmod) {
+		rc = pb_cli_usage_error("ab: --%s is a kmod run and --%s a userspace run: ab compares two builds "
+					"of the same measurement (both 'BIN kmod run ...', or neither)",
+					ab.side[0].kmod ? "old" : "new", ab.side[0].kmod ? "new" : "old");
 		goto out;
+	}
+	if (ab.side[0].kmod) {
+		/* The guests choose their CPUs; the module has no --cpus and no instructions. */
+		if ((rc = side_check_kmod(&ab, &ab.side[1])) || (rc = side_check_kmod(&ab, &ab.side[0])))
+			goto out;
+		instructions = instr2 = false;
+	} else if ((rc = side_check(&ab, &ab.side[1], &plan, &config, &instr2)) ||
+		   (rc = side_check(&ab, &ab.side[0], &plan, &config, &instructions))) {
+		goto out;
+	}
 	ab.o.instructions = instructions || instr2;
 	for (unsigned i = 0; i < 2; i++)
 		if (ab.side[i].json && pb_cli_output_check(i ? "--new-json" : "--old-json",
@@ -364,7 +419,7 @@ int pb_cli_ab(int argc, char **argv)
 			rc = pb_cli_usage_error("ab: %s", err.msg);
 			goto out;
 		}
-	if (!config)
+	if (!ab.side[0].kmod && !config)
 		resolve_cpus(&plan, ab.cpus, sizeof(ab.cpus));
 	for (unsigned i = 0; i < 2; i++) {
 		ab.side[i].parts = calloc(ab.processes, sizeof(*ab.side[i].parts));

@@ -169,48 +169,42 @@ static int kmod_trace_args(const char *file, char **args, int *n, char *buf, siz
 	return 0;
 }
 
-static int kmod_run(int argc, char **argv)
+/*
+ * `kmod run`'s options @argv[1..@argc) parsed and checked as the module will take them
+ * (pbk_params.def through kmod_param.c, the trace read through): the runner's arguments
+ * appended to @args from *@n on (@trace_kv, of @kvlen bytes, holds the ones made here),
+ * *@help set by --help (nothing else parsed then), @opts filled. 0, or -1 + @err, one line
+ * beginning "kmod run: ".
+ */
+static int kmod_run_parse(int argc, char **argv, char **args, int *n, char *trace_kv, size_t kvlen,
+			  bool *help, struct pb_kmod_run_opts *opts, struct pb_err *err)
 {
-	char runner[PATH_MAX], self[PATH_MAX];
-	char **args = calloc((size_t)argc + 8, sizeof(*args));
-	char trace_kv[2 * PATH_MAX];
 	const char *trace = NULL, *mode = NULL;
 	/* The module's numbers as they will be, so the rules between them are checked too. */
 	struct pb_kparam_nums nums;
-	struct pb_err err;
-	int n = 0;
-	ssize_t len;
+	struct pb_err e;
+	int first = *n;
 
-	if (!args)
-		return pb_cli_usage_error("kmod run: out of memory");
+	*help = false;
+	*opts = (struct pb_kmod_run_opts){ 0 };
 	pb_kparam_nums_default(&nums);
-	if (find_runner(runner, sizeof(runner))) {
-		free(args);
-		return pb_cli_usage_error("kmod run: cannot find kmod/run-qemu.sh next to this binary (set PB_KMOD_RUNNER)");
-	}
-	args[n++] = runner;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			fputs(kmod_help, stdout);
-			free(args);
-			return PB_EXIT_OK;
+			*help = true;
+			return 0;
 		} else if (!strcmp(a, "--numa")) {
-			args[n++] = argv[i];
+			args[(*n)++] = argv[i];
 		} else if (!strcmp(a, "--trace")) {
-			if (i + 1 >= argc || trace) {
-				free(args);
-				return pb_cli_usage_error(trace ? "kmod run: --trace given twice (one trace per run)"
-							  : "kmod run: --trace needs a trace file");
-			}
+			if (i + 1 >= argc || trace)
+				return pb_err_set(err, trace ? "kmod run: --trace given twice (one trace per run)"
+						  : "kmod run: --trace needs a trace file");
 			trace = argv[++i];
 		} else if (!strcmp(a, "--set") || !strcmp(a, "--json") || !strcmp(a, "--timeout") ||
 			   !strcmp(a, "--kernel")) {
-			if (i + 1 >= argc) {
-				free(args);
-				return pb_cli_usage_error("kmod run: %s needs a value", a);
-			}
+			if (i + 1 >= argc)
+				return pb_err_set(err, "kmod run: %s needs a value", a);
 			if (!strcmp(a, "--set")) {
 				const char *kv = argv[i + 1];
 				size_t klen = strcspn(kv, "=");
@@ -218,56 +212,88 @@ static int kmod_run(int argc, char **argv)
 				if (!strncmp(kv, "mode=", 5))
 					mode = kv + 5;
 				/* The module's own parser (allocators/core/kmod_param.c). */
-				if (pb_kparam_set(&nums, kv, &err)) {
-					free(args);
-					return pb_cli_usage_error("kmod run: --set %s", err.msg);
-				}
+				if (pb_kparam_set(&nums, kv, &e))
+					return pb_err_set(err, "kmod run: --set %s", e.msg);
 				/* As in a config file: a key given twice is a mistake, not an override. */
-				for (int j = 1; j < n; j++)
-					if (!strncmp(args[j], kv, klen + 1)) {
-						int rc = pb_cli_usage_error("kmod run: --set %.*s: given twice ('%s', then '%s')",
-									    (int)klen, kv, args[j], kv);
-
-						free(args);	/* after the message, which quotes args[j] */
-						return rc;
-					}
+				for (int j = first; j < *n; j++)
+					if (!strncmp(args[j], kv, klen + 1))
+						return pb_err_set(err, "kmod run: --set %.*s: given twice ('%s', then '%s')",
+								  (int)klen, kv, args[j], kv);
 			} else if (!strcmp(a, "--json")) {
-				if (pb_cli_output_check("--json", argv[i + 1], &err)) {
-					free(args);
-					return pb_cli_usage_error("kmod run: %s", err.msg);
-				}
-				args[n++] = argv[i];
+				if (pb_cli_output_check("--json", argv[i + 1], &e))
+					return pb_err_set(err, "kmod run: %s", e.msg);
+				opts->json = true;
+				args[(*n)++] = argv[i];
 			} else {
-				args[n++] = argv[i];
+				opts->kernels += !strcmp(a, "--kernel");
+				args[(*n)++] = argv[i];
 			}
-			args[n++] = argv[++i];
+			args[(*n)++] = argv[++i];
 		} else if (a[0] != '-') {
-			free(args);
-			return pb_cli_usage_error("kmod run: stray argument '%s' (module parameters go in --set %s)",
-						  a, strchr(a, '=') ? a : "key=value");
+			return pb_err_set(err, "kmod run: stray argument '%s' (module parameters go in --set %s)",
+					  a, strchr(a, '=') ? a : "key=value");
 		} else {
-			free(args);
-			return pb_cli_usage_error("kmod run: unknown option '%s' (try: pagebench kmod --help)", a);
+			return pb_err_set(err, "kmod run: unknown option '%s' (try: pagebench kmod --help)", a);
 		}
 	}
 	if (trace) {
-		if (mode && !strstr(mode, "replay")) {
-			free(args);
-			return pb_cli_usage_error("kmod run: --trace with --set mode=%s: the replay is mode=replay (add it to the list)",
-						  mode);
-		}
+		if (mode && !strstr(mode, "replay"))
+			return pb_err_set(err, "kmod run: --trace with --set mode=%s: the replay is mode=replay (add it to the list)",
+					  mode);
 		if (!mode)
-			args[n++] = "mode=replay";
-		if (kmod_trace_args(trace, args, &n, trace_kv, sizeof(trace_kv), &err)) {
-			free(args);
-			return pb_cli_usage_error("kmod run: %s", err.msg);
-		}
+			args[(*n)++] = "mode=replay";
+		if (kmod_trace_args(trace, args, n, trace_kv, kvlen, &e))
+			return pb_err_set(err, "kmod run: %s", e.msg);
+	}
+	if (pb_kparam_nums_check(&nums, &e))
+		return pb_err_set(err, "kmod run: --set %s", e.msg);
+	return 0;
+}
+
+int pb_cli_kmod_run_check(int argc, char **argv, struct pb_kmod_run_opts *opts, struct pb_err *err)
+{
+	char **args = calloc((size_t)argc + 8, sizeof(*args));
+	char trace_kv[2 * PATH_MAX];
+	bool help;
+	int n = 0, rc;
+
+	if (!args)
+		return pb_err_set(err, "kmod run: out of memory");
+	rc = kmod_run_parse(argc, argv, args, &n, trace_kv, sizeof(trace_kv), &help, opts, err);
+	free(args);
+	if (!rc && help)
+		return pb_err_set(err, "kmod run: --help asks for the usage, not a run");
+	return rc;
+}
+
+static int kmod_run(int argc, char **argv)
+{
+	char runner[PATH_MAX], self[PATH_MAX];
+	char **args = calloc((size_t)argc + 8, sizeof(*args));
+	char trace_kv[2 * PATH_MAX];
+	struct pb_kmod_run_opts opts;
+	struct pb_err err;
+	bool help;
+	int n = 0;
+	ssize_t len;
+
+	if (!args)
+		return pb_cli_usage_error("kmod run: out of memory");
+	if (find_runner(runner, sizeof(runner))) {
+		free(args);
+		return pb_cli_usage_error("kmod run: cannot find kmod/run-qemu.sh next to this binary (set PB_KMOD_RUNNER)");
+	}
+	args[n++] = runner;
+	if (kmod_run_parse(argc, argv, args, &n, trace_kv, sizeof(trace_kv), &help, &opts, &err)) {
+		free(args);	/* the message may quote argv, never args */
+		return pb_cli_usage_error("%s", err.msg);
+	}
+	if (help) {
+		fputs(kmod_help, stdout);
+		free(args);
+		return PB_EXIT_OK;
 	}
 	args[n] = NULL;
-	if (pb_kparam_nums_check(&nums, &err)) {
-		free(args);
-		return pb_cli_usage_error("kmod run: --set %s", err.msg);
-	}
 	/* The runner converts the log with this very binary. */
 	len = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (len > 0) {

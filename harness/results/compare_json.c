@@ -44,6 +44,11 @@ static json_t *row_json(const struct pb_compare_row *r, int *bad)
 	put(o, "new_pspread", num(r->new_pspread), bad);
 	put(o, "change", num(r->change), bad);
 	put(o, "net", num(r->net), bad);
+	put(o, "net_ci_lo", num(r->net_ci_lo), bad);
+	put(o, "net_ci_hi", num(r->net_ci_hi), bad);
+	put(o, "net_p", num(r->net_p), bad);
+	/* The index of its job's entry of "drifts"; null where the table says "raw". */
+	put(o, "drift_ix", r->drift_ix >= 0 ? json_integer(r->drift_ix) : json_null(), bad);
 	put(o, "ci_lo", num(r->ci_lo), bad);
 	put(o, "ci_hi", num(r->ci_hi), bad);
 	put(o, "ci_hier", json_boolean(r->ci_hier), bad);
@@ -56,15 +61,39 @@ static json_t *row_json(const struct pb_compare_row *r, int *bad)
 	return o;
 }
 
+/* One job's drift, as its footer line in the table says it. */
+static json_t *drift_json(const struct pb_compare_drift *d, int *bad)
+{
+	json_t *o = json_object();
+
+	if (!o) {
+		*bad = 1;
+		return NULL;
+	}
+	put(o, "job", json_string(d->job), bad);
+	put(o, "drift", num(d->drift), bad);
+	put(o, "drift_ci_lo", num(d->drift_ci_lo), bad);
+	put(o, "drift_ci_hi", num(d->drift_ci_hi), bad);
+	put(o, "drift_lo", num(d->drift_lo), bad);
+	put(o, "drift_hi", num(d->drift_hi), bad);
+	put(o, "nbaselines", json_integer(d->nbaselines), bad);
+	put(o, "narrow", json_boolean(d->narrow), bad);
+	put(o, "applied", json_boolean(d->applied), bad);
+	put(o, "guard", json_boolean(d->guard), bad);
+	return o;
+}
+
 static json_t *compare_json(const struct pb_compare *c, const struct pb_compare_opts *o,
 			    const char *oldname, const char *newname, int *bad)
 {
 	json_t *root = json_object(), *opts = json_object(), *rows = json_array();
+	json_t *drifts = json_array();
 
-	if (!root || !opts || !rows) {
+	if (!root || !opts || !rows || !drifts) {
 		json_decref(root);
 		json_decref(opts);
 		json_decref(rows);
+		json_decref(drifts);
 		*bad = 1;
 		return NULL;
 	}
@@ -91,12 +120,27 @@ static json_t *compare_json(const struct pb_compare *c, const struct pb_compare_
 	put(root, "drift_hi", num(c->drift_hi), bad);
 	put(root, "nbaselines", json_integer(c->nbaselines), bad);
 	put(root, "drift_applied", json_boolean(c->drift_applied), bad);
+	put(root, "drift_ci_lo", num(c->drift_ci_lo), bad);
+	put(root, "drift_ci_hi", num(c->drift_ci_hi), bad);
+	put(root, "drift_measured", json_boolean(c->drift_measured), bad);
+	put(root, "drift_narrow", json_boolean(c->drift_narrow), bad);
+	put(root, "drift_guard", json_boolean(c->drift_guard), bad);
+	for (size_t i = 0; i < c->ndrifts; i++) {
+		json_t *d = drift_json(&c->drifts[i], bad);
+
+		if (!d || json_array_append_new(drifts, d))
+			*bad = 1;
+	}
+	put(root, "drifts", drifts, bad);
+	put(root, "undrifted", json_integer((json_int_t)c->undrifted), bad);
 	put(root, "only_old", json_integer((json_int_t)c->only_old), bad);
 	put(root, "only_new", json_integer((json_int_t)c->only_new), bad);
 	put(root, "skipped", json_integer((json_int_t)c->skipped), bad);
 	put(root, "dropped", json_integer((json_int_t)c->dropped), bad);
 	put(root, "inconclusive", json_integer((json_int_t)c->inconclusive), bad);
 	put(root, "needed", json_integer(c->needed), bad);
+	put(root, "fewest", json_integer(c->fewest), bad);
+	put(root, "geomean_left_out", json_integer((json_int_t)c->geomean_left_out), bad);
 	put(root, "status", json_integer(pb_compare_status(c, o)), bad);
 	return root;
 }

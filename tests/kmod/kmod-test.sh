@@ -8,7 +8,9 @@
 #   1. `pagebench kmod parse` refuses malformed logs whole (LOG:LINE, exit 2, no file)
 #   2. guest A: bad parameters fail the load with a message naming them (a userspace-only
 #      backend with the reason backends.def gives, a pool_size page_pool refuses); a page_pool
-#      destroyed with pages in flight, the pages returned at unload: no leak, no oops
+#      destroyed with pages in flight, the pages returned at unload: no leak, no oops;
+#      a value only the running kernel refuses (cpu=7 of 2 CPUs), which the userspace
+#      check passes: the runner shows the kernel's own line and exits 2 (bad input)
 #   3. guest B (`pagebench kmod run`): every backend and workload gives sane records,
 #      nothing leaks, and the JSON passes `pagebench compare` against itself; touch=32 is
 #      named in every record and the k_* loops touch the data
@@ -141,10 +143,20 @@ run_on "$FULL" --no-json --timeout 150 --log "$T/a.log" \
 	--load-fail "loops=0" --load-fail "bulk=1,500" --load-fail "backends=k_alloc_pages,nope" \
 	--load-fail "dma=fixed:abc" --load-fail "backends=buddy,jemalloc" --load-fail "path=xdp,skb-6.4" \
 	--load-fail "pool_size=40000" \
-	--load "mode=inflight inflight=512" > "$T/a.out" 2> "$T/a.err"
+	--load "mode=inflight inflight=512" --load "cpu=7 workloads=for-loop" > "$T/a.out" 2> "$T/a.err"
 rc=$?
-check "guest A: booted, ran and powered off cleanly (runner exit 0)" test $rc = 0
-[ $rc = 0 ] || sed 's/^/     /' "$T/a.err" | tail -20
+# Exit 2, not 1: the refused load 9 is bad input; any complaint of the guest would make it 1.
+check "guest A: booted, ran and powered off cleanly (runner exit 2 for load 9 alone)" \
+	sh -c "[ $rc = 2 ] && grep -q '^PBKRUN done' '$T/a.log'"
+[ $rc = 2 ] || sed 's/^/     /' "$T/a.err" | tail -20
+# cpu=7: online CPUs are the module's check alone, so kmod run's table lets it through
+# (a runner that does nothing: exit 0), and the user sees why the module refused it.
+check "guest A: cpu=7 passes kmod run's check (the table cannot know the guest's CPUs)" \
+	env PB_KMOD_RUNNER=/bin/true "$PB" kmod run --set cpu=7 --set workloads=for-loop
+check "guest A: the module refused cpu=7 and the runner showed the kernel's own line, once" \
+	sh -c "grep -q 'PBKRUN load=9 insmod_rc=[1-9]' '$T/a.log' &&
+	       grep -q 'run-qemu: FAIL: load 9 (cpu=7 workloads=for-loop) was refused by the module' '$T/a.err' &&
+	       [ \$(grep -c '^run-qemu:   kernel: pagebench_kmod: cpu=7: not an online CPU (2 online)\$' '$T/a.err') = 1 ]"
 check "guest A: loops=0 refused, the message names it" \
 	sh -c "grep -q 'PBKRUN load=1 insmod_rc=[1-9]' '$T/a.log' &&
 	       grep -q 'pagebench_kmod: loops=0: must be 1..100000000' '$T/a.log'"

@@ -6,7 +6,8 @@ x1.10); backend "same" changed with it (net 0), "slower" went x1.30 (net +18.2%)
 x0.80 (net -27.3%). The baselines spread 0.8% across repetitions (the backends 8%), so the
 drift's interval is narrow enough to apply. Run from this directory; the output is
 deterministic. drift.expected and drift_off.expected are what `pagebench compare drift_old.json
-drift_new.json` prints, by default and with --no-drift."""
+drift_new.json` prints, by default and with --no-drift; drift.expected.json is what its
+--json FILE writes, by default."""
 import json
 
 PERM = (4, 0, 8, 2, 6, 1, 7, 3, 5)
