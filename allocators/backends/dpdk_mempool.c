@@ -75,9 +75,28 @@ static void eal_init_once(void)
 	pthread_setaffinity_np(pthread_self(), sizeof(saved), &saved);
 }
 
+/*
+ * An object's descriptor and back, in @a's arena (where dpdk_populate put every object).
+ * Every object starts a page, so its distance from the arena's base is a whole number of
+ * pages and scales to its descriptor's distance from the descriptor array by one shift:
+ * what page_to_virt / virt_to_page compute, without the separate pfn step whose shift
+ * pair (pb_page_address's) gcc does not merge. Same result for every object of the pool.
+ */
+#define DPDK_DESC_SCALE (PB_PAGE_SIZE / sizeof(struct pb_page))
+_Static_assert(PB_PAGE_SIZE % sizeof(struct pb_page) == 0, "descriptor size divides the page");
+
 static inline struct pb_page *obj_to_page(struct pb_alloc *a, void *obj)
 {
-	return &a->mem.arena.pages[((char *)obj - a->mem.arena.base) >> PB_PAGE_SHIFT];
+	size_t off = (size_t)((char *)obj - a->mem.arena.base);
+
+	return (struct pb_page *)((char *)a->mem.arena.pages + off / DPDK_DESC_SCALE);
+}
+
+static inline void *page_to_obj(struct pb_alloc *a, struct pb_page *pg)
+{
+	size_t off = (size_t)((char *)pg - (char *)a->mem.arena.pages);
+
+	return a->mem.arena.base + off * DPDK_DESC_SCALE;
 }
 
 /*
@@ -145,13 +164,13 @@ static inline struct rte_mempool_cache *dpdk_cache(struct rte_mempool *mp)
  * reference, the device mapping). The buffer is the whole page. Each branch that calls out
  * (the slow get, the mapping) is a tail call, so the cache hit under dma=none needs no frame.
  */
-static pb_noinline struct pb_page *dpdk_map_or_put(struct pb_alloc *a, struct pb_page *pg, void *obj)
+static pb_noinline struct pb_page *dpdk_map_or_put(struct pb_alloc *a, struct pb_page *pg)
 {
 	struct dpdk_peer *d = a->priv;
 
 	if (pb_unlikely(pb_dma_map(a->mem.dma, pg, 0))) {
 		pb_tsan_release(pg);
-		rte_mempool_put(d->mp, obj);
+		rte_mempool_put(d->mp, page_to_obj(a, pg));
 		return NULL;
 	}
 	pb_atomic_set(&pg->refcount, 1);
@@ -165,7 +184,7 @@ static inline struct pb_page *dpdk_hand_out(struct pb_alloc *a, struct dpdk_peer
 
 	pb_tsan_acquire(pg);	/* the ring's hand-off, inside DPDK where TSan cannot see it */
 	if (d->dma)
-		return dpdk_map_or_put(a, pg, obj);
+		return dpdk_map_or_put(a, pg);
 	pb_atomic_set(&pg->refcount, 1);
 	return pg;
 }
@@ -221,7 +240,7 @@ static pb_noinline void dpdk_unmap_and_put(struct pb_alloc *a, struct pb_page *p
 {
 	pb_dma_unmap(a->mem.dma, pg, 0);
 	pb_tsan_release(pg);
-	dpdk_put(((struct dpdk_peer *)a->priv)->mp, pb_page_address(pg));
+	dpdk_put(((struct dpdk_peer *)a->priv)->mp, page_to_obj(a, pg));
 }
 
 static void dpdk_free(struct pb_alloc *a, struct pb_page *pg, bool direct)
@@ -233,7 +252,7 @@ static void dpdk_free(struct pb_alloc *a, struct pb_page *pg, bool direct)
 	if (d->dma)
 		return dpdk_unmap_and_put(a, pg);
 	pb_tsan_release(pg);
-	dpdk_put(d->mp, pb_page_address(pg));
+	dpdk_put(d->mp, page_to_obj(a, pg));
 }
 
 PB_DIRECT_PAGES(dpdk_mempool, dpdk_alloc, dpdk_free);
@@ -255,7 +274,7 @@ static unsigned dpdk_alloc_bulk(struct pb_alloc *a, struct pb_page **pages, unsi
 			for (unsigned j = i + 1; j < n; j++)
 				pb_tsan_release(obj_to_page(a, objs[j]));
 			rte_mempool_put_bulk(d->mp, objs + i + 1, n - i - 1);
-			rte_mempool_put(d->mp, pb_page_address(pages[i]));
+			rte_mempool_put(d->mp, page_to_obj(a, pages[i]));
 			return i;
 		}
 		pb_atomic_set(&pages[i]->refcount, 1);
@@ -276,7 +295,7 @@ static void dpdk_free_bulk(struct pb_alloc *a, struct pb_page **pages, unsigned 
 		pb_atomic_set(&pg->refcount, 0);
 		pb_dma_unmap(a->mem.dma, pg, 0);
 		pb_tsan_release(pg);	/* as in dpdk_free */
-		objs[i] = pb_page_address(pg);
+		objs[i] = page_to_obj(a, pg);
 	}
 	rte_mempool_put_bulk(d->mp, objs, n);
 }
