@@ -140,6 +140,61 @@ Test(peers, dpdk_cache_is_lifo)
 	tb_destroy_clean(a);
 }
 
+/* One step of a get/put script: @n gets (n > 0) or puts of the newest -n held (n < 0). */
+static void dpdk_script_step(struct pb_alloc *a, bool bulk_api, int n, struct pb_page **held,
+			     unsigned *nheld, size_t *pfns, unsigned *npfns)
+{
+	for (; n > 0; n--) {
+		struct pb_page *pg = NULL;
+
+		if (bulk_api)
+			cr_assert_eq(pb_alloc_bulk(a, &pg, 1), 1);
+		else
+			pg = pb_alloc_page(a);
+		cr_assert_not_null(pg, "get %u", *npfns);
+		pfns[(*npfns)++] = pb_page_pfn(pg);
+		held[(*nheld)++] = pg;
+	}
+	for (; n < 0; n++) {
+		struct pb_page *pg = held[--*nheld];
+
+		if (bulk_api)
+			pb_alloc_free_bulk(a, &pg, 1, true);
+		else
+			pb_alloc_free(a, pg, true);
+	}
+}
+
+/*
+ * The per-packet get and put (a cache hit inline, the rest in slow paths) walk rte_mempool's
+ * cache exactly as DPDK's own calls do: the same script of gets and puts, crossing the
+ * cache's refill (empty cache) and its flush (past cache x 1.5) several times, hands out the
+ * same pages in the same order through alloc/free as through the bulk ops (rte_mempool_get_bulk
+ * and rte_mempool_put_bulk, n = 1, DPDK's code unchanged) on an identical fresh pool.
+ */
+Test(peers, dpdk_fast_path_is_rte_mempools_cache)
+{
+	static const int script[] = { 100, -100, 70, -35, 120, -60, 1, -1, 49, -144, 10, -10 };
+	static struct pb_page *held[2][256];
+	static size_t pfns[2][512];
+	unsigned nheld[2] = { 0 }, npfns[2] = { 0 };
+
+	for (int api = 0; api < 2; api++) {
+		struct pb_alloc *a = PEER("dpdk_mempool", "mem=8M", "objects=511", "cache=32");
+
+		for (size_t s = 0; s < sizeof(script) / sizeof(script[0]); s++) {
+			dpdk_script_step(a, api, script[s], held[api], &nheld[api], pfns[api], &npfns[api]);
+			cr_assert_eq(tb_stats(a).in_flight, nheld[api], "step %zu", s);
+		}
+		cr_assert_eq(nheld[api], 0);
+		tb_destroy_clean(a);
+	}
+	cr_assert_eq(npfns[0], npfns[1]);
+	for (unsigned i = 0; i < npfns[0]; i++)
+		cr_assert_eq(pfns[0][i], pfns[1][i], "get %u: page %zu through alloc, %zu through DPDK's bulk get",
+			     i, pfns[0][i], pfns[1][i]);
+}
+
 Test(peers, dpdk_bulk_round_trip)
 {
 	struct pb_alloc *a = PEER("dpdk_mempool", "mem=64M", "cache=32");

@@ -75,9 +75,28 @@ static void eal_init_once(void)
 	pthread_setaffinity_np(pthread_self(), sizeof(saved), &saved);
 }
 
+/*
+ * An object's descriptor and back, in @a's arena (where dpdk_populate put every object).
+ * Every object starts a page, so its distance from the arena's base is a whole number of
+ * pages and scales to its descriptor's distance from the descriptor array by one shift:
+ * what page_to_virt / virt_to_page compute, without the separate pfn step whose shift
+ * pair (pb_page_address's) gcc does not merge. Same result for every object of the pool.
+ */
+#define DPDK_DESC_SCALE (PB_PAGE_SIZE / sizeof(struct pb_page))
+_Static_assert(PB_PAGE_SIZE % sizeof(struct pb_page) == 0, "descriptor size divides the page");
+
 static inline struct pb_page *obj_to_page(struct pb_alloc *a, void *obj)
 {
-	return &a->mem.arena.pages[((char *)obj - a->mem.arena.base) >> PB_PAGE_SHIFT];
+	size_t off = (size_t)((char *)obj - a->mem.arena.base);
+
+	return (struct pb_page *)((char *)a->mem.arena.pages + off / DPDK_DESC_SCALE);
+}
+
+static inline void *page_to_obj(struct pb_alloc *a, struct pb_page *pg)
+{
+	size_t off = (size_t)((char *)pg - (char *)a->mem.arena.pages);
+
+	return a->mem.arena.base + off * DPDK_DESC_SCALE;
 }
 
 /*
@@ -119,44 +138,121 @@ static inline void dpdk_lcore(void)
 }
 
 /*
- * The wrapped row: rte_mempool_get plus what every backend's page carries (the descriptor,
- * its reference, the device mapping). The buffer is the whole page.
+ * The per-packet get and put, split as page_pool splits its own (__page_pool_get_cached
+ * inline, __page_pool_alloc_pages_slow noinline): rte_mempool_get / rte_mempool_put are
+ * always-inline functions that carry the cache refill (a ring dequeue of cache_size + 1) and
+ * the flush (a ring enqueue of the whole cache) in their bodies. Inlined whole into an
+ * out-of-line entry point, those calls and their live values make gcc save and restore five
+ * callee-saved registers on every call, hit or miss (about 25 instructions a packet). So the
+ * entry points test first what DPDK's code tests first (the lcore's cache, and whether it
+ * can serve one object / take one more without crossing its flush threshold: the public
+ * fields of struct rte_mempool_cache) and then call DPDK's own rte_mempool_generic_get /
+ * _put with that cache, n = 1: gcc, knowing the test's answer, compiles the cache hit alone
+ * inline. Every other case (no cache yet: the thread's first call, which registers it; a
+ * cacheless thread; an empty cache to refill; a full one to flush) takes the noinline slow
+ * path, which calls rte_mempool_get / rte_mempool_put unchanged. Same pool, same cache, same
+ * objects in the same order as rte_mempool_get / rte_mempool_put: tests/test_peers.c
+ * (dpdk_cache_is_lifo, dpdk_fast_path_is_rte_mempools_cache) holds it to that.
  */
-static struct pb_page *dpdk_alloc(struct pb_alloc *a)
+static inline struct rte_mempool_cache *dpdk_cache(struct rte_mempool *mp)
+{
+	return rte_mempool_default_cache(mp, rte_lcore_id());
+}
+
+/*
+ * The wrapped row: the get plus what every backend's page carries (the descriptor, its
+ * reference, the device mapping). The buffer is the whole page. Each branch that calls out
+ * (the slow get, the mapping) is a tail call, so the cache hit under dma=none needs no frame.
+ */
+static pb_noinline struct pb_page *dpdk_map_or_put(struct pb_alloc *a, struct pb_page *pg)
 {
 	struct dpdk_peer *d = a->priv;
-	struct pb_page *pg;
-	void *obj;
 
-	dpdk_lcore();
-	if (pb_unlikely(rte_mempool_get(d->mp, &obj)))
-		return NULL;
-	pg = obj_to_page(a, obj);
-	pb_tsan_acquire(pg);	/* the ring's hand-off, inside DPDK where TSan cannot see it */
-	if (d->dma && pb_unlikely(pb_dma_map(a->mem.dma, pg, 0))) {
+	if (pb_unlikely(pb_dma_map(a->mem.dma, pg, 0))) {
 		pb_tsan_release(pg);
-		rte_mempool_put(d->mp, obj);
+		rte_mempool_put(d->mp, page_to_obj(a, pg));
 		return NULL;
 	}
 	pb_atomic_set(&pg->refcount, 1);
 	return pg;
 }
 
+/* The object @obj just taken from the pool, handed out as its page. */
+static inline struct pb_page *dpdk_hand_out(struct pb_alloc *a, struct dpdk_peer *d, void *obj)
+{
+	struct pb_page *pg = obj_to_page(a, obj);
+
+	pb_tsan_acquire(pg);	/* the ring's hand-off, inside DPDK where TSan cannot see it */
+	if (d->dma)
+		return dpdk_map_or_put(a, pg);
+	pb_atomic_set(&pg->refcount, 1);
+	return pg;
+}
+
+/* Everything but a cache hit: rte_mempool_get as DPDK ships it (registration first). */
+static pb_noinline struct pb_page *dpdk_alloc_slow(struct pb_alloc *a)
+{
+	struct dpdk_peer *d = a->priv;
+	void *obj;
+
+	dpdk_lcore();
+	if (pb_unlikely(rte_mempool_get(d->mp, &obj)))
+		return NULL;
+	return dpdk_hand_out(a, d, obj);
+}
+
+static struct pb_page *dpdk_alloc(struct pb_alloc *a)
+{
+	struct dpdk_peer *d = a->priv;
+	struct rte_mempool_cache *c = dpdk_cache(d->mp);
+	void *obj;
+
+	if (pb_unlikely(!c || !c->len))
+		return dpdk_alloc_slow(a);
+	/* DPDK's own get, n = 1, from a cache that holds an object: gcc keeps the hit alone. */
+	if (pb_unlikely(rte_mempool_generic_get(d->mp, &obj, 1, c)))
+		return NULL;
+	return dpdk_hand_out(a, d, obj);
+}
+
+/* Everything but a cache with room: rte_mempool_put as DPDK ships it (flush included). */
+static pb_noinline void dpdk_put_slow(struct rte_mempool *mp, void *obj)
+{
+	dpdk_lcore();
+	rte_mempool_put(mp, obj);
+}
+
+static inline void dpdk_put(struct rte_mempool *mp, void *obj)
+{
+	struct rte_mempool_cache *c = dpdk_cache(mp);
+
+	if (pb_unlikely(!c || 1 > c->flushthresh || c->len + 1 > c->flushthresh))
+		dpdk_put_slow(mp, obj);
+	else	/* DPDK's own put, n = 1, into a cache below its flush threshold: no flush */
+		rte_mempool_generic_put(mp, &obj, 1, c);
+}
+
+/*
+ * DPDK is built without TSan: its ring's atomics order a put before the get that hands the
+ * object out again, but only the annotations before each put tell TSan so.
+ */
+static pb_noinline void dpdk_unmap_and_put(struct pb_alloc *a, struct pb_page *pg)
+{
+	pb_dma_unmap(a->mem.dma, pg, 0);
+	pb_tsan_release(pg);
+	dpdk_put(((struct dpdk_peer *)a->priv)->mp, page_to_obj(a, pg));
+}
+
 static void dpdk_free(struct pb_alloc *a, struct pb_page *pg, bool direct)
 {
 	struct dpdk_peer *d = a->priv;
 
-	dpdk_lcore();
 	PB_BUG_ON(pb_page_count(pg) != 1, "dpdk_mempool: object freed while still referenced");
 	pb_atomic_set(&pg->refcount, 0);
 	if (d->dma)
-		pb_dma_unmap(a->mem.dma, pg, 0);
-	/*
-	 * DPDK is built without TSan: its ring's atomics order this put before the get that
-	 * hands the object out again, but only these annotations tell TSan so.
-	 */
+		return dpdk_unmap_and_put(a, pg);
 	pb_tsan_release(pg);
-	rte_mempool_put(d->mp, pb_page_address(pg));
+	dpdk_put(d->mp, page_to_obj(a, pg));
 }
 
 PB_DIRECT_PAGES(dpdk_mempool, dpdk_alloc, dpdk_free);
@@ -178,7 +274,7 @@ static unsigned dpdk_alloc_bulk(struct pb_alloc *a, struct pb_page **pages, unsi
 			for (unsigned j = i + 1; j < n; j++)
 				pb_tsan_release(obj_to_page(a, objs[j]));
 			rte_mempool_put_bulk(d->mp, objs + i + 1, n - i - 1);
-			rte_mempool_put(d->mp, pb_page_address(pages[i]));
+			rte_mempool_put(d->mp, page_to_obj(a, pages[i]));
 			return i;
 		}
 		pb_atomic_set(&pages[i]->refcount, 1);
@@ -199,7 +295,7 @@ static void dpdk_free_bulk(struct pb_alloc *a, struct pb_page **pages, unsigned 
 		pb_atomic_set(&pg->refcount, 0);
 		pb_dma_unmap(a->mem.dma, pg, 0);
 		pb_tsan_release(pg);	/* as in dpdk_free */
-		objs[i] = pb_page_address(pg);
+		objs[i] = page_to_obj(a, pg);
 	}
 	rte_mempool_put_bulk(d->mp, objs, n);
 }
