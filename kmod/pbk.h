@@ -60,6 +60,7 @@ struct pbk_cfg {
 	unsigned frag_size;		/* page_frag_alloc fragment bytes */
 	unsigned handoff;		/* cross-cpu ring entries (power of two) */
 	unsigned touch;			/* bytes of each buffer read and written (workloads/touch.h) */
+	unsigned len;			/* bytes of each received frame: the workloads' len= */
 	unsigned mem_mb;		/* arena of each shared backend */
 	unsigned inflight;		/* pages held across page_pool_destroy */
 	unsigned i_know;		/* 1: load even where pbk_guard() sees a production machine */
@@ -69,6 +70,7 @@ struct pbk_cfg {
 	unsigned long backends;		/* bits: pbk_kernel_backends[], then pb_alloc_registry[] */
 	unsigned long workloads;	/* bit i: pbk_workloads[i] selected */
 	unsigned long paths;		/* enum pbk_path bits: path= */
+	unsigned long variants;		/* bit i: the i-th word of variant= (halfpage's variant=) */
 	char echo[512];			/* the parameters as given, for the context line */
 };
 

@@ -11,6 +11,7 @@
 #include <linux/nodemask.h>
 #include <linux/numa.h>
 #include <linux/string.h>
+#include "allocator.h"
 #include "dma.h"
 #include "kernel_cap.h"
 #include "kmod_param.h"
@@ -145,6 +146,42 @@ static int setup_cpus(struct pbk_cfg *c)
 	return 0;
 }
 
+/*
+ * len= and variant= feed keys the shared sources define themselves: the workloads' len=
+ * (allocator.h's PB_TRAFFIC_LEN_PARAM) and halfpage's variant=. The module's table must
+ * take exactly what they take, or `kmod run --set` (which checks against the table) would
+ * pass a value the shared check then refuses at create, or refuse one userspace runs.
+ */
+static int check_shared_keys(void)
+{
+	const struct pb_param_spec fixed = PB_TRAFFIC_LEN_PARAM;
+	const struct pb_kparam *k = &pb_kparams[PB_KPI_len];
+	char choices[64];
+	size_t off = 0;
+
+	if ((uint64_t)k->lo != fixed.min || (uint64_t)k->hi != fixed.max || strcmp(k->def, fixed.def)) {
+		pr_err(PBK_NAME ": pbk_params.def: len= %lld..%lld default %s, the workloads' len= is %llu..%llu default %s\n",
+		       k->lo, k->hi, k->def, (unsigned long long)fixed.min, (unsigned long long)fixed.max,
+		       fixed.def);
+		return -EINVAL;
+	}
+	choices[0] = '\0';
+	for (const char *const *w = pb_kparams[PB_KPI_variant].words; *w; w++)
+		off += scnprintf(choices + off, sizeof(choices) - off, "%s%s", off ? "|" : "", *w);
+	for (const struct pb_alloc_ops *const *o = pb_alloc_registry; *o; o++) {
+		const struct pb_param_spec *sp = pb_param_find((*o)->params, "variant");
+
+		if (sp && (sp->type != PB_PARAM_ENUM || strcmp(sp->choices, choices) ||
+			   strcmp(sp->def, pb_kparams[PB_KPI_variant].def))) {
+			pr_err(PBK_NAME ": pbk_params.def: variant= is %s default %s, %s's is %s default %s\n",
+			       choices, pb_kparams[PB_KPI_variant].def, (*o)->name,
+			       sp->choices ? sp->choices : "not a word", sp->def ? sp->def : "none");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 int pbk_param_setup(void)
 {
 	struct pbk_cfg *c = &pbk_cfg;
@@ -165,6 +202,9 @@ int pbk_param_setup(void)
 		pr_err(PBK_NAME ": pbk_params.def does not fit this kernel (orders=, bulk=, touch=)\n");
 		return -EINVAL;
 	}
+	ret = check_shared_keys();
+	if (ret)
+		return ret;
 	/* The numbers module_param parsed, as the shared checks take them (an int sign-extended). */
 #define PBK_NUM(n, type, lo, hi, def, pow2, desc) v.v[PB_KPI_##n] = (uint64_t)n;
 #define PBK_LIST(n, def, lo, hi, maxn, desc)
@@ -205,6 +245,9 @@ int pbk_param_setup(void)
 	    pb_kparam_words_parse(&pb_kparams[PB_KPI_path], path, &mask, &err))
 		return refused(&err);
 	c->paths = (unsigned long)mask;
+	if (pb_kparam_words_parse(&pb_kparams[PB_KPI_variant], variant, &mask, &err))
+		return refused(&err);
+	c->variants = (unsigned long)mask;
 	ret = setup_cpus(c);
 	if (ret)
 		return ret;
@@ -219,14 +262,15 @@ int pbk_param_setup(void)
 	c->frag_size = frag_size;
 	c->handoff = handoff;
 	c->touch = touch;
+	c->len = len;
 	c->mem_mb = mem;
 	c->inflight = inflight;
 	c->i_know = i_know;
 	snprintf(c->dma, sizeof(c->dma), "%s", dma);
 	snprintf(c->echo, sizeof(c->echo),
-		 "loops=%lu reps=%u batches=%u cpu=%d cpu2=%d node=%d outstanding=%u bulk=%s orders=%s pool_size=%u frag_size=%u handoff=%u touch=%u mem=%u inflight=%u dma=%s mode=%s backends=%s workloads=%s",
+		 "loops=%lu reps=%u batches=%u cpu=%d cpu2=%d node=%d outstanding=%u bulk=%s orders=%s pool_size=%u frag_size=%u handoff=%u touch=%u len=%u mem=%u inflight=%u dma=%s mode=%s backends=%s workloads=%s variant=%s",
 		 loops, reps, batches, cpu, c->cpu2, node, outstanding, bulk, orders, pool_size,
-		 frag_size, handoff, touch, mem, inflight, dma, mode, backends, workloads);
+		 frag_size, handoff, touch, len, mem, inflight, dma, mode, backends, workloads, variant);
 	return 0;
 }
 

@@ -19,10 +19,7 @@
 #include "direct.h"
 #include "pbk.h"
 #include "pbk_cross.h"
-#include "touch.h"
 #include "workload.h"
-
-#define MODEL_RING_DEFAULT 1024		/* ptr_ring_pool's own default ring= */
 
 /* The kernel-capable lines of workloads.def, in its order (PB_KSEL_USER drops the rest). */
 #include "kernel_cap.h"
@@ -225,49 +222,57 @@ out:
 /* --- the shared backends under the shared workloads --------------------------------- */
 
 /*
- * Module parameters -> keys of the workloads' own parameter tables; a key a workload takes
- * that is not here (nor touch=, below) keeps its default. @named: part of the record's name,
- * as in userspace.
+ * The @i-th word of word-list parameter @k (path=, variant=) that @mask (its parsed bits)
+ * selects, or its first word. path='s words are in bit order, enum pbk_path's (pbk.h).
  */
-static const struct {
-	const char *key;
-	bool named;
-} wl_keys[] = { { "n", true }, { "bulk", true }, { "handoff", false } };
-
-/* The value of @key for the @i-th record of a list parameter (bulk=). */
-static unsigned wl_key_value(const char *key, unsigned i)
+static const char *nth_word(enum pb_kparam_index k, unsigned long mask, unsigned i)
 {
-	if (!strcmp(key, "n"))
-		return pbk_cfg.outstanding;
-	if (!strcmp(key, "bulk"))
-		return pbk_cfg.bulk[i];
-	return pbk_cfg.handoff;
-}
+	const char *const *words = pb_kparams[k].words;
 
-/* path=: its words in bit order (enum pbk_path, allocator.h's PB_TRAFFIC_PATH_CHOICES). */
-static const char *const path_words[PBK_NPATHS] = { "xdp", "skb-6.1", "skb-6.5" };
-
-/* The @i-th return path selected by path=. */
-static const char *wl_path(unsigned i)
-{
-	for (unsigned b = 0; b < PBK_NPATHS; b++)
-		if ((pbk_cfg.paths & (1UL << b)) && !i--)
-			return path_words[b];
-	return path_words[0];
+	for (unsigned b = 0; words[b]; b++)
+		if ((mask & (1UL << b)) && !i--)
+			return words[b];
+	return words[0];
 }
 
 /*
- * Records a workload gives on backend @ops: one per bulk= value when it takes bulk, one per
- * path= word when it takes path (alloc-free) and the backend's free honours it (direct.h:
- * the others have one path, labelled skb or none, so one record), else one.
+ * The list parameters that make one record per value: bulk= (a workload that takes bulk),
+ * path= (alloc-free, on a backend whose free honours it: direct.h; the others have one
+ * path, labelled skb or none, so one record) and variant= (a backend that takes variant:
+ * halfpage). How many values each gives the pair (@w, @ops), in that order.
  */
+enum { AX_BULK, AX_PATH, AX_VARIANT, AX_COUNT };
+
+static void wl_axes(const struct pb_workload *w, const struct pb_alloc_ops *ops, unsigned n[AX_COUNT])
+{
+	n[AX_BULK] = pb_param_find(w->params, "bulk") ? pbk_cfg.nbulk : 1;
+	n[AX_PATH] = pb_param_find(w->params, "path") && pb_alloc_path_kind(ops) == PB_PATH_DIRECT ?
+		     hweight_long(pbk_cfg.paths) : 1;
+	n[AX_VARIANT] = pb_param_find(ops->params, "variant") ? hweight_long(pbk_cfg.variants) : 1;
+}
+
+/* Records the pair gives: one per combination of the list values above. */
 static unsigned wl_nrecords(const struct pb_workload *w, const struct pb_alloc_ops *ops)
 {
-	if (pb_param_find(w->params, "bulk"))
-		return pbk_cfg.nbulk;
-	if (pb_param_find(w->params, "path") && pb_alloc_path_kind(ops) == PB_PATH_DIRECT)
-		return hweight_long(pbk_cfg.paths);
-	return 1;
+	unsigned n[AX_COUNT], total = 1;
+
+	wl_axes(w, ops, n);
+	for (unsigned a = 0; a < AX_COUNT; a++)
+		total *= n[a];
+	return total;
+}
+
+/* Record @i's value index on each axis (mixed radix, bulk= the fastest). */
+static void wl_record_axes(const struct pb_workload *w, const struct pb_alloc_ops *ops, unsigned i,
+			   unsigned at[AX_COUNT])
+{
+	unsigned n[AX_COUNT];
+
+	wl_axes(w, ops, n);
+	for (unsigned a = 0; a < AX_COUNT; a++) {
+		at[a] = i % n[a];
+		i /= n[a];
+	}
 }
 
 static int kv_add(struct pb_params *p, struct pb_err *err, const char *fmt, ...) __printf(3, 4);
@@ -283,81 +288,97 @@ static int kv_add(struct pb_params *p, struct pb_err *err, const char *fmt, ...)
 }
 
 /*
- * The backend's keys (mem=, ring=, dma=, node= from the module parameters) and the
- * workload's for record @i into @p (path= too, which the backends read at create: the
- * models' skb-6.5 frees run napi_pp_put_page's checks), checked against both tables; the
- * workload's named keys into @extra ("n=1024", "bulk=8"). 0, or -1 + @err.
+ * Record @i's keys into @p, checked against the workload's and the backend's tables.
+ * The backend's: mem=, ring=, dma=, node= from the module parameters, frag= (frag_size=
+ * sizes k_page_frag's fragments and the frag model's alike: one default) and variant=
+ * (halfpage). The workload's own keys, each only where its table has it: n= (outstanding=),
+ * bulk=, handoff=, touch=, len= and path= (which the backends read at create too: the
+ * models' skb-6.5 frees run napi_pp_put_page's checks, halfpage's 2016 copybreak reads
+ * len=). A key a workload takes that is not here keeps its default (bulk's direct=on).
+ * 0, or -1 + @err.
  */
-static int wl_params(struct pb_params *p, char *extra, size_t len, const struct pb_alloc_ops *ops,
-		     const struct pb_workload *w, unsigned i, struct pb_err *err)
+static int wl_params(struct pb_params *p, const struct pb_alloc_ops *ops, const struct pb_workload *w,
+		     unsigned i, struct pb_err *err)
 {
-	size_t off = 0;
+	const struct pb_param_spec *wp = w->params;
+	unsigned at[AX_COUNT];
 
+	wl_record_axes(w, ops, i, at);
 	memset(p, 0, sizeof(*p));
-	extra[0] = '\0';
 	if (kv_add(p, err, "mem=%uM", pbk_cfg.mem_mb) || kv_add(p, err, "ring=%u", pbk_cfg.pool_size) ||
 	    kv_add(p, err, "dma=%s", pbk_cfg.dma))
 		return -1;
 	if (pbk_cfg.node != NUMA_NO_NODE && kv_add(p, err, "node=%d", pbk_cfg.node))
 		return -1;
-	/* frag_size= sizes k_page_frag's fragments and the frag model's alike (one default). */
 	if (!strcmp(ops->name, "frag") && kv_add(p, err, "frag=%u", pbk_cfg.frag_size))
 		return -1;
-	for (unsigned k = 0; k < ARRAY_SIZE(wl_keys); k++) {
-		unsigned v;
-
-		if (!pb_param_find(w->params, wl_keys[k].key))
-			continue;
-		v = wl_key_value(wl_keys[k].key, i);
-		if (kv_add(p, err, "%s=%u", wl_keys[k].key, v))
-			return -1;
-		if (wl_keys[k].named)
-			off += scnprintf(extra + off, len - off, "%s%s=%u", off ? "," : "",
-					 wl_keys[k].key, v);
-	}
-	/* touch= feeds every workload that takes it; named, as in userspace, only when not the default. */
-	if (pb_param_find(w->params, "touch")) {
-		if (kv_add(p, err, "touch=%u", pbk_cfg.touch))
-			return -1;
-		if (pbk_cfg.touch != PB_WL_TOUCH_DEFAULT)
-			off += scnprintf(extra + off, len - off, "%stouch=%u", off ? "," : "",
-					 pbk_cfg.touch);
-	}
-	/* The path goes in the name as the workload labels it (rec_params), not as given. */
-	if (pb_param_find(w->params, "path") && kv_add(p, err, "path=%s", wl_path(i)))
+	if (pb_param_find(ops->params, "variant") &&
+	    kv_add(p, err, "variant=%s", nth_word(PB_KPI_variant, pbk_cfg.variants,
+						   at[AX_VARIANT])))
 		return -1;
-	if (pb_params_check(p, w->params, err))
+	if ((pb_param_find(wp, "n") && kv_add(p, err, "n=%u", pbk_cfg.outstanding)) ||
+	    (pb_param_find(wp, "bulk") && kv_add(p, err, "bulk=%u", pbk_cfg.bulk[at[AX_BULK]])) ||
+	    (pb_param_find(wp, "handoff") && kv_add(p, err, "handoff=%u", pbk_cfg.handoff)) ||
+	    (pb_param_find(wp, "touch") && kv_add(p, err, "touch=%u", pbk_cfg.touch)) ||
+	    (pb_param_find(wp, "len") && kv_add(p, err, "len=%u", pbk_cfg.len)) ||
+	    (pb_param_find(wp, "path") &&
+	     kv_add(p, err, "path=%s", nth_word(PB_KPI_path, pbk_cfg.paths, at[AX_PATH]))))
+		return -1;
+	if (pb_params_check(p, wp, err))
 		return -1;
 	return pb_alloc_check_params(ops, p, err);
 }
 
-/* Whether frag_size= differs from the frag model's own default (then the name says frag=). */
-static bool frag_not_default(const struct pb_alloc_ops *ops)
+/*
+ * Whether key @sp->key, set to @raw in a record's params, is in its name. userspace names
+ * every key given; the module gives every key a value, so it names what a user would have
+ * had to give: a value other than the table's default (touch=, len=, variant=, frag=,
+ * ring=, node=), and n= and bulk= always, as every module record has. Never: mem= and dma=
+ * (the context's command line says them), handoff=, and path= (named as taken, below).
+ */
+static bool rec_named(const struct pb_param_spec *sp, const char *raw)
 {
-	const struct pb_param_spec *sp = pb_param_find(ops->params, "frag");
-	char v[16];
+	static const char *const never[] = { "mem", "dma", "handoff", "path" };
+	uint64_t a, b;
 
-	if (strcmp(ops->name, "frag") || !sp)
-		return false;
-	scnprintf(v, sizeof(v), "%u", pbk_cfg.frag_size);
-	return strcmp(v, sp->def);
+	for (unsigned k = 0; k < ARRAY_SIZE(never); k++)
+		if (!strcmp(sp->key, never[k]))
+			return false;
+	if (!strcmp(sp->key, "n") || !strcmp(sp->key, "bulk") || !sp->def)
+		return true;
+	if (sp->type == PB_PARAM_UINT && !pb_param_parse(sp, raw, &a, NULL) &&
+	    !pb_param_parse(sp, sp->def, &b, NULL))
+		return a != b;
+	return strcmp(raw, sp->def);
 }
 
 /*
- * Workload params, then what differs from the shared defaults, then the return path, as
- * userspace names them (@path NULL: the workload names none).
+ * Record @p's name part as userspace's runner makes it (harness/engine/records.c): the
+ * named keys in table order, the backend's table, then the workload's, then the memory
+ * model's (a key in two tables once, where first met), then the return path the frees
+ * took (@path NULL: the workload names none). The values are the module's own decimals,
+ * which userspace would print alike (its M/G spelling starts at 1 MiB, beyond every named
+ * key's range here).
  */
-static void rec_params(char *buf, size_t len, const struct pb_alloc_ops *ops, const char *extra,
-		       const char *path)
+static void rec_params(char *buf, size_t len, const struct pb_alloc_ops *ops,
+		       const struct pb_workload *w, const struct pb_params *p, const char *path)
 {
-	size_t off = scnprintf(buf, len, "%s", extra);
+	const struct pb_param_spec *tables[3] = { ops->params, w->params, pb_mem_params };
+	size_t off = 0;
 
-	if (frag_not_default(ops))
-		off += scnprintf(buf + off, len - off, "%sfrag=%u", off ? "," : "", pbk_cfg.frag_size);
-	if (pbk_cfg.pool_size != MODEL_RING_DEFAULT && pb_param_find(ops->params, "ring"))
-		off += scnprintf(buf + off, len - off, "%sring=%u", off ? "," : "", pbk_cfg.pool_size);
-	if (pbk_cfg.node != NUMA_NO_NODE)
-		off += scnprintf(buf + off, len - off, "%snode=%d", off ? "," : "", pbk_cfg.node);
+	buf[0] = '\0';
+	for (unsigned t = 0; t < ARRAY_SIZE(tables); t++) {
+		for (const struct pb_param_spec *sp = tables[t]; sp && sp->key; sp++) {
+			const char *raw = pb_params_raw(p, sp->key);
+			bool seen = false;
+
+			for (unsigned e = 0; e < t; e++)
+				seen |= tables[e] && pb_param_find(tables[e], sp->key);
+			if (!raw || seen || !rec_named(sp, raw))
+				continue;
+			off += scnprintf(buf + off, len - off, "%s%s=%s", off ? "," : "", sp->key, raw);
+		}
+	}
 	if (path)
 		scnprintf(buf + off, len - off, "%spath=%s", off ? "," : "", path);
 }
@@ -429,21 +450,21 @@ static void wl_record(struct pbk_wl *k, struct pb_params *p, const struct pb_all
 	long free0 = pbk_free_pages();
 	struct pb_err err = { "" };
 	struct pb_alloc *a = NULL;
-	char extra[64], params[128];
+	char params[128];
 	unsigned nrec = w->nthreads == 1 ? 1 : 2;
 	u64 leaked = 0;
 
 	wl_init(k, w, NULL, p);
-	if (wl_params(p, extra, sizeof(extra), ops, w, i, &err) ||
+	if (wl_params(p, ops, w, i, &err) ||
 	    !(a = pb_alloc_create(ops, p, &err)) ||
 	    (w->prepare && w->prepare(&k->run, &err))) {
-		rec_params(params, sizeof(params), ops, extra, NULL);
+		rec_params(params, sizeof(params), ops, w, p, NULL);
 		pbk_error("%s/%s%s%s: %s", w->name, ops->name, params[0] ? "/" : "", params, err.msg);
 		if (a)
 			destroy(a, w->name, ops->name);
 		return;
 	}
-	rec_params(params, sizeof(params), ops, extra, pb_wl_path_name(w, ops, p));
+	rec_params(params, sizeof(params), ops, w, p, pb_wl_path_name(w, ops, p));
 	k->run.alloc = a;
 	if (w->nthreads == 1) {
 		k->rec[0] = pbk_rec_new(w->name, ops->name, "model", params, "", 0);

@@ -7,6 +7,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
+#include "allocator.h"
 #include "kmod_param.h"
 
 /* @kv through pb_kparam_set from the defaults: 0, or -1 with @msg the refusal. */
@@ -49,6 +50,21 @@ Test(kmod_param, table_matches_the_def_file)
 	cr_expect_eq(v.v[PB_KPI_loops], 100000);
 	cr_expect_eq((int64_t)v.v[PB_KPI_cpu], -1);
 	cr_expect_eq(pb_kparam_nums_check(&v, NULL), 0, "the defaults break a rule");
+}
+
+/* len= and variant= feed shared keys: the table takes what the workloads and halfpage take. */
+Test(kmod_param, shared_keys_match_their_tables)
+{
+	const struct pb_param_spec fixed = PB_TRAFFIC_LEN_PARAM;
+	const struct pb_kparam *len = pb_kparam_find("len", 3), *variant = pb_kparam_find("variant", 7);
+	const struct pb_param_spec *hp = pb_param_find(pb_alloc_find("halfpage")->params, "variant");
+
+	cr_assert(len && variant && hp);
+	cr_expect(len->lo == (long long)fixed.min && len->hi == (long long)fixed.max);
+	cr_expect_str_eq(len->def, fixed.def);
+	cr_expect_str_eq(hp->choices, "bias|2016");
+	cr_expect(!strcmp(variant->words[0], "bias") && !strcmp(variant->words[1], "2016") && !variant->words[2]);
+	cr_expect_str_eq(variant->def, hp->def);
 }
 
 Test(kmod_param, numbers_take_kstrto_syntax)
@@ -151,7 +167,7 @@ Test(kmod_param, dma_keys_and_values)
 {
 	cr_expect_eq(set("dma=iommu:strict", NULL), 0);
 	refused("dma=fixed:abc", "dma=fixed:abc: fixed:NNN needs a number of nanoseconds");
-	refused("nosuch=1", "nosuch: not a parameter of the module (its parameters: loops reps batches cpu cpu2 node outstanding bulk orders pool_size frag_size handoff touch mem inflight mode backends dma fault workloads path trace trace_as i_know)");
+	refused("nosuch=1", "nosuch: not a parameter of the module (its parameters: loops reps batches cpu cpu2 node outstanding bulk orders pool_size frag_size handoff touch len mem inflight mode backends dma fault workloads path variant trace trace_as i_know)");
 	refused("loops", "loops: expected key=value");
 	refused("=1", "=1: expected key=value");
 	refused("loops=", "loops=: empty value");

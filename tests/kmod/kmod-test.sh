@@ -528,6 +528,8 @@ done
 for K in $KERNELS; do
 	"$ROOT/tests/kmod/lifecycle.sh" "$K" || nfail=$((nfail + 1))
 done
+# --- 9. halfpage's 2016 copybreak on $FULL (tests/kmod/halfpage-copybreak.sh: len=, variant=) ---
+"$ROOT/tests/kmod/halfpage-copybreak.sh" "$FULL" || nfail=$((nfail + 1))
 echo "kmod-test: took $(( $(date +%s) - start )) s"
 echo "kmod-test: $npass passed, $nfail failed"
 [ "$nfail" = 0 ]
