@@ -233,10 +233,12 @@ static int check_unique(const struct pb_result_set *doc, const char *name, struc
 	for (size_t i = 0; i < doc->nrecs; i++)
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(doc->recs[i].name, doc->recs[j].name) &&
-			    !strcmp(doc->recs[i].job, doc->recs[j].job))
-				return pb_err_set(err, "%s: benchmark '%s%s%s' appears twice (records %zu and %zu)",
-						  name, doc->recs[i].job, doc->recs[i].job[0] ? ":" : "",
-						  doc->recs[i].name, j, i);
+			    !strcmp(doc->recs[i].job, doc->recs[j].job)) {
+				char full[600];
+
+				return pb_err_set(err, "%s: benchmark '%s' appears twice (records %zu and %zu)", name,
+						  pb_result_full_name(&doc->recs[i], full, sizeof(full)), j, i);
+			}
 	return 0;
 }
 
@@ -382,7 +384,6 @@ int pb_compare(const struct pb_result_set *old_doc, const char *oldname,
 	out->needed = pb_mw_samples_needed(o->alpha);
 	for (i = 0; i < old_doc->nrecs; i++) {
 		const struct pb_result *ob = &old_doc->recs[i];
-		const char *job = ob->job[0] ? ob->job : NULL;
 		const struct pb_result *nb = pb_result_set_find(new_doc, ob->name, ob->job);
 		struct pb_compare_row *r = &out->rows[out->nrows];
 		struct side *pd = pend[out->nrows];
@@ -399,9 +400,7 @@ int pb_compare(const struct pb_result_set *old_doc, const char *oldname,
 			out->skipped++;
 			continue;
 		}
-		/* A job and a name that do not fit together keep the job and cut the name. */
-		snprintf(r->name, sizeof(r->name), "%s%s%.*s", job ? job : "", job ? ":" : "",
-			 (int)(sizeof(r->name) - sizeof(ob->job) - 1), ob->name);
+		pb_result_full_name(ob, r->name, sizeof(r->name));
 		jobs[out->nrows] = ob->job;
 		r->baseline = !strcmp(ob->kind, "baseline");
 		r->old_median = pb_median(pd[0].v, pd[0].n);

@@ -156,6 +156,7 @@ static int merge_record(struct pb_result *r, const struct member *m, size_t npar
 	const struct pb_result *first = NULL;
 	unsigned at = 0, bt = 0, base = 0;
 	bool same_ops = true;
+	char full[600];
 
 	for (size_t p = 0; p < nparts && !first; p++)
 		first = m->of[p];
@@ -174,8 +175,8 @@ static int merge_record(struct pb_result *r, const struct member *m, size_t npar
 			continue;
 		if (strcmp(x->kind, first->kind) || strcmp(x->alloc, first->alloc) ||
 		    strcmp(x->workload, first->workload))
-			return pb_err_set(err, "%s%s%s: not the same benchmark in every process (kind, backend or workload differ)",
-					  r->job, r->job[0] ? ":" : "", r->name);
+			return pb_err_set(err, "%s: not the same benchmark in every process (kind, backend or workload differ)",
+					  pb_result_full_name(r, full, sizeof(full)));
 		r->repetitions += x->repetitions;
 		r->nbatch += x->nbatch;
 		r->ops_measured += x->ops_measured;
@@ -249,8 +250,10 @@ int pb_results_merge(const struct pb_result_set *parts, size_t n, struct pb_resu
 				nmembers++;
 			}
 			if (members[k].of[p]) {
-				pb_err_set(err, "%s%s%s: twice in the results of process %zu",
-					   s->recs[i].job, s->recs[i].job[0] ? ":" : "", s->recs[i].name, p);
+				char full[600];
+
+				pb_err_set(err, "%s: twice in the results of process %zu",
+					   pb_result_full_name(&s->recs[i], full, sizeof(full)), p);
 				goto fail;
 			}
 			members[k].of[p] = &s->recs[i];

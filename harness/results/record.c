@@ -268,6 +268,12 @@ const struct pb_result *pb_result_set_find(const struct pb_result_set *s, const 
 	return NULL;
 }
 
+const char *pb_result_full_name(const struct pb_result *r, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s%s", r->job, r->job[0] ? ":" : "", r->name);
+	return buf;
+}
+
 void pb_result_set_free(struct pb_result_set *s)
 {
 	pb_results_free(s->recs, s->nrecs);

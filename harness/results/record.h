@@ -86,6 +86,11 @@ const struct pb_job_context *pb_result_set_job(const struct pb_result_set *s, co
 /* The record named @name of job @job ("" or NULL: none) in @s, or NULL. */
 const struct pb_result *pb_result_set_find(const struct pb_result_set *s, const char *name,
 					   const char *job);
+/*
+ * The name a record goes by across files, tables and messages: "JOB:NAME", or NAME for a
+ * command-line run (no job). Cut to @len - 1 characters, the job kept. Returns @buf.
+ */
+const char *pb_result_full_name(const struct pb_result *r, char *buf, size_t len);
 /* Frees everything @s holds and zeroes it. */
 void pb_result_set_free(struct pb_result_set *s);
 

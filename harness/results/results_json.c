@@ -310,12 +310,6 @@ static json_t *events_json(const struct pb_result *r, int *bad)
 	return o;
 }
 
-/* Google Benchmark's name for a record: the job in front, as compare names its rows. */
-static void gbench_name(const struct pb_result *r, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s%s%s", r->job, r->job[0] ? ":" : "", r->name);
-}
-
 static json_t *benchmark_json(const struct pb_result *r, size_t index, int *bad)
 {
 	json_t *o = json_object();
@@ -325,7 +319,7 @@ static json_t *benchmark_json(const struct pb_result *r, size_t index, int *bad)
 		*bad = 1;
 		return NULL;
 	}
-	gbench_name(r, gname, sizeof(gname));
+	pb_result_full_name(r, gname, sizeof(gname));
 	put(o, "name", json_string(r->name), bad);
 	if (r->job[0])
 		put(o, "job", json_string(r->job), bad);
@@ -415,7 +409,7 @@ static void gbench_rows(json_t *a, const struct pb_result *r, size_t index, int 
 {
 	char gname[600];
 
-	gbench_name(r, gname, sizeof(gname));
+	pb_result_full_name(r, gname, sizeof(gname));
 	for (unsigned i = 0; i < r->repetitions && r->rep_ns; i++)
 		append(a, gbench_row(r, index, gname, NULL, (long)i, r->rep_ns[i], bad), bad);
 	if (r->repetitions < 2)
