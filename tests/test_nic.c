@@ -70,18 +70,38 @@ static void pass(struct pb_nic *m, uint64_t packets, uint64_t window)
 
 /* --- refill --------------------------------------------------------------------- */
 
+/* A NIC on a fresh backend instance, run for its config's packets. */
+struct rig {
+	struct pb_alloc *a;
+	struct pb_nic *m;
+};
+
+/* @backend (mem=8M) under config @c, one pass in windows of @window frames: its counts. */
+static const struct pb_nic_counts *rig_run(struct rig *r, const char *backend,
+					   const struct pb_nic_config *c, uint64_t window)
+{
+	r->a = TB_CREATE(backend, "mem=8M");
+	r->m = make(c, r->a);
+	pass(r->m, c->packets, window);
+	return pb_nic_counts(r->m, false);
+}
+
+/* Closes the NIC; every page back in the backend. */
+static void rig_done(struct rig *r)
+{
+	pb_nic_destroy(r->m);
+	tb_destroy_clean(r->a);
+}
+
 Test(nic, slot_refill_is_one_allocation_per_slot_every_refill_write)
 {
-	struct pb_alloc *a = TB_CREATE("buddy", "mem=8M");
 	struct pb_nic_config c = cfg(256, 64, PB_NIC_REFILL_SLOT);
-	struct pb_nic *m;
 	const struct pb_nic_counts *k;
+	struct rig r;
 
 	c.packets = 640;
 	c.refill_write = 16;
-	m = make(&c, a);
-	pass(m, c.packets, 100);	/* windows that do not line up with polls */
-	k = pb_nic_counts(m, false);
+	k = rig_run(&r, "buddy", &c, 100);	/* windows that do not line up with polls */
 	cr_expect_eq(k->frames, 640);
 	cr_expect_eq(k->polls, 10, "640 frames, budget 64");
 	/* Refilled at the top of frames 16, 32, ..., 624: the last 16 wait for the next poll. */
@@ -90,60 +110,47 @@ Test(nic, slot_refill_is_one_allocation_per_slot_every_refill_write)
 	cr_expect_eq(k->alloc_calls, k->refill_bufs, "one backend call per slot");
 	cr_expect_eq(k->verdict[PB_NIC_DROP], 640);
 	cr_expect_eq(k->free_direct, 640, "XDP_DROP frees direct");
-	cr_expect_eq(pb_nic_posted(m), 256 - 16);
-	pb_nic_destroy(m);
-	tb_destroy_clean(a);
+	cr_expect_eq(pb_nic_posted(r.m), 256 - 16);
+	rig_done(&r);
 }
 
 Test(nic, bulk_refill_is_once_per_poll)
 {
-	struct pb_alloc *a = TB_CREATE("buddy", "mem=8M");
 	struct pb_nic_config c = cfg(256, 64, PB_NIC_REFILL_BULK);
-	struct pb_nic *m;
 	const struct pb_nic_counts *k;
+	struct rig r;
 
 	c.packets = 640;
 	c.refill_write = 16;
-	m = make(&c, a);
-	pass(m, c.packets, 4096);
-	k = pb_nic_counts(m, false);
+	k = rig_run(&r, "buddy", &c, 4096);
 	cr_expect_eq(k->polls, 10);
 	cr_expect_eq(k->refills, 10, "one refill round per poll");
 	cr_expect_eq(k->refill_bufs, 640);
 	cr_expect_eq(k->alloc_calls, 10, "buddy has a bulk entry: one call per round");
-	cr_expect_eq(pb_nic_posted(m), 256, "the ring is full after every poll");
-	pb_nic_destroy(m);
-	tb_destroy_clean(a);
+	cr_expect_eq(pb_nic_posted(r.m), 256, "the ring is full after every poll");
+	rig_done(&r);
 
 	/* A backend that hands out buffers (alloc_buf) is called per slot, still once per poll. */
-	a = TB_CREATE("ptr_ring_pool", "mem=8M");
-	m = make(&c, a);
-	pass(m, c.packets, 4096);
-	k = pb_nic_counts(m, false);
+	k = rig_run(&r, "ptr_ring_pool", &c, 4096);
 	cr_expect_eq(k->refills, 10);
 	cr_expect_eq(k->alloc_calls, 640);
-	pb_nic_destroy(m);
-	tb_destroy_clean(a);
+	rig_done(&r);
 }
 
 Test(nic, a_ring_smaller_than_the_budget_cuts_polls_short)
 {
-	struct pb_alloc *a = TB_CREATE("buddy", "mem=8M");
 	struct pb_nic_config c = cfg(32, 64, PB_NIC_REFILL_BULK);
-	struct pb_nic *m;
 	const struct pb_nic_counts *k;
+	struct rig r;
 
 	c.packets = 320;
 	c.refill_write = 8;
-	m = make(&c, a);
-	pass(m, c.packets, 4096);
-	k = pb_nic_counts(m, false);
+	k = rig_run(&r, "buddy", &c, 4096);
 	cr_expect_eq(k->frames, 320, "no frame is lost: the NIC keeps it for the next poll");
 	cr_expect_eq(k->short_polls, 9, "each poll ends when the 32 slots are used (the last with the pass)");
 	cr_expect_eq(k->polls, 10);
 	cr_expect_eq(k->refills, 10);
-	pb_nic_destroy(m);
-	tb_destroy_clean(a);
+	rig_done(&r);
 }
 
 /* --- TX completion ---------------------------------------------------------------- */
