@@ -240,20 +240,35 @@ if [ "$ACCEL" = auto ]; then
 	fi
 fi
 say "booting $VMLINUZ ($ACCEL$( [ "$NUMA" = 1 ] && echo ', two NUMA nodes'), timeout ${TIMEOUT}s); serial log: $LOG"
-t0=$(date +%s)
-set +e
-# shellcheck disable=SC2086
-timeout "$TIMEOUT" qemu-system-x86_64 -accel "$ACCEL" -cpu "$CPU" $MACHINE -nic none \
-	-display none -vga none -serial "file:$LOG" -monitor none -no-reboot \
-	-kernel "$VMLINUZ" -initrd "$WORK/initrd.gz" -append "$APPEND" </dev/null >"$WORK/qemu.out" 2>&1
-qrc=$?
-set -e
-say "guest finished in $(( $(date +%s) - t0 ))s"
+# A kernel that crashes before /init prints "PBKRUN boot" has not loaded the module yet: that is
+# the emulator's or the kernel's boot failing, not a result. Seen in CI: 6.12 under multi-threaded
+# TCG, "Oops: int3" in interrupt context at 1.3 s of boot (an INT3 text-patching site met by the
+# other vCPU), once in many boots. Such a boot is retried, at most twice, and said on stderr with
+# its first complaint; its serial log is kept as LOG.bootN. Any crash after "PBKRUN boot" fails.
+attempt=1
+while :; do
+	t0=$(date +%s)
+	set +e
+	# shellcheck disable=SC2086
+	timeout "$TIMEOUT" qemu-system-x86_64 -accel "$ACCEL" -cpu "$CPU" $MACHINE -nic none \
+		-display none -vga none -serial "file:$LOG" -monitor none -no-reboot \
+		-kernel "$VMLINUZ" -initrd "$WORK/initrd.gz" -append "$APPEND" </dev/null >"$WORK/qemu.out" 2>&1
+	qrc=$?
+	set -e
+	say "guest finished in $(( $(date +%s) - t0 ))s"
+	tr -d '\r' < "$LOG" > "$WORK/serial" 2>/dev/null || true
+	grep -q '^PBKRUN boot' "$WORK/serial" && break
+	first=$(grep -m 1 -E 'Oops|Kernel panic|BUG[: ]' "$WORK/serial" || true)
+	[ -n "$first" ] && [ "$attempt" -lt 3 ] || break
+	cp "$LOG" "$LOG.boot$attempt"
+	say "the guest kernel crashed while booting, before /init ran (the module was not loaded yet): $first"
+	say "  boot $attempt of at most 3 kept as $LOG.boot$attempt; booting again"
+	attempt=$((attempt + 1))
+done
 
 # qemu says nothing useful about the guest: the verdict comes from the serial log.
 fail=0
 bad() { say "FAIL: $*"; fail=1; }
-tr -d '\r' < "$LOG" > "$WORK/serial" 2>/dev/null || true
 [ "$qrc" = 124 ] && bad "the guest did not finish within ${TIMEOUT}s"
 [ "$qrc" != 0 ] && [ "$qrc" != 124 ] && bad "qemu exited with $qrc: $(head -c 400 "$WORK/qemu.out")"
 grep -q '^PBKRUN done' "$WORK/serial" || bad "no 'PBKRUN done' sentinel: the guest stopped early"
@@ -286,7 +301,9 @@ while read -r expect params; do
 			grep -v '^PBKRUN' | grep -E 'pagebench_kmod|insmod' | grep -v 'taint' |
 			sed 's/^\[ *[0-9.]*\] //' | awk '!seen[$0]++' | head -5 |
 			sed 's/^/run-qemu:   kernel: /' >&2
-	elif [ "$expect" = fail ] && [ "${rc:-0}" = 0 ]; then
+	elif [ "$expect" = fail ] && [ -z "$rc" ]; then
+		bad "load $n ($params) did not run: the guest stopped before it"
+	elif [ "$expect" = fail ] && [ "$rc" = 0 ]; then
 		bad "load $n ($params) was accepted but should have been refused"
 	fi
 done < "$WORK/root/loads"

@@ -17,20 +17,8 @@ set -u
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 PB=${PB_BIN:-$ROOT/build/pagebench}
-T=$(mktemp -d "${TMPDIR:-/tmp}/pbk-halfpage.XXXXXX")
-[ "${KMOD_TEST_KEEP:-0}" = 1 ] || trap 'rm -rf "$T"' EXIT
-export RESULTS=$T PB_BIN=$PB
-rel=${1:-$("$ROOT/kmod/kdir.sh" --releases | tail -n 1)}
-rel=$(basename "$("$ROOT/kmod/kdir.sh" "$rel")" | sed 's/^linux-headers-//')
-[ -n "$rel" ] || { echo "halfpage-copybreak: no Debian kernel with headers for '${1:-newest}' (make kmod-deps)"; exit 1; }
-unset KMOD_KO
-runargs="--kernel $rel"
-[ -r "$ROOT/build/kmod/$rel/pagebench_kmod.ko" ] && runargs="$runargs --no-build"
-start=$(date +%s)
-npass=0
-nfail=0
-pass() { npass=$((npass + 1)); echo "ok   $*"; }
-fail() { nfail=$((nfail + 1)); echo "FAIL $*"; }
+. "$ROOT/tests/kmod/guest-script.sh"
+guest_script_setup halfpage-copybreak "${1:-}"
 
 # Each bad value: refused by `kmod run --set` before a guest boots (PB_KMOD_RUNNER=/bin/false:
 # a value it wrongly accepted boots nothing), its words kept to compare with the module's.

@@ -369,6 +369,17 @@ check "guest D: the runner names the WARNING, the BUG and the missing sentinel" 
 	sh -c "grep -q 'WARNING: CPU' '$T/d.err' && grep -q 'kernel BUG at' '$T/d.err' &&
 	       grep -q \"no 'PBKRUN done' sentinel\" '$T/d.err'"
 
+# Guest D2: a kernel that crashes while booting, before /init (rdinit= names no file, so the
+# kernel panics at the root mount every time): the runner boots it three times, says each retry
+# with the crash line, keeps each failed log, and fails the run; the module never loaded.
+run_on "$FULL" --append rdinit=/pbk-no-such-init --no-json --timeout 60 --log "$T/d2.log" \
+	--load "mode=numa" > "$T/d2.out" 2> "$T/d2.err"
+rc=$?
+check "guest D2: a boot that crashes before /init is retried twice, said, then fails (exit 1)" \
+	sh -c "[ $rc = 1 ] && [ \$(grep -c 'crashed while booting, before /init ran' '$T/d2.err') = 2 ] &&
+	       grep -q 'Kernel panic' '$T/d2.err' && [ -s '$T/d2.log.boot1' ] && [ -s '$T/d2.log.boot2' ] &&
+	       grep -q 'load 1 (mode=numa) failed' '$T/d2.err'"
+
 # --- 6. guest R: trace replay in the kernel (on $FULL) ------------------------------------------
 
 e0=$(date +%s)

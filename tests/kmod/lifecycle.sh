@@ -32,22 +32,8 @@ TOL_FREE_PAGES=1024	# 4 MiB: less than 1 in 10 cycles losing its 256 pages in fl
 # leak; free_pages_delta is the fine check. 32 MiB, as kmod-test's guest B check.
 TOL_MEMFREE_KB=32768
 TOL_SUNRECLAIM_KB=1024	# 1 MiB: a leaked 4 KiB object per cycle would pass it at 256 cycles
-T=$(mktemp -d "${TMPDIR:-/tmp}/pbk-lifecycle.XXXXXX")
-[ "${KMOD_TEST_KEEP:-0}" = 1 ] || trap 'rm -rf "$T"' EXIT
-export RESULTS=$T PB_BIN=$PB
-# The kernel: RELEASE (or a prefix such as 6.12), else the newest installed with headers; the
-# module built for it (build/kmod/RELEASE/, as make kmod-all leaves it), else the runner builds it.
-rel=${1:-$("$ROOT/kmod/kdir.sh" --releases | tail -n 1)}
-rel=$(basename "$("$ROOT/kmod/kdir.sh" "$rel")" | sed 's/^linux-headers-//')
-[ -n "$rel" ] || { echo "lifecycle: no Debian kernel with headers for '${1:-newest}' (make kmod-deps)"; exit 1; }
-unset KMOD_KO
-runargs="--kernel $rel"
-[ -r "$ROOT/build/kmod/$rel/pagebench_kmod.ko" ] && runargs="$runargs --no-build"
-start=$(date +%s)
-npass=0
-nfail=0
-pass() { npass=$((npass + 1)); echo "ok   $*"; }
-fail() { nfail=$((nfail + 1)); echo "FAIL $*"; }
+. "$ROOT/tests/kmod/guest-script.sh"
+guest_script_setup lifecycle "${1:-}"
 
 # --- the bad parameters: one per class -------------------------------------------------
 # "PARAMS|EXPECTED": EXPECTED is the module's line after "pagebench_kmod: ", and "=" when
