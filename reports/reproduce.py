@@ -167,10 +167,11 @@ def c_order3(div):
         return Measured(r, f"{a:.1f} / {div} / {b:.1f} cycles", r < 0.5, unstable=_unstable(o0, o3))
 
     def km(rs):
-        # The plain rows: not the mempolicy-wrapper variant (calls=policy), not the derived
+        # The plain rows, alloc_pages_node / __free_pages (calls=node, as the 2016 thread's
+        # figures): not the mempolicy-wrapper variant (calls=policy), not the derived
         # amortised=4k/2k rows (the module's own division, which this row makes itself).
-        o0 = find(rs, "alloc-free", "k_alloc_pages", order="0", calls=None, amortised=None)
-        o3 = find(rs, "alloc-free", "k_alloc_pages", order="3", calls=None, amortised=None)
+        o0 = find(rs, "alloc-free", "k_alloc_pages", order="0", calls="node", amortised=None)
+        o3 = find(rs, "alloc-free", "k_alloc_pages", order="3", calls="node", amortised=None)
         a, b = med(o3), med(o0)
         if a is None or b is None:
             return Measured(why="no k_alloc_pages order-0 or order-3 row in the module's run")
@@ -212,8 +213,9 @@ def c_bulk_us(rs, traffic):
 
 
 def c_bulk_km(rs):
-    return quotient(find(rs, "bulk", "k_alloc_pages", bulk="128", calls=None),
-                    find(rs, "bulk", "k_alloc_pages", bulk="1", calls=None),
+    # calls=bulk: alloc_pages_bulk_array_node, as page_bench04 times it.
+    return quotient(find(rs, "bulk", "k_alloc_pages", bulk="128", calls="bulk"),
+                    find(rs, "bulk", "k_alloc_pages", bulk="1", calls="bulk"),
                     lambda r: r < 0.75, ("k_alloc_pages bulk=128", "k_alloc_pages bulk=1"))
 
 

@@ -478,6 +478,25 @@ class Reproduction(Tmp):
         self.assertAlmostEqual(row.us.ratio, fast / slow)
         self.assertEqual(row.verdict, "reproduced" if fast / slow <= 0.2 else "not reproduced")
 
+    def test_the_modules_rows_are_found(self):
+        """kmod-lsfmm2016.json is a real `make reproduce` module run (6.1 under TCG): every claim
+        with a module side reads its ratio from the rows the module names today (k_alloc_pages
+        calls=node, calls=bulk), marked emulated; a renamed row would make it not measurable."""
+        km = os.path.join(RDATA, "kmod-lsfmm2016.json")
+        m, _ = reproduce.load_manifest(self.manifest(kmod=km, kmod_why=None))
+        rows = [r for r in reproduce.table(m).rows if r.claim.measure_km is not None]
+        self.assertEqual({r.claim.id for r in rows},
+                         {"order3-per4k", "order3-per2k", "recycle-10x", "recycle-ring", "bulk"})
+        rs = results_load.load(km)
+        node = {b["params"]["order"]: b["cycles_per_op"]["median"] for b in rs.records
+                if b.get("workload") == "alloc-free" and b.get("alloc") == "k_alloc_pages"
+                and b["params"].get("calls") == "node" and "amortised" not in b["params"]}
+        for r in rows:
+            self.assertIsNotNone(r.km.ratio, (r.claim.id, r.km.why))
+            self.assertTrue(r.km_emulated, r.claim.id)
+        per4k = [r for r in rows if r.claim.id == "order3-per4k"][0]
+        self.assertAlmostEqual(per4k.km.ratio, node["3"] / 8 / node["0"])
+
     def test_missing_run_is_not_measurable(self):
         m, _ = reproduce.load_manifest(self.manifest(userspace=self.path("gone.json")))
         t = reproduce.table(m)
