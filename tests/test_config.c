@@ -386,6 +386,25 @@ Test(config, free_twice_is_safe)
 	cr_expect_null(cfg.jobs);
 }
 
+/*
+ * compare's drift is per job: a job without its own baselines is judged on raw changes, which
+ * a machine whose speed moves between runs turns into false verdicts. Every job of the
+ * configs that make bench and make nightly compare measures them.
+ */
+Test(config, shipped_gating_configs_measure_baselines_in_every_job)
+{
+	static const char *const names[] = { "quick.ini", "default.ini", "nightly.ini" };
+	char path[4200];
+
+	for (unsigned k = 0; k < 3; k++) {
+		snprintf(path, sizeof(path), "%s/../../configs/%s", datadir(), names[k]);
+		cr_assert_eq(pb_config_load(path, &cfg, &err), 0, "%s", err.msg);
+		for (unsigned i = 0; i < cfg.njobs; i++)
+			cr_expect(cfg.jobs[i].plan.baselines, "%s [%s]", names[k], cfg.jobs[i].name);
+		pb_config_free(&cfg);
+	}
+}
+
 /* The nightly gate measures each job in at least two processes: compare needs their spread. */
 Test(config, nightly_runs_every_job_in_two_processes)
 {

@@ -1098,3 +1098,24 @@ Test(page_alloc, kernel_params_are_checked)
 	cr_assert_eq(pb_params_add(&p, "kernel=2017", &err), 0);
 	cr_expect_eq(pb_alloc_check_params(ops, &p, &err), -1);
 }
+
+/* pcp->batch unset: zone_batchsize for a zone of 1 GiB or more, 63 on 6.1, 31 on 4.6 (which
+ * capped the batch at half a megabyte), and pcp_high follows it (4.6: 6 x batch = 186). */
+Test(page_alloc, pcp_batch_default_follows_the_kernel_profile)
+{
+	struct pb_alloc *a61 = TB_CREATE("buddy", "mem=4M");
+	struct pb_alloc *a16 = TB_CREATE("buddy", "mem=4M", "kernel=2016");
+	struct pb_alloc *aset = TB_CREATE("buddy", "mem=4M", "kernel=2016", "pcp_batch=63");
+	struct pb_zone_vmstat vs;
+
+	pb_zone_vmstat(a61->mem.zone, &vs);
+	cr_expect_eq(vs.pcp_batch, 63);
+	pb_zone_vmstat(a16->mem.zone, &vs);
+	cr_expect_eq(vs.pcp_batch, 31);
+	cr_expect_eq(vs.pcp_high, 186);
+	pb_zone_vmstat(aset->mem.zone, &vs);
+	cr_expect_eq(vs.pcp_batch, 63, "a pcp_batch= given is kept");
+	tb_destroy_clean(a61);
+	tb_destroy_clean(a16);
+	tb_destroy_clean(aset);
+}

@@ -52,7 +52,9 @@ const struct pb_param_spec pb_mem_params[] = {
 	{ "init_on_alloc", PB_PARAM_BOOL, 0, 1, NULL, NULL,
 	  "zero every allocated page (init_on_alloc=1, Debian's default; unset: on with kernel=6.1 "
 	  "(in the module: the running kernel's setting), off with kernel=2016, which predates it)" },
-	{ "pcp_batch", PB_PARAM_UINT, 1, 4096, NULL, "63", "pages per per-CPU list refill/drain (pcp->batch)" },
+	{ "pcp_batch", PB_PARAM_UINT, 1, 4096, NULL, NULL,
+	  "pages per per-CPU list refill/drain (pcp->batch; unset: zone_batchsize of a zone of 1 GiB "
+	  "or more: 63 on 6.1 (capped at 1 MiB), 31 on 2016 (capped at 512 KiB))" },
 	{ "pcp_high", PB_PARAM_UINT, 1, 65536, NULL, NULL,
 	  "per-CPU list length that triggers a drain (unset: derived as the kernel does: "
 	  "max(low watermark / online CPUs, 4 x batch) on 6.1, 6 x batch on 2016)" },
@@ -109,6 +111,18 @@ int pb_traffic_check(const struct pb_params *p, struct pb_err *err)
 	return pb_params_check(p, pb_traffic_params, err);
 }
 
+/*
+ * pcp->batch as zone_batchsize sets it for a zone of 1 GiB or more: managed / 1024 pages,
+ * capped (6.1: 1 MiB, 256 pages; 4.6: "no more than 1/2 of a meg", 128), / 4, then
+ * rounddown_pow_of_two(batch + batch / 2) - 1: 63 and 31.
+ */
+static unsigned pcp_batch_of(const struct pb_params *p)
+{
+	if (pb_params_raw(p, "pcp_batch"))
+		return (unsigned)pb_param_u64(p, pb_mem_params, "pcp_batch");
+	return pb_param_u64(p, pb_mem_params, "kernel") == PB_KERNEL_2016 ? 31 : 63;
+}
+
 int pb_alloc_check_params(const struct pb_alloc_ops *ops, const struct pb_params *p, struct pb_err *err)
 {
 	if (pb_params_check(p, pb_mem_params, err) || pb_params_check(p, ops->params, err))
@@ -118,7 +132,7 @@ int pb_alloc_check_params(const struct pb_alloc_ops *ops, const struct pb_params
 	if (ops->check && ops->check(p, err))
 		return -1;
 	if (pb_params_raw(p, "pcp_high") &&
-	    pb_param_u64(p, pb_mem_params, "pcp_high") < pb_param_u64(p, pb_mem_params, "pcp_batch"))
+	    pb_param_u64(p, pb_mem_params, "pcp_high") < pcp_batch_of(p))
 		return pb_err_set(err, "pcp_high=%s: must be at least pcp_batch",
 				  pb_params_raw(p, "pcp_high"));
 	if (pb_param_u64(p, pb_mem_params, "kernel") == PB_KERNEL_2016) {
@@ -166,7 +180,7 @@ struct pb_alloc *pb_alloc_create(const struct pb_alloc_ops *ops, const struct pb
 			  pb_param_u64(p, pb_mem_params, "hugepage"), err))
 		goto free_a;
 	zp.kernel = (unsigned)pb_param_u64(p, pb_mem_params, "kernel");
-	zp.pcp_batch = (unsigned)pb_param_u64(p, pb_mem_params, "pcp_batch");
+	zp.pcp_batch = pcp_batch_of(p);
 	zp.pcp_high = pb_params_raw(p, "pcp_high") ?
 		      (unsigned)pb_param_u64(p, pb_mem_params, "pcp_high") : 0;
 	if (pb_params_raw(p, "pcp_max_order"))

@@ -16,6 +16,14 @@ int pb_err_set(struct pb_err *err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
+	/*
+	 * One line whatever the arguments hold: a message may quote the bad input (jansson's
+	 * "near '...'" does), and a newline or terminal control byte from a file must not split
+	 * the line or reach the terminal. Found by the results fuzzer (tests/fuzz/regressions).
+	 */
+	for (char *c = err->msg; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 	return -1;
 }
 

@@ -19,7 +19,8 @@ struct pb_err {
 	char msg[PB_ERR_LEN];
 };
 
-/* Sets @err to the printf-formatted message; returns -1 so callers can `return pb_err_set()`. */
+/* Sets @err to the printf-formatted message, control bytes (newlines too) as '?' so it stays one
+ * line; returns -1 so callers can `return pb_err_set()`. */
 int pb_err_set(struct pb_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 enum pb_param_type {
