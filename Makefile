@@ -197,6 +197,8 @@ help:
 	@echo "  make kmod-clean    remove build/kmod"
 	@echo "  make clean         remove build/, build-asan/, build-fuzz/ and build-tsan/"
 	@echo "variables (make VAR=value ...):"
+	@echo "  B=DIR              the measured build's directory (default build; a second tree, e.g."
+	@echo "                     B=build-old, builds and runs beside it: make B=build-old bench)"
 	@echo "  CONFIG=FILE        bench: the experiment file (default configs/quick.ini)"
 	@echo "  ALLOC=a,b          bench: backends instead of CONFIG (default all: every one that can run WORKLOAD)"
 	@echo "  WORKLOAD=w         bench: workload instead of CONFIG (default alloc-free)"

@@ -187,7 +187,7 @@ int pbk_pp_probe(bool softirq);
 void pbk_ctx_collect(void);
 /* Prints the context lines (and runs the page_pool direct-recycle probe). */
 void pbk_ctx_emit(void);
-/* The shared baseline workloads (for-loop, atomic-inc, spin-lock) selected by workloads=. */
+/* The shared baselines workloads= selects (for-loop, atomic-inc, spin-lock), and call-pair always. */
 void pbk_shared_baselines(void);
 /* alloc_pages, alloc_pages_bulk_array, page_frag, page_pool, ptr_ring: single-CPU workloads. */
 void pbk_kernel_run(void);

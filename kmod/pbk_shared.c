@@ -15,6 +15,7 @@
 #include <linux/kernel.h>
 #include <linux/slab.h>
 #include <linux/stdarg.h>
+#include <linux/string.h>
 #include "allocator.h"
 #include "direct.h"
 #include "pbk.h"
@@ -183,6 +184,16 @@ static void wl_init(struct pbk_wl *k, const struct pb_workload *w, struct pb_all
 
 /* --- the baselines ------------------------------------------------------------------ */
 
+/*
+ * The baselines workloads= names, and call-pair always: the harness's own cost of two
+ * indirect calls (what the page_pool API costs a driver) stands beside every table, so a
+ * model row's dispatch can be read against it (docs/kmod.md).
+ */
+static bool baseline_wanted(const struct pb_workload *w)
+{
+	return w->baseline && (pbk_want_workload(w->name) || !strcmp(w->name, "call-pair"));
+}
+
 void pbk_shared_baselines(void)
 {
 	struct pbk_wl *k = kmalloc(sizeof(*k), GFP_KERNEL);
@@ -195,7 +206,7 @@ void pbk_shared_baselines(void)
 	for (const struct pb_workload *const *w = pbk_workloads; *w; w++) {
 		struct pb_err err = { "" };
 
-		if (!(*w)->baseline || !pbk_want_workload((*w)->name))
+		if (!baseline_wanted(*w))
 			continue;
 		wl_init(k, *w, NULL, p);
 		k->rec[0] = pbk_rec_new((*w)->name, "-", "-", "", "", 0);

@@ -97,12 +97,14 @@ def process_medians(b):
 
 
 def process_spread(b):
-    """(max - min) / mean of the per-process medians: what moved between processes, which
-    repetitions inside one process do not see (the table's procs ±% column); None for one."""
+    """(max - min) / median of the per-process medians, as the terminal table's procs ±%
+    (harness/results/summary.c, pb_process_spread): what moved between processes, which
+    repetitions inside one process do not see; None for one process."""
     m = process_medians(b)
-    if len(m) < 2 or not sum(m):
+    mid = _median(m) if len(m) >= 2 else 0
+    if not mid > 0:
         return None
-    return (max(m) - min(m)) / (sum(m) / len(m))
+    return (max(m) - min(m)) / mid
 
 
 def backend_table(rows):

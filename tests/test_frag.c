@@ -435,6 +435,40 @@ static void unfragment_zone(struct pb_alloc *a, struct pb_page **v, size_t n)
 	free(v);
 }
 
+/*
+ * Neither mode's refill dips into the reserves (6.1 __page_frag_cache_refill:
+ * __GFP_NOMEMALLOC at order 3, the caller's GFP_ATOMIC at order 0; mlx4 v4.6 likewise),
+ * where dev_alloc_pages (__GFP_MEMALLOC) still gets a page below the min watermark.
+ */
+Test(frag, refills_leave_the_reserves_alone)
+{
+	static const char *const modes[] = { "mode=page_frag", "mode=mlx4-2016" };
+
+	for (unsigned m = 0; m < 2; m++) {
+		struct pb_alloc *a = FRAG("mem=4M", "order=3", "frag=1536", modes[m]);
+		size_t total = pb_zone_nr_pages(a->mem.zone), n = 0;
+		struct pb_page **v = calloc(total, sizeof(*v)), *reserve;
+		struct pb_buf b;
+
+		cr_assert_not_null(v);
+		while ((v[n] = pb_alloc_pages_gfp(a->mem.zone, PB_GFP_ATOMIC, 0)))
+			n++;
+		cr_assert_lt(n, total, "GFP_ATOMIC took the reserves too");
+		cr_expect_not(pb_alloc_buf(a, &b), "%s: a refill took a reserve page", modes[m]);
+		reserve = pb_alloc_pages(a->mem.zone, 0);
+		cr_expect_not_null(reserve, "dev_alloc_pages found no reserve to take");
+		if (reserve)
+			pb_free_pages(a->mem.zone, reserve, 0);
+		while (n)
+			pb_free_pages(a->mem.zone, v[--n], 0);
+		free(v);
+		alloc_ok(a, &b, 1536, 1536);
+		pb_free_buf(a, &b, true);
+		assert_consistent(a);
+		tb_destroy_clean(a);
+	}
+}
+
 Test(frag, page_frag_falls_back_to_order0)
 {
 	struct pb_alloc *a = FRAG("mem=4M", "order=3", "frag=1536", "dma=pt");

@@ -89,6 +89,64 @@ Test(kmod_import, good_log_records)
 	pb_kmod_log_free(L);
 }
 
+/* One load of the module: a baseline (cycles @base per batch) and an alloc-free row of @order. */
+static void write_load(FILE *f, unsigned load, unsigned order, unsigned base)
+{
+	fprintf(f, "PBK begin format=1 module=pagebench_kmod git=test\n"
+		"PBK ctx cpu_model=\"Test CPU\" ncpus=2 nodes=1 tsc_khz=1000000 hypervisor=none\n"
+		"PBK ctx timer_overhead=10 cpu=0 cpu2=1\n"
+		"PBK rec id=1 workload=alloc-free backend=k_alloc_pages source=kernel track=- params=order=%u "
+		"reps=1 ops=20 context=softirq cpu=0 bops=20\n"
+		"PBK rep id=1 n=0 cycles=2000\n"
+		"PBK stats id=1 atomics=0 atomics_counted=0 leaked=0 free_delta=0\n"
+		"PBK rec id=2 workload=call-pair backend=- source=- track=- params=- reps=1 ops=20 "
+		"context=softirq cpu=0 bops=20\n"
+		"PBK rep id=2 n=0 cycles=%u\n"
+		"PBK stats id=2 atomics=0 atomics_counted=1 leaked=0 free_delta=na\n"
+		"PBK end failures=0\nPBKRUN load=%u insmod_rc=0\nPBK unloaded failures=0\n",
+		order, base, load);
+}
+
+/*
+ * Every load runs call-pair: a guest that loads the module twice measures it twice. One
+ * job's baselines: the first load's record stands, the repeat is no error. A repeated
+ * backend row is still refused.
+ */
+Test(kmod_import, a_baseline_repeated_by_a_later_load_keeps_the_first)
+{
+	char path[] = "/tmp/pb-kmod-XXXXXX";
+	struct pb_err err = { "" };
+	struct pb_result_set s;
+	struct pb_kmod_log *L = NULL;
+	const struct pb_result *cp;
+	int fd = mkstemp(path);
+	FILE *f;
+
+	cr_assert_geq(fd, 0);
+	f = fdopen(fd, "w");
+	write_load(f, 1, 3, 400);
+	write_load(f, 2, 0, 800);
+	fclose(f);
+	import(path, NULL, &s, &L);
+	cr_expect_eq(s.nrecs, 3, "order=3, order=0 and one call-pair");
+	cp = pb_result_set_find(&s, "call-pair", "");
+	cr_assert_not_null(cp);
+	cr_expect_float_eq(cp->cycles.median, 20, 1e-9, "the first load's 400 cycles / 20 ops");
+	cr_expect_not_null(pb_result_set_find(&s, "alloc-free/k_alloc_pages/order=0", ""));
+	pb_result_set_free(&s);
+	pb_kmod_log_free(L);
+
+	f = fopen(path, "w");
+	write_load(f, 1, 3, 400);
+	write_load(f, 2, 3, 800);
+	fclose(f);
+	cr_assert_eq(pb_kmod_log_parse(path, &L, &err), 0, "%s", err.msg);
+	cr_expect_eq(pb_kmod_log_results(L, NULL, &s, &err), -1, "a repeated backend row accepted");
+	cr_expect_not_null(strstr(err.msg, "a second record named alloc-free/k_alloc_pages/order=3"), "%s", err.msg);
+	pb_kmod_log_free(L);
+	unlink(path);
+}
+
 Test(kmod_import, accel_decides_emulated)
 {
 	struct pb_result_set s;

@@ -432,6 +432,58 @@ Test(options, capacity_of_buddy_memory)
 			       "--set", "n=1024", "--set", "mem=4M", NULL), 0, "%s", err.msg);
 }
 
+/*
+ * Every backend with a fixed limit refuses a workload that would hold more, with both sides'
+ * numbers, before anything is created; the limit itself passes the plan.
+ */
+Test(options, capacity_of_every_backend)
+{
+	static const struct {
+		const char *alloc, *set, *over, *at, *why;
+	} limits[] = {
+		{ "ideal", "order=0", "n=1025", "n=1024", "at most 1024 (mem=4M: 1024 pages, 1024 blocks of order 0)" },
+		{ "urcu_stack", "order=1", "n=513", "n=512", "at most 512 (mem=4M: 1024 pages, 512 blocks of order 1)" },
+		{ "array_cache", "size=256", "n=1025", "n=1024", "at most 1024 (mem=4M: 1024 pages, 1024 blocks of order 0)" },
+		{ "jemalloc", "order=2", "n=257", "n=256", "at most 256 (mem=4M: 1024 pages, 256 blocks of order 2)" },
+		{ "ptr_ring_pool", "frag=1000", "n=4097", "n=4096",
+		  "at most 4096 (mem=4M: 1024 pages, 1024 blocks of order 0, 4 pieces of 1024 bytes each)" },
+		{ "halfpage", "variant=bias", "n=2049", "n=2048",
+		  "at most 2048 (mem=4M: 1024 pages, 1024 blocks of order 0, two halves each)" },
+		{ "frag", "stride=3000", "n=1399", "n=1398", "at most 1398 (mem=4M: 1398 fragments of stride 3000 bytes)" },
+	};
+	struct pb_run_args ra;
+	struct pb_plan p;
+	struct pb_err err;
+
+	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+		cr_assert_neq(from_argv(&p, &ra, &err, "--alloc", limits[i].alloc, "--workload", "outstanding",
+					"--set", limits[i].set, "--set", limits[i].over, "--set", "mem=4M", NULL), 0,
+			      "%s %s accepted", limits[i].alloc, limits[i].over);
+		cr_expect_not_null(strstr(err.msg, limits[i].why), "%s: %s", limits[i].alloc, err.msg);
+		cr_expect_not_null(strstr(err.msg, limits[i].over), "%s: %s", limits[i].alloc, err.msg);
+		cr_expect_eq(from_argv(&p, &ra, &err, "--alloc", limits[i].alloc, "--workload", "outstanding",
+				       "--set", limits[i].set, "--set", limits[i].at, "--set", "mem=4M", NULL), 0,
+			     "%s %s: %s", limits[i].alloc, limits[i].at, err.msg);
+	}
+}
+
+/* ixgbe's 2016 copybreak holds no page for a small frame: halfpage sets no limit then. */
+Test(options, capacity_of_halfpage_copybreak)
+{
+	const struct pb_alloc_ops *hp = pb_alloc_find("halfpage");
+	struct pb_params params = { 0 };
+	struct pb_err err;
+	char why[128];
+
+	cr_assert_not_null(hp);
+	cr_assert_eq(pb_params_add(&params, "variant=2016", &err), 0, "%s", err.msg);
+	cr_assert_eq(pb_params_add(&params, "len=200", &err), 0, "%s", err.msg);
+	cr_assert_eq(pb_params_add(&params, "mem=4M", &err), 0, "%s", err.msg);
+	cr_expect_eq(hp->capacity(&params, why, sizeof(why)), UINT64_MAX, "%s", why);
+	cr_assert_eq(pb_params_add(&params, "len=257", &err), 0, "%s", err.msg);
+	cr_expect_eq(hp->capacity(&params, why, sizeof(why)), 2048, "%s", why);
+}
+
 /* Bounds read as the user writes sizes; counts stay counts. */
 Test(options, bounds_with_suffixes)
 {

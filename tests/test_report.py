@@ -637,6 +637,11 @@ class Processes(unittest.TestCase):
         b["processes"] = 2
         self.assertEqual(report.process_medians(b), [100.0, 120.0])
         self.assertAlmostEqual(report.process_spread(b), 20 / 110)
+        # Three processes: over the median of the medians, as the CLI's pb_process_spread
+        # (the mean, 110, would give 27.3%).
+        three = {"samples": [{"process": p, "cycles_per_op": c}
+                             for p, c in ((0, 100.0), (1, 100.0), (2, 130.0))]}
+        self.assertAlmostEqual(report.process_spread(three), 30 / 100)
         with tempfile.TemporaryDirectory() as d:
             path, out = os.path.join(d, "p.json"), os.path.join(d, "p.html")
             with open(path, "w") as f:

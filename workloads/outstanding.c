@@ -22,7 +22,18 @@ struct outstanding {
 	uint32_t touch;
 	/* [n] pb_bufs, or (a backend of whole pages) the same memory as [n] page pointers */
 	struct pb_buf *bufs;
+	char failed[96];	/* r->failed's text, with the numbers */
 };
+
+/* The backend ran dry with @held of n out: say how far it got (the plan's bound was not enough). */
+static pb_noinline void out_failed(struct pb_wl_run *r, unsigned held)
+{
+	struct outstanding *o = r->state;
+
+	snprintf(o->failed, sizeof(o->failed),
+		 "allocation failed with %u of n=%u buffers held (mem= too small for n=)", held, o->n);
+	r->failed = o->failed;
+}
 
 static int outstanding_prepare(struct pb_wl_run *r, struct pb_err *err)
 {
@@ -59,9 +70,9 @@ out_pages(struct pb_wl_run *r, uint64_t rounds, struct pb_page *(*alloc)(struct 
 			pb_wl_touch_page(pages[i], touch);
 		}
 		if (pb_unlikely(i < o->n)) {
+			out_failed(r, i);
 			while (i--)
 				free(a, pages[i], true);
-			r->failed = "allocation failed: mem= too small for n=";
 			return false;
 		}
 		for (i = 0; i < o->n; i++)
@@ -87,9 +98,9 @@ out_bufs(struct pb_wl_run *r, uint64_t rounds, bool (*alloc_buf)(struct pb_alloc
 			pb_wl_touch_buf(&o->bufs[i], touch);
 		}
 		if (pb_unlikely(i < o->n)) {
+			out_failed(r, i);
 			while (i--)
 				free_buf(a, &o->bufs[i], true);
-			r->failed = "allocation failed: mem= too small for n=";
 			return false;
 		}
 		for (i = 0; i < o->n; i++)

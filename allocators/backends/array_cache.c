@@ -14,6 +14,7 @@
  * In flight = hold - released. hold is written by the owner only; released is counted per
  * CPU slot, so a remote free costs no shared atomic for the bookkeeping either.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "allocator.h"
@@ -159,6 +160,12 @@ static int ac_check(const struct pb_params *p, struct pb_err *err)
 	return 0;
 }
 
+/* Order-0 pages from the zone; the array lends what it holds: at most every page of mem=. */
+static uint64_t ac_capacity(const struct pb_params *p, char *why, size_t len)
+{
+	return pb_mem_blocks(p, 0, why, len);
+}
+
 static int ac_create(struct pb_alloc *a, const struct pb_params *p, struct pb_err *err)
 {
 	unsigned size = (unsigned)pb_param_u64(p, ac_params, "size");
@@ -227,6 +234,7 @@ const struct pb_alloc_ops pb_alloc_array_cache = {
 	.params = ac_params,
 	.one_context = false,	/* remote frees never touch the array */
 	.check = ac_check,
+	.capacity = ac_capacity,
 	.create = ac_create,
 	.destroy = ac_destroy,
 	.alloc = ac_alloc,

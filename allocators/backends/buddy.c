@@ -15,16 +15,10 @@ static const struct pb_param_spec buddy_params[] = {
 	{ .key = NULL },
 };
 
-/* Every page of mem= in blocks of the order: the zone keeps no reserve from this path. */
+/* Every page of mem= in blocks of the order: nothing cached, nothing kept back. */
 static uint64_t buddy_capacity(const struct pb_params *p, char *why, size_t len)
 {
-	uint64_t order = pb_param_u64(p, buddy_params, "order");
-	uint64_t pages = pb_param_u64(p, pb_mem_params, "mem") / PB_PAGE_SIZE;
-
-	snprintf(why, len, "mem=%s: %llu pages, %llu blocks of order %llu",
-		 pb_param_str(p, pb_mem_params, "mem"), (unsigned long long)pages,
-		 (unsigned long long)(pages >> order), (unsigned long long)order);
-	return pages >> order;
+	return pb_mem_blocks(p, (unsigned)pb_param_u64(p, buddy_params, "order"), why, len);
 }
 
 static int buddy_create(struct pb_alloc *a, const struct pb_params *p, struct pb_err *err)

@@ -34,6 +34,7 @@
  * mlx4-2016: the driver unmaps the page before it hands out the last fragment, i.e. while
  * that fragment's reference still pins it, so nobody can free a mapped page.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "allocator.h"
@@ -41,8 +42,6 @@
 #include "frag.h"
 
 #define FRAG_MIN_STRIDE PB_CACHELINE
-/* page->compound_head of a tail page: the head's address with bit 0 set (PageTail). */
-#define TAIL_MARK 1u
 
 enum frag_mode { FRAG_PAGE_FRAG, FRAG_MLX4_2016 };
 
@@ -112,49 +111,34 @@ static inline void frag_put(struct pb_alloc *a, struct pb_page *pg, int32_t ref)
 /* ---------------- page_frag ---------------- */
 
 /*
- * prep_compound_page's set_compound_head for what page_frag_free needs: every tail of an
- * order > 0 block points at its head, so virt_to_head_page of any fragment finds it. The
- * page model's allocator does not prepare compound pages, so the cache does it here, once
- * per refill, the cost __GFP_COMP adds to the allocation.
+ * virt_to_head_page: compound_head() of @addr's frame. The order-3 refill asks for
+ * __GFP_COMP, so the page allocator model set every tail's head (prep_compound_page).
  */
-static void pf_prep_compound(struct pb_page *head, unsigned order)
-{
-	head->private_ = 0;
-	for (size_t i = 1; i < (1u << order); i++)
-		head[i].private_ = (uint64_t)(uintptr_t)head | TAIL_MARK;
-}
-
-/* virt_to_head_page: the descriptor of @addr's frame, or the head a tail points at. */
 static inline struct pb_page *pf_virt_to_head_page(const struct pb_arena *ar, const char *addr)
 {
-	struct pb_page *pg = pb_pfn_to_page(ar, (size_t)(addr - ar->base) >> PB_PAGE_SHIFT);
-	uint64_t head = PB_READ_ONCE(pg->private_);
-
-	if (head & TAIL_MARK)
-		return (struct pb_page *)(uintptr_t)(head & ~(uint64_t)TAIL_MARK);
-	return pg;
+	return pb_compound_head(pb_pfn_to_page(ar, (size_t)(addr - ar->base) >> PB_PAGE_SHIFT));
 }
 
 /*
- * __page_frag_cache_refill: order 3 (__GFP_NORETRY, no reserves), else straight to order 0,
- * then page_frag_alloc_align's charge of PAGE_FRAG_CACHE_MAX_SIZE references (a
- * page_ref_add, not a set: get_page_unless_zero users must never see it drop).
+ * __page_frag_cache_refill (6.1) as napi_alloc_frag calls it (GFP_ATOMIC): order 3 with
+ * __GFP_COMP | __GFP_NOWARN | __GFP_NORETRY | __GFP_NOMEMALLOC (no reserves; NORETRY
+ * changes nothing without reclaim), else order 0 with the caller's GFP_ATOMIC alone; then
+ * page_frag_alloc_align's charge of PAGE_FRAG_CACHE_MAX_SIZE references (a page_ref_add,
+ * not a set: get_page_unless_zero users must never see it drop).
  */
 static bool pf_refill(struct pb_alloc *a, struct frag_cache *fc)
 {
 	unsigned order = fc->order;
-	struct pb_page *pg = pb_alloc_pages(a->mem.zone, order);
+	struct pb_page *pg = NULL;
 
-	if (!pg && order) {
+	if (order)
+		pg = pb_alloc_pages_gfp(a->mem.zone, PB_GFP_ATOMIC | PB_GFP_COMP | PB_GFP_NOWARN, order);
+	if (!pg) {
 		order = 0;
-		pg = pb_alloc_pages(a->mem.zone, 0);
+		pg = pb_alloc_pages_gfp(a->mem.zone, PB_GFP_ATOMIC, 0);
 	}
 	if (!pg)
 		return false;
-	if (order)
-		pf_prep_compound(pg, order);
-	else
-		pg->private_ = 0;
 	frag_obtained(fc, pg, order);
 	pb_atomic_add(&pg->refcount, fc->max_size);
 	fc->page = pg;
@@ -290,7 +274,9 @@ static bool mlx4_alloc_pages(struct pb_alloc *a, struct frag_cache *fc)
 	struct pb_page *pg;
 	int32_t refs;
 
-	while (!(pg = pb_alloc_pages(a->mem.zone, order))) {
+	/* v4.6 (04aeb56a1732): order > 0 with __GFP_COMP | __GFP_NOWARN | __GFP_NOMEMALLOC. */
+	while (!(pg = pb_alloc_pages_gfp(a->mem.zone, order ? PB_GFP_ATOMIC | PB_GFP_COMP | PB_GFP_NOWARN :
+					 PB_GFP_ATOMIC, order))) {
 		if (order == fc->min_order)
 			return false;
 		order--;
@@ -463,6 +449,22 @@ static int frag_check(const struct pb_params *p, struct pb_err *err)
 	return 0;
 }
 
+/*
+ * Each fragment pins stride bytes of its page until it comes back, whichever order the
+ * cache got (the order-0 fallback carves the same way): mem= / stride bounds what can be
+ * out (an upper bound: a page's tail shorter than a stride is never handed out).
+ */
+static uint64_t frag_capacity(const struct pb_params *p, char *why, size_t len)
+{
+	uint64_t stride = frag_stride(p);
+	uint64_t mem = pb_param_u64(p, pb_mem_params, "mem");
+
+	snprintf(why, len, "mem=%s: %llu fragments of stride %llu bytes",
+		 pb_param_str(p, pb_mem_params, "mem"), (unsigned long long)(mem / stride),
+		 (unsigned long long)stride);
+	return mem / stride;
+}
+
 static int frag_create(struct pb_alloc *a, const struct pb_params *p, struct pb_err *err)
 {
 	unsigned order = (unsigned)pb_param_u64(p, frag_params, "order");
@@ -551,6 +553,7 @@ const struct pb_alloc_ops pb_alloc_frag = {
 	.params = frag_params,
 	.one_context = false,	/* frees touch only the page refcount and the zone */
 	.check = frag_check,
+	.capacity = frag_capacity,
 	.create = frag_create,
 	.destroy = frag_destroy,
 	.alloc = frag_alloc_page,

@@ -53,6 +53,7 @@
  *    pins it, so no put on another CPU can free a mapped page; whichever put reaches zero,
  *    the driver's bulk drop or a stack put, frees the page, once.
  */
+#include <stdio.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -372,6 +373,26 @@ static int hp_check(const struct pb_params *p, struct pb_err *err)
 	return pb_traffic_check(p, err);
 }
 
+/*
+ * Each order-0 page lends at most its two halves before its slot lets it go, so 2 x the
+ * pages of mem= bounds what can be out. A 2016 copybreak frame (len <= 256) holds no page
+ * at all: no limit.
+ */
+static uint64_t hp_capacity(const struct pb_params *p, char *why, size_t len)
+{
+	uint64_t pages = pb_mem_blocks(p, 0, why, len);
+	size_t used;
+
+	if (pb_param_u64(p, hp_params, "variant") && pb_traffic_len(p) <= HP_RX_HDR_SIZE) {
+		snprintf(why, len, "variant=2016 copies len=%u frames: no page held",
+			 (unsigned)pb_traffic_len(p));
+		return UINT64_MAX;
+	}
+	used = strlen(why);
+	snprintf(why + used, len - used, ", two halves each");
+	return 2 * pages;
+}
+
 static int hp_create(struct pb_alloc *a, const struct pb_params *p, struct pb_err *err)
 {
 	unsigned count = (unsigned)pb_param_u64(p, hp_params, "rx_ring");
@@ -490,6 +511,7 @@ const struct pb_alloc_ops pb_alloc_halfpage = {
 	.params = hp_params,
 	.check = hp_check,
 	.one_context = false,	/* free_buf touches only refcounts and the zone: see above */
+	.capacity = hp_capacity,
 	.create = hp_create,
 	.destroy = hp_destroy,
 	.alloc = hp_alloc,

@@ -6,6 +6,7 @@
  * it takes a page from the page allocator, and when it is full it gives the page back, so
  * it can serve any number of outstanding pages.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include "allocator.h"
 #include "direct.h"
@@ -59,6 +60,12 @@ static void ideal_free(struct pb_alloc *a, struct pb_page *pg, bool direct)
 	}
 	id->shrunk++;
 	pb_free_pages(id->zone, pg, id->order);
+}
+
+/* Pages from the zone, the array only caching some of them: all of mem= can be out. */
+static uint64_t ideal_capacity(const struct pb_params *p, char *why, size_t len)
+{
+	return pb_mem_blocks(p, (unsigned)pb_param_u64(p, ideal_params, "order"), why, len);
 }
 
 static int ideal_create(struct pb_alloc *a, const struct pb_params *p, struct pb_err *err)
@@ -119,6 +126,7 @@ const struct pb_alloc_ops pb_alloc_ideal = {
 	.desc = "floor: bare LIFO array of pages, no refcount test, no lock",
 	.params = ideal_params,
 	.one_context = true,
+	.capacity = ideal_capacity,
 	.create = ideal_create,
 	.destroy = ideal_destroy,
 	.alloc = ideal_alloc,

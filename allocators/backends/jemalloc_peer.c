@@ -230,6 +230,15 @@ static uint64_t je_in_flight(struct je_peer *je)
 	return allocs - frees;
 }
 
+/*
+ * Every buffer is 4 KiB << order out of blocks the zone gave the arena's hooks, and the
+ * arena's own metadata comes from the same hooks: at most every block of mem= as buffers.
+ */
+static uint64_t je_capacity(const struct pb_params *p, char *why, size_t len)
+{
+	return pb_mem_blocks(p, (unsigned)pb_param_u64(p, je_params, "order"), why, len);
+}
+
 static int je_create(struct pb_alloc *a, const struct pb_params *p, struct pb_err *err)
 {
 	struct je_peer *je = aligned_alloc(PB_CACHELINE, sizeof(*je));
@@ -320,6 +329,7 @@ const struct pb_alloc_ops pb_alloc_jemalloc = {
 	.params = je_params,
 	.no_page_refs = true,
 	.uncounted_atomics = "jemalloc's own (arena locks, tcache flushes) happen inside the library",
+	.capacity = je_capacity,
 	.create = je_create,
 	.destroy = je_destroy,
 	.alloc = je_alloc,

@@ -24,6 +24,7 @@
  * pp_magic test), in softirq, and the pool's NAPI running on this CPU (napi->list_owner ==
  * smp_processor_id()); see pp_napi_pp_put_page.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "allocator.h"
@@ -299,13 +300,11 @@ static inline void pp_put_full_page(struct ptr_ring_pool *pp, struct pb_page *pg
 static inline void pp_napi_pp_put_page(struct ptr_ring_pool *pool, struct pb_page *page,
 				       bool frag)
 {
-	uintptr_t head = (uintptr_t)PB_READ_ONCE(page->next);
 	unsigned cpu = pb_cpu_id();
 	bool allow_direct = false;
 	struct ptr_ring_pool *pp;
 
-	if (pb_unlikely(head & 1))
-		page = (struct pb_page *)(head - 1);
+	page = pb_compound_head(page);
 	if (pb_unlikely(!(PB_READ_ONCE(page->flags) & PB_PG_POOL))) {
 		pool->recycle[cpu].napi.not_pp++;
 		pb_page_put(page);
@@ -524,6 +523,28 @@ static int pp_check(const struct pb_params *p, struct pb_err *err)
 	return 0;
 }
 
+/*
+ * The pool's cache and ring lend what they hold, so every block of mem= can be out; with
+ * frag= each block is carved into (PAGE_SIZE << order) / frag pieces, as pp_alloc_frag
+ * carves while the next piece still fits.
+ */
+static uint64_t pp_capacity(const struct pb_params *p, char *why, size_t len)
+{
+	unsigned order = (unsigned)pb_param_u64(p, pp_params, "order");
+	uint64_t frag = pb_param_u64(p, pp_params, "frag");
+	uint64_t blocks = pb_mem_blocks(p, order, why, len), per;
+	size_t used;
+
+	if (!frag)
+		return blocks;
+	frag = (frag + PB_CACHELINE - 1) & ~(uint64_t)(PB_CACHELINE - 1);
+	per = (PB_PAGE_SIZE << order) / frag;
+	used = strlen(why);
+	snprintf(why + used, len - used, ", %llu pieces of %llu bytes each",
+		 (unsigned long long)per, (unsigned long long)frag);
+	return blocks * per;
+}
+
 static int pp_create(struct pb_alloc *a, const struct pb_params *p, struct pb_err *err)
 {
 	struct ptr_ring_pool *pp = aligned_alloc(PB_CACHELINE, sizeof(*pp));
@@ -611,6 +632,7 @@ const struct pb_alloc_ops pb_alloc_ptr_ring_pool = {
 	.desc = "Linux page_pool: 128-entry direct-recycle cache + ptr_ring for remote returns",
 	.params = pp_params,
 	.check = pp_check,
+	.capacity = pp_capacity,
 	.create = pp_create,
 	.destroy = pp_destroy,
 	.alloc = pp_alloc,

@@ -39,6 +39,7 @@
  * struct page last written by the remote CPU, so a refill walks dependent cache misses
  * where ptr_ring reads a contiguous array of pointers.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 /*
@@ -284,6 +285,12 @@ static uint64_t us_in_flight(struct urcu_stack_pool *us)
 	return us->hold_cnt - (uint64_t)pb_atomic64_read(&us->release_cnt);
 }
 
+/* The cache and the stack lend what they park: at most every block of mem=. */
+static uint64_t us_capacity(const struct pb_params *p, char *why, size_t len)
+{
+	return pb_mem_blocks(p, (unsigned)pb_param_u64(p, us_params, "order"), why, len);
+}
+
 static int us_create(struct pb_alloc *a, const struct pb_params *p, struct pb_err *err)
 {
 	struct urcu_stack_pool *us = aligned_alloc(PB_CACHELINE, sizeof(*us));
@@ -366,6 +373,7 @@ const struct pb_alloc_ops pb_alloc_urcu_stack = {
 	.desc = "page_pool's direct cache + liburcu lock-free stack for remote returns (pop_all refill)",
 	.params = us_params,
 	.one_context = false,
+	.capacity = us_capacity,
 	.create = us_create,
 	.destroy = us_destroy,
 	.alloc = us_alloc,

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The lifecycle every backend instance shares, and the memory parameters every instance takes. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "allocator.h"
@@ -121,6 +122,16 @@ static unsigned pcp_batch_of(const struct pb_params *p)
 	if (pb_params_raw(p, "pcp_batch"))
 		return (unsigned)pb_param_u64(p, pb_mem_params, "pcp_batch");
 	return pb_param_u64(p, pb_mem_params, "kernel") == PB_KERNEL_2016 ? 31 : 63;
+}
+
+uint64_t pb_mem_blocks(const struct pb_params *p, unsigned order, char *why, size_t len)
+{
+	uint64_t pages = pb_param_u64(p, pb_mem_params, "mem") >> PB_PAGE_SHIFT;
+
+	snprintf(why, len, "mem=%s: %llu pages, %llu blocks of order %u",
+		 pb_param_str(p, pb_mem_params, "mem"), (unsigned long long)pages,
+		 (unsigned long long)(pages >> order), order);
+	return pages >> order;
 }
 
 int pb_alloc_check_params(const struct pb_alloc_ops *ops, const struct pb_params *p, struct pb_err *err)

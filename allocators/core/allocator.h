@@ -106,6 +106,13 @@ struct pb_alloc_ops {
 
 /* Parameters every backend takes: the memory it runs on and its page allocator. */
 extern const struct pb_param_spec pb_mem_params[];
+/*
+ * A capacity() for a backend that lends whole blocks of 2^@order pages from its zone: the
+ * blocks mem= holds (the zone keeps no reserve from these paths), @why (@len bytes) saying
+ * so ("mem=4M: 1024 pages, 128 blocks of order 3"). An upper bound: a pool's caches lend
+ * what they hold, so only mapping failures and fault injection lend fewer.
+ */
+uint64_t pb_mem_blocks(const struct pb_params *p, unsigned order, char *why, size_t len);
 
 /*
  * What a workload says about its traffic that a backend modelling a driver must see. A

@@ -111,6 +111,18 @@ static inline struct pb_page *pb_pfn_to_page(const struct pb_arena *ar, size_t p
 {
 	return &ar->pages[pfn];
 }
+/*
+ * compound_head(): the head of the compound page @pg is a tail of (the tagged pointer
+ * prep_compound_page left in ->next, as the kernel's in lru.next), else @pg itself.
+ */
+static inline struct pb_page *pb_compound_head(struct pb_page *pg)
+{
+	uintptr_t head = (uintptr_t)PB_READ_ONCE(pg->next);
+
+	if (pb_unlikely(head & 1))
+		return (struct pb_page *)(head - 1);
+	return pg;
+}
 /* Virtual address of the memory @pg describes (page_address()). */
 static inline void *pb_page_address(const struct pb_page *pg)
 {

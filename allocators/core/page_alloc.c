@@ -911,8 +911,9 @@ static inline void pa_prep_new_page(struct pb_zone *z, struct pb_page *pg, unsig
 	pb_page_set_order(pg, order);
 	/* The page is not visible to anyone else yet: a plain store, not a locked RMW. */
 	pb_atomic_set(&pg->refcount, 1);
-	if (init)
-		memset(pb_page_address(pg), 0, PB_PAGE_SIZE << order);
+	if (init)	/* kernel_init_pages: clear_highpage of each page */
+		for (size_t i = 0; i < (1UL << order); i++)
+			pb_clear_page((char *)pb_page_address(pg) + (i << PB_PAGE_SHIFT));
 	if (order && (gfp & PB_GFP_COMP))
 		pa_prep_compound_page(pg, order);
 	if (pb_unlikely(alloc_flags & PA_ALLOC_NO_WATERMARKS))

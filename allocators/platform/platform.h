@@ -25,6 +25,26 @@
 #define pb_unlikely(x) __builtin_expect(!!(x), 0)
 #define pb_noinline __attribute__((__noinline__))
 
+/*
+ * clear_page(): one page of zeroes, what kernel_init_pages does per page under
+ * init_on_alloc. Userspace runs x86's clear_page_erms (rep stosb, which the kernel picks on
+ * ERMS CPUs) rather than memset, which may choose vector stores of another cost.
+ */
+#ifdef __KERNEL__
+static inline void pb_clear_page(void *addr) { clear_page(addr); }
+#else
+static inline void pb_clear_page(void *addr)
+{
+#if defined(__x86_64__)
+	size_t n = PB_PAGE_SIZE;
+
+	__asm__ __volatile__("rep stosb" : "+D"(addr), "+c"(n) : "a"(0) : "memory");
+#else
+	__builtin_memset(addr, 0, PB_PAGE_SIZE);
+#endif
+}
+#endif
+
 #ifndef __KERNEL__
 /* Reports a broken invariant (bad page state, double free) on stderr and aborts, like BUG(). */
 void pb_bug(const char *file, int line, const char *what) __attribute__((noreturn, cold));

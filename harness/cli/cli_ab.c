@@ -141,14 +141,14 @@ static void side_free(struct side *s)
 /*
  * The `kmod run` options of kmod side @s with the shared ones, checked as `kmod run` checks
  * them (the module's parameter table) without booting anything; one kernel at most, since
- * each process gives one results file. A usage error's exit status, or 0.
+ * each process gives one results file. 0; -1 with what the options got wrong in @bad; or
+ * a usage error's exit status, already printed (as side_check).
  */
-static int side_check_kmod(const struct ab *ab, const struct side *s)
+static int side_check_kmod(const struct ab *ab, const struct side *s, struct pb_err *bad)
 {
 	char *argv[2 * AB_MAX_WORDS + 8];
 	unsigned argc = 0;
 	struct pb_kmod_run_opts ko;
-	struct pb_err err;
 
 	argv[argc++] = "run";
 	for (unsigned i = (unsigned)s->run_at + 1; i < s->nwords; i++)
@@ -156,8 +156,8 @@ static int side_check_kmod(const struct ab *ab, const struct side *s)
 	for (unsigned i = 0; i < ab->nrun && argc < 2 * AB_MAX_WORDS + 6; i++)
 		argv[argc++] = ab->run_opts[i];
 	argv[argc] = NULL;
-	if (pb_cli_kmod_run_check((int)argc, argv, &ko, &err))
-		return pb_cli_usage_error("ab: %s: %s", s->what, err.msg);
+	if (pb_cli_kmod_run_check((int)argc, argv, &ko, bad))
+		return -1;
 	if (ko.json)
 		return pb_cli_usage_error("ab: --json: ab writes each run's results itself (--old-json, --new-json keep them)");
 	if (ko.kernels > 1)
@@ -170,16 +170,16 @@ static int side_check_kmod(const struct ab *ab, const struct side *s)
 /*
  * The run options of @s with the shared ones, as this build reads them: parsed and checked
  * (a config file loaded and preflighted) before anything runs. @plan_out gets the plan of a
- * command-line run (nothing for a config). A usage error's exit status, or 0.
+ * command-line run (nothing for a config). 0; -1 with what the options got wrong in @bad
+ * (the caller says whose: sides_check); or a usage error's exit status, already printed.
  */
 static int side_check(const struct ab *ab, const struct side *s, struct pb_plan *plan_out,
-		      bool *config, bool *instructions)
+		      bool *config, bool *instructions, struct pb_err *bad)
 {
 	char *argv[2 * AB_MAX_WORDS + 8];
 	unsigned argc = 0;
 	struct pb_run_args args;
 	struct pb_config cfg = { 0 };
-	struct pb_err err;
 	int rc = 0;
 
 	argv[argc++] = "run";
@@ -189,8 +189,8 @@ static int side_check(const struct ab *ab, const struct side *s, struct pb_plan 
 		argv[argc++] = ab->run_opts[i];
 	argv[argc] = NULL;
 	pb_plan_init(plan_out);
-	if (pb_options_parse_argv((int)argc, argv, plan_out, &args, &err))
-		return pb_cli_usage_error("ab: %s: %s", s->what, err.msg);
+	if (pb_options_parse_argv((int)argc, argv, plan_out, &args, bad))
+		return -1;
 	if (args.help)
 		return pb_cli_usage_error("ab: %s: --help is not a run option here (see pagebench ab --help)", s->what);
 	if (args.json)
@@ -198,15 +198,41 @@ static int side_check(const struct ab *ab, const struct side *s, struct pb_plan 
 	*config = args.config != NULL;
 	*instructions = plan_out->metric_instructions;
 	if (args.config) {
-		if (pb_config_load(args.config, &cfg, &err) || pb_config_preflight(&cfg, &err))
-			rc = pb_cli_usage_error("ab: %s: %s", s->what, err.msg);
+		if (pb_config_load(args.config, &cfg, bad) || pb_config_preflight(&cfg, bad))
+			rc = -1;
 		for (unsigned i = 0; !rc && i < cfg.njobs; i++)
 			*instructions |= cfg.jobs[i].plan.metric_instructions;
 		pb_config_free(&cfg);
 		return rc;
 	}
-	if (pb_plan_preflight(plan_out, &err))
-		return pb_cli_usage_error("ab: %s: %s", s->what, err.msg);
+	if (pb_plan_preflight(plan_out, bad))
+		return -1;
+	return 0;
+}
+
+/*
+ * Both sides checked (new first, then old, whose plan @plan_out keeps; userspace sides:
+ * @config and @instr as side_check gives them). A refusal both
+ * sides give alike is in the shared run options and is named so, not after the first side
+ * that met it. A usage error's exit status, or 0.
+ */
+static int sides_check(const struct ab *ab, struct pb_plan *plan_out, bool *config,
+		       bool instr[2])
+{
+	struct pb_err bad[2] = { { "" }, { "" } };
+	int rc[2];
+
+	for (int i = 1; i >= 0; i--) {
+		rc[i] = ab->side[i].kmod ? side_check_kmod(ab, &ab->side[i], &bad[i]) :
+			side_check(ab, &ab->side[i], plan_out, config, &instr[i], &bad[i]);
+		if (rc[i] > 0)
+			return rc[i];
+	}
+	if (rc[0] && rc[1] && !strcmp(bad[0].msg, bad[1].msg))
+		return pb_cli_usage_error("ab: run options: %s", bad[1].msg);
+	for (int i = 1; i >= 0; i--)
+		if (rc[i])
+			return pb_cli_usage_error("ab: %s: %s", ab->side[i].what, bad[i].msg);
 	return 0;
 }
 
@@ -403,14 +429,15 @@ int pb_cli_ab(int argc, char **argv)
 					ab.side[0].kmod ? "old" : "new", ab.side[0].kmod ? "new" : "old");
 		goto out;
 	}
-	if (ab.side[0].kmod) {
-		/* The guests choose their CPUs; the module has no --cpus and no instructions. */
-		if ((rc = side_check_kmod(&ab, &ab.side[1])) || (rc = side_check_kmod(&ab, &ab.side[0])))
+	{
+		/* kmod: the guests choose their CPUs; the module has no --cpus and no instructions. */
+		bool instr[2] = { false, false };
+
+		rc = sides_check(&ab, &plan, &config, instr);
+		if (rc)
 			goto out;
-		instructions = instr2 = false;
-	} else if ((rc = side_check(&ab, &ab.side[1], &plan, &config, &instr2)) ||
-		   (rc = side_check(&ab, &ab.side[0], &plan, &config, &instructions))) {
-		goto out;
+		instructions = instr[0];
+		instr2 = instr[1];
 	}
 	ab.o.instructions = instructions || instr2;
 	for (unsigned i = 0; i < 2; i++)

@@ -316,6 +316,8 @@ check "guest C: page_pool_update_nid flushes the cache and refills from the new 
 	grep -q 'PBK check name=numa_page_pool_update_nid ok=1 from=1 to=0 cache_before=32 cache_after=0 released=32 pages=64 on_new_node=64' "$T/c.log"
 check "guest C: the shared backends' arena lives on node 1" \
 	grep -q 'PBK check name=numa_model_arena ok=1 node=1 arena_pages=1024 on_node=1024' "$T/c.log"
+check "guest C: call-pair stands in the table though workloads= names no baseline; for-loop does not" \
+	sh -c "grep -q '\"name\": \"call-pair\"' '$cjson' && ! grep -q '\"name\": \"for-loop\"' '$cjson'"
 check "guest C: node=1 records carry node=1 in their names" \
 	grep -q '"name": "alloc-free/k_page_pool/pool_size=1024,node=1,path=xdp"' "$cjson"
 check "guest C: the default touch=64 is in no name, and k_page_pool's loop touches its page" \
