@@ -124,7 +124,7 @@ bench: $(B)/pagebench
 
 # make report RESULTS="FILES-OR-DIRS" [REPORT=DIR]   the HTML report (docs/reports.md)
 # make nightly [INJECT="JOB:KEY=VALUE ..."]        run configs/nightly.ini, file it into HISTORY,
-#                                 write results/nightly/; exit 1 on a confirmed regression
+#                                 write results/nightly/; fails on a confirmed regression (make: 2)
 #                                 (REPS= OPS= PROCESSES= as for bench; THRESHOLD=PCT, default 3;
 #                                 NIGHTLY_RESULTS=DIR for the run's JSON and the page, default results)
 # make reproduce [NO_KMOD=1]      the LSF/MM 2016 reproduction table and its page
@@ -187,7 +187,8 @@ help:
 	@echo "  make fuzz          every libFuzzer target for FUZZ_SECONDS (60) each, from tests/fuzz/corpus"
 	@echo "  make test-browser  the report in headless Chromium (screenshot: build/test-artefacts/)"
 	@echo "  make report        HTML report of RESULTS (files, or history directories) into REPORT"
-	@echo "  make nightly       run NIGHTLY_CONFIG, file it into HISTORY, report; exit 1 on a regression"
+	@echo "  make nightly       run NIGHTLY_CONFIG, file it into HISTORY, report; fails on a regression"
+	@echo "                     (make exits 2 for any failure: cron uses pagebench nightly, 1 regression, 2 bad input)"
 	@echo "  make reproduce     the LSF/MM 2016 reproduction table (userspace, kernel module, replays)"
 	@echo "  make test-stress   the stress driver's short mode (every backend, reference model), plain + ASan"
 	@echo "  make stress        its long mode: STRESS_OPS (1e9) operations per backend, STRESS_ARGS extra"

@@ -30,7 +30,7 @@ import statistics
 import tempfile
 
 import matplotlib.pyplot as plt
-from scipy.stats import mannwhitneyu
+from scipy.stats import kendalltau, mannwhitneyu, theilslopes
 
 import compare_bridge
 import timelines
@@ -41,6 +41,11 @@ INDEX = ".pagebench-index.sqlite"
 INDEX_VERSION = "1"
 NAME_RE = re.compile(r"^\d{8}T\d{6}Z-")
 STEP_MIN = 5
+# A slower step fails the gate while it is new: in the first nights it can be seen (its
+# "after" side at most STEP_MIN + STEP_FRESH nights long, so one noisy night cannot hide it),
+# or while the last 2 x STEP_MIN nights still climb (a slow drift goes on). Older and level, it is a
+# known step: shown, not failing every night until it leaves the window.
+STEP_FRESH = 2
 
 
 def _safe(s):
@@ -294,6 +299,18 @@ def detect_step(values, alpha, threshold, min_seg=STEP_MIN):
     return None
 
 
+def still_climbing(values, alpha, threshold):
+    """True when @values (oldest first) still trend upward: Kendall's tau > 0 with p < alpha,
+    and the Theil-Sen slope over them more than @threshold of their median."""
+    if len(values) < STEP_MIN:
+        return False
+    tau, p = kendalltau(range(len(values)), values)
+    if not (tau > 0 and p < alpha):
+        return False
+    med = statistics.median(values)
+    return med > 0 and theilslopes(values)[0] * (len(values) - 1) / med > threshold
+
+
 class Analysis:
     """What the page shows of a history: per series the night-over-night comparison and the
     steps; the confirmed regressions; warnings (files that could not be compared)."""
@@ -307,6 +324,7 @@ class Analysis:
         self.steps = {}         # series -> {key: (k, change, p, before, after, dates)}
         self.warnings = []
         self.regressions = []   # dicts, for the table at the top
+        self.known_steps = []   # slower steps older than STEP_FRESH nights: shown, not gating
         # series -> (rows called inconclusive, repetitions needed): as compare --gate, a night
         # too short to judge fails the gate rather than passing it
         self.inconclusive = {}
@@ -344,10 +362,15 @@ class Analysis:
                 vals = [v for _, v in pts]
                 info = {"index": idx, "change": change, "p": p,
                         "before": statistics.median(vals[:idx]), "after": statistics.median(vals[idx:]),
-                        "since": pts[idx][0], "nights": len(pts)}
+                        "since": pts[idx][0], "nights": len(pts), "after_nights": len(pts) - idx}
                 self.steps[s][k] = info
                 if change > 0:
-                    self.regressions.append({"series": s, "key": k, "kind": "step", "step": info})
+                    g = {"series": s, "key": k, "kind": "step", "step": info}
+                    if info["after_nights"] <= STEP_MIN + STEP_FRESH or \
+                            still_climbing(vals[-2 * STEP_MIN:], alpha, threshold):
+                        self.regressions.append(g)
+                    else:
+                        self.known_steps.append(g)
 
 
 BROAD = 0.5    # this share of a night's benchmarks slower at once reads as the machine
@@ -388,10 +411,22 @@ def _tl_id(key):
     return "tl-" + anchor(key)
 
 
+def known_steps_list(an):
+    """The slower steps that no longer fail the gate (older than the first nights they were
+    seen), so an accepted change is still on the page; "" when there is none."""
+    if not an.known_steps:
+        return ""
+    items = [f"<li>{esc(g['series'])}: <a href='#{_tl_id(g['key'])}'>{esc(g['key'])}</a> "
+             f"{g['step']['change'] * 100:+.1f}% since {g['step']['since']:%Y-%m-%d} "
+             f"({g['step']['after_nights']} nights at the new level)</li>" for g in an.known_steps]
+    return (f"<p>Known slower steps (first seen more than {STEP_FRESH + 1} nights ago: shown, no "
+            "longer failing the gate):</p><ul>" + "".join(items) + "</ul>")
+
+
 def regression_table(an):
     if not an.regressions:
         return ("<p id='regressions' class='same'><b>No confirmed regression</b> in the latest night "
-                "of any series, and no slower step over the last nights.</p>")
+                "of any series, and no new slower step over the last nights.</p>" + known_steps_list(an))
     out = [f"<table id='regressions' class='left'><tr><th>series</th><th>benchmark</th><th>found by</th>"
            "<th>before</th><th>after</th><th>change</th><th>95% CI</th><th>p (U test)</th>"
            "<th>rule</th></tr>"]
@@ -410,13 +445,14 @@ def regression_table(an):
         else:
             st = g["step"]
             out.append(f"<tr class='slower'><td>{esc(g['series'])}</td><td>{link}</td>"
-                       f"<td>step since {st['since']:%Y-%m-%d} (last {st['nights']} nights)</td>"
+                       f"<td>new step since {st['since']:%Y-%m-%d} ({st['after_nights']} of the last "
+                       f"{st['nights']} nights after it)</td>"
                        f"<td>{fmt(st['before'], 1)}</td><td>{fmt(st['after'], 1)}</td>"
                        f"<td>{st['change'] * 100:+.1f}%</td><td>-</td><td>{st['p']:.2g}</td>"
                        f"<td>U test of nightly medians, p &lt; {an.alpha:g}/splits, "
                        f"|change| &gt; {an.threshold * 100:g}%</td></tr>")
     out.append("</table>")
-    return "\n".join(out)
+    return "\n".join(out) + known_steps_list(an)
 
 
 def compare_table(s, doc, an):
@@ -427,8 +463,10 @@ def compare_table(s, doc, an):
     summary = ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
     out = [f"<details><summary>latest night vs previous: {len(rows)} benchmarks ({esc(summary)}); "
            f"geometric mean of backends {((doc['geomean_ratio'] or 1) - 1) * 100:+.1f}%</summary>",
+           f"<p>Practical threshold {an.threshold * 100:g}%, alpha {an.alpha:g} (compare's rules: "
+           "slower or faster needs p &lt; alpha, |change| above the threshold and its interval clear of 0).</p>",
            "<table><tr><th>benchmark</th><th>previous</th><th>±MAD%</th><th>latest</th><th>±MAD%</th>"
-           "<th>change</th><th>95% CI</th><th>p</th><th>verdict</th></tr>"]
+           "<th>change</th><th>95% CI</th><th>p</th><th>threshold</th><th>verdict</th></tr>"]
     for r in rows:
         ci = "-" if r["ci_lo"] is None or r["ci_hi"] is None else \
             f"[{r['ci_lo'] * 100:+.1f}%, {r['ci_hi'] * 100:+.1f}%]"
@@ -436,7 +474,7 @@ def compare_table(s, doc, an):
                    f"<td>{fmt(r['old_median'], 1)}</td><td>{fmt(r['old_spread'] * 100, 1)}</td>"
                    f"<td>{fmt(r['new_median'], 1)}</td><td>{fmt(r['new_spread'] * 100, 1)}</td>"
                    f"<td>{r['change'] * 100:+.1f}%</td><td>{ci}</td><td>{fmt(r['p'], 4)}</td>"
-                   f"<td>{esc(r['verdict'])}{' (' + esc(r['why']) + ')' if r['why'] else ''}</td></tr>")
+                   f"<td>±{an.threshold * 100:g}%</td><td>{esc(r['verdict'])}{' (' + esc(r['why']) + ')' if r['why'] else ''}</td></tr>")
     out.append("</table>")
     notes = []
     if doc.get("inconclusive"):

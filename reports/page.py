@@ -130,6 +130,8 @@ def _rename_exchange():
 
 
 AT_FDCWD, RENAME_EXCHANGE = -100, 2
+# What a page directory holds (commit writes these and nothing else).
+PAGE_ENTRIES = {"index.html", "fig"}
 
 
 class Output:
@@ -141,6 +143,17 @@ class Output:
         parent = os.path.dirname(self.path)
         if not self.embed and os.path.exists(self.path) and not os.path.isdir(self.path):
             raise OutputError(f"{path}: exists and is not a directory")
+        if not self.embed and os.path.isdir(self.path):
+            # commit() replaces the whole directory: only an earlier page may be in it.
+            try:
+                other = sorted(set(os.listdir(self.path)) - PAGE_ENTRIES)
+            except OSError as e:
+                raise OutputError(f"{path}: cannot read: {e.strerror}") from None
+            if other:
+                raise OutputError(f"{path}: holds {other[0]!r}"
+                                  + (f" and {len(other) - 1} more" if len(other) > 1 else "")
+                                  + ", not only an earlier report (index.html, fig/): "
+                                  "writing the page would replace it; give an empty or new directory")
         try:
             # A fresh clone has no results/: make the parents (an empty directory is no page).
             os.makedirs(parent, exist_ok=True)

@@ -57,13 +57,26 @@ class Inputs:
 
 
 def read_inputs(args):
+    """A directory with nights named DATE-HOST-REV.json is a history store (its other files
+    are skipped, said why); any other directory is its result files, each read as a run."""
     got = Inputs()
+    todo = []
     for a in args:
-        if os.path.isdir(a):
-            nights, bad = history.load_store(a, expand([a]))
-            got.nights += nights
-            got.skipped += bad
-        elif is_manifest(a):
+        files = expand([a]) if os.path.isdir(a) else None
+        if files is None:
+            todo.append(a)
+            continue
+        named = [p for p in files if history.NAME_RE.match(os.path.basename(p))]
+        if not named:
+            todo += files
+            continue
+        nights, bad = history.load_store(a, named)
+        got.nights += nights
+        got.skipped += bad
+        got.skipped += [(p, "not named DATE-HOST-REV.json, so not a night of this history store "
+                         "(give the file itself to see it as a run)") for p in files if p not in named]
+    for a in todo:
+        if is_manifest(a):
             m, why = reproduce.load_manifest(a)
             if m is None:
                 got.skipped.append((a, why))

@@ -10,6 +10,7 @@ the backend and not with the experiment (IGNORED) do not split a series.
 import math
 
 import matplotlib.pyplot as plt
+from matplotlib import ticker
 
 from page import esc, anchor
 
@@ -40,21 +41,30 @@ def number(s):
 
 
 def find(rows):
-    """{(axis, series label): [(x, record)]} for one workload's records."""
+    """{(axis, series label): [(x, record)]} for one workload's records. A parameter that only
+    some of a backend's points carry (dpdk_mempool's objects= at the largest n, where the
+    default pool is too small) does not split its series: the label says it varies."""
     out = {}
+    rows = [b for b in rows if b.get("alloc") != "null"]  # the engine's own cost: not a curve
     for axis in AXES:
         series = {}
-        for b in rows:
-            params = b.get("params") or {}
-            if axis not in params:
-                continue
+        on_axis = [b for b in rows if axis in (b.get("params") or {})]
+        shared, some = {}, {}
+        for b in on_axis:
+            keys = set(b.get("params")) - {axis} - IGNORED
+            a = (b.get("alloc"), b.get("track"))
+            shared[a] = shared[a] & keys if a in shared else keys
+            some[a] = some.get(a, set()) | keys
+        for b in on_axis:
+            params = b["params"]
             x = number(params[axis])
             if x is None:
                 continue
-            rest = ",".join(f"{k}={v}" for k, v in sorted(params.items())
-                            if k != axis and k not in IGNORED)
+            a = (b.get("alloc"), b.get("track"))
+            rest = ",".join(f"{k}={v}" for k, v in sorted(params.items()) if k in shared[a])
+            varies = ",".join(sorted(some[a] - shared[a]))
             lab = str(b.get("alloc")) + (f"/{b['track']}" if b.get("track") else "") + \
-                (f" ({rest})" if rest else "")
+                (f" ({rest})" if rest else "") + (f" [{varies} at some points]" if varies else "")
             series.setdefault(lab, {})
             series[lab].setdefault(x, b)  # a value twice (two jobs alike): the first
         for lab, pts in series.items():
@@ -89,9 +99,19 @@ def plot(workload, axis, series, figures, stem):
         ax.fill_between(xs, lo, hi, color=line.get_color(), alpha=0.18, linewidth=0)
     if log:
         ax.set_xscale("log", base=2)
+        ax.xaxis.set_major_formatter(ticker.ScalarFormatter())
+    elif all(float(x).is_integer() for _, pts in series for x, _ in pts):
+        ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))  # orders are whole numbers
     ax.set_xlabel(label)
     ax.set_ylabel("median TSC cycles per op")
-    ax.set_yscale("log")
+    ys = [v for ln in ax.get_lines() for v in ln.get_ydata() if v > 0]
+    if ys and max(ys) / min(ys) > 10:
+        # Log only where the curves span more than a decade, with every tick labelled.
+        ax.set_yscale("log")
+        ax.yaxis.set_major_formatter(ticker.ScalarFormatter())
+        ax.yaxis.set_minor_formatter(ticker.LogFormatter(labelOnlyBase=False, minor_thresholds=(2, 0.5)))
+    else:
+        ax.set_ylim(bottom=0)
     ax.set_title(f"{workload}: cycles per op against {axis} (band: 95% CI of the median)")
     ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     fig.tight_layout()

@@ -121,6 +121,36 @@ class SingleRun(Tmp):
         self.assertEqual(list(found), [("n", "buddy")])
         self.assertEqual([x for x, _ in found[("n", "buddy")]], [64, 1024, 8192])
 
+    def test_sweep_series_survive_a_parameter_some_points_carry(self):
+        def rec(alloc, n, m, **extra):
+            return {"alloc": alloc, "workload": "outstanding", "params": {"n": n, **extra},
+                    "cycles_per_op": {"median": m, "median_ci95": [m - 1, m + 1]}}
+        rows = [rec("dpdk_mempool", "64", 10), rec("dpdk_mempool", "1024", 20),
+                rec("dpdk_mempool", "8192", 30, objects="12287"),
+                rec("null", "64", 1), rec("null", "1024", 1), rec("null", "8192", 1)]
+        found = sweeps.find(rows)
+        self.assertEqual(list(found), [("n", "dpdk_mempool [objects at some points]")])
+        self.assertEqual([x for x, _ in found[("n", "dpdk_mempool [objects at some points]")]], [64, 1024, 8192])
+
+    def test_sweep_axes(self):
+        import matplotlib
+        matplotlib.use("Agg")
+        from page import Figures
+
+        def pts(xs, ys):
+            return [(x, {"cycles_per_op": {"median": y, "median_ci95": [y, y]}}) for x, y in zip(xs, ys)]
+        figs = Figures(self.path("f"), embed=False)
+        captured = []
+        real_img = figs.img
+        figs.img = lambda fig, stem, alt: captured.append(fig.axes[0]) or real_img(fig, stem, alt)
+        sweeps.plot("alloc-free", "order", [("buddy", pts([0, 1, 2, 3], [100, 120, 150, 200]))], figs, "o")
+        ax = captured[-1]
+        self.assertEqual(ax.get_yscale(), "linear", "less than a decade: linear from 0")
+        self.assertEqual(ax.get_ylim()[0], 0)
+        self.assertTrue(all(float(t).is_integer() for t in ax.get_xticks()), ax.get_xticks())
+        sweeps.plot("outstanding", "n", [("buddy", pts([64, 1024, 8192], [10, 200, 3000]))], figs, "n")
+        self.assertEqual(captured[-1].get_yscale(), "log", "more than a decade: log")
+
     def test_pmu_breakdown_shows_the_files_values(self):
         """pmu_run.json is a real run with the software events task-clock and page-faults
         (make-real-runs.sh): the section has a column per event and each cell its per_op."""
@@ -426,6 +456,73 @@ class History(Tmp):
             an = history.Analysis(nights, 30, 0.03, 0.05)
         self.assertEqual([(g["key"], g["kind"]) for g in an.regressions], [("alloc-free:alloc-free/ideal", "step")])
 
+    def test_an_old_step_is_known_not_a_regression_every_night(self):
+        # A +10% level change 4 nights ago gates (new); 12 nights ago it is a known step,
+        # shown on the page but no longer failing every night until it leaves the window.
+        key = "alloc-free:alloc-free/ideal"
+        for ago, gates in ((4, True), (12, False)):
+            store = self.path(f"j{ago}")
+            make_history.generate(store, nights=30, hosts=1, benchmarks=4, jump=("host0", key, 0.10, ago))
+            nights, _ = history.load_store(store, results_load.expand([store]))
+            with mock.patch.object(compare_bridge, "compare", return_value=(None, "not run")):
+                an = history.Analysis(nights, 30, 0.03, 0.05)
+            self.assertEqual(key in {g["key"] for g in an.regressions}, gates, (ago, an.regressions))
+            self.assertEqual(key in {g["key"] for g in an.known_steps}, not gates, (ago, an.known_steps))
+            if not gates:
+                self.assertIn("Known slower steps", history.regression_table(an))
+
+    def test_night_table_shows_the_threshold(self):
+        store = self.path("h")
+        make_history.generate(store, nights=2, hosts=1, benchmarks=4)
+        out = self.path("o")
+        r = run(store, "-o", out, "--threshold", "4")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        page = read(os.path.join(out, "index.html"))
+        self.assertIn("Practical threshold 4%", page)
+        self.assertIn("<th>threshold</th>", page)
+        self.assertIn("<td>±4%</td>", page)
+
+    def test_a_directory_of_runs_is_not_a_history(self):
+        # Files not named DATE-HOST-REV.json are runs, not nights: no timelines, no index, no
+        # regressions made of unrelated runs; in a store they are skipped, saying why.
+        d = self.path("runs")
+        os.makedirs(d)
+        for n in ("results_small.json", "results_v2_cross.json"):
+            with open(os.path.join(DATA, n)) as f, open(os.path.join(d, n), "w") as g:
+                g.write(f.read())
+        out = self.path("o1")
+        r = run(d, "-o", out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        page = read(os.path.join(out, "index.html"))
+        self.assertNotIn("Confirmed regressions", page)
+        self.assertFalse(os.path.exists(os.path.join(d, history.INDEX)), "an index in a runs directory")
+        store = self.path("h")
+        make_history.generate(store, nights=2, hosts=1, benchmarks=4)
+        with open(os.path.join(DATA, "results_small.json")) as f, open(os.path.join(store, "extra.json"), "w") as g:
+            g.write(f.read())
+        out = self.path("o2")
+        r = run(store, "-o", out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        page = read(os.path.join(out, "index.html"))
+        self.assertIn("Confirmed regressions", page)
+        self.assertIn("extra.json", page)
+        self.assertIn("not named DATE-HOST-REV.json", page)
+
+    def test_output_directory_with_other_files_is_refused(self):
+        d = self.path("mydata")
+        os.makedirs(d)
+        src = os.path.join(d, "r.json")
+        with open(os.path.join(DATA, "results_small.json")) as f, open(src, "w") as g:
+            g.write(f.read())
+        r = run(src, "-o", d)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("not only an earlier report", r.stderr)
+        self.assertEqual(sorted(os.listdir(d)), ["r.json"], "the input was touched")
+        page = self.path("page")
+        for _ in range(2):  # an earlier page is replaced
+            r = run(src, "-o", page)
+            self.assertEqual(r.returncode, 0, r.stderr)
+
     def test_broad_slowdown_is_called_the_machine(self):
         store = self.path("h")
         make_history.generate(store, nights=2, hosts=1, benchmarks=2)
@@ -605,6 +702,14 @@ class Nightly(Tmp):
         flagged = [ln for ln in r.stderr.splitlines() if ln.startswith("report: regression")]
         self.assertEqual(len(flagged), 1, r.stderr)
         self.assertIn("small-alloc-free:alloc-free/ideal", flagged[0])
+        # `pagebench nightly` keeps the script's codes for cron: 1 on the regression, 2 on bad input.
+        args = [PB, "nightly", "--config", os.path.join(RDATA, "nightly-small.ini"), "--history", self.path("h"),
+                "--results", self.path("res"), "--threshold", "25", "--processes", "1"]
+        # (against the night before, already at delay=400: slower again)
+        r = subprocess.run(args + ["--inject", "small-alloc-free:delay=2000"], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        r = subprocess.run(args + ["--inject", "no-such-job:delay=1"], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 2, r.stderr)
 
     def test_counts_and_bad_injection(self):
         r = subprocess.run([sys.executable, NIGHTLY, "--config", os.path.join(RDATA, "nightly-small.ini"),

@@ -49,6 +49,8 @@ int pb_cli_output_check(const char *opt, const char *path, struct pb_err *err);
 int pb_cli_trace(int argc, char **argv);
 /* `pagebench report FILES-OR-DIRS... -o DIR`: execs reports/report.py (the HTML report). */
 int pb_cli_report(int argc, char **argv);
+/* `pagebench nightly`: execs reports/nightly.py (one night; exit 0, 1 on a regression, 2 bad input). */
+int pb_cli_nightly(int argc, char **argv);
 /* `pagebench reproduce`: execs reports/reproduce.py (the LSF/MM 2016 reproduction table). */
 int pb_cli_reproduce(int argc, char **argv);
 /*

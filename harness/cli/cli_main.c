@@ -23,6 +23,8 @@ static void usage(FILE *f)
 	      "                        the kernel module: convert its log, or run it under qemu\n"
 	      "  trace gen|show|check|import   packet traces: generate, dump, validate, import captures\n"
 	      "  report FILES-OR-DIRS... -o DIR | reproduce [-o DIR] [--no-kmod]   HTML report; LSF/MM table\n"
+	      "  nightly [--history DIR] [--inject JOB:KEY=VALUE]..   one night: run, file, report; exit 1\n"
+	      "                        on a confirmed regression, 2 on bad input (make nightly: make's 2)\n"
 	      "\n"
 	      "`pagebench <command> --help` describes each command.\n", f);
 }
@@ -67,5 +69,7 @@ int main(int argc, char **argv)
 		return pb_cli_report(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "reproduce"))
 		return pb_cli_reproduce(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "nightly"))
+		return pb_cli_nightly(argc - 1, argv + 1);
 	return pb_cli_usage_error("unknown command '%s' (try: pagebench --help)", argv[1]);
 }

@@ -65,7 +65,7 @@ def parse_change(s, what):
         raise SystemExit(f"make_history: {what} {s!r}: expected HOST:KEY:PCT") from None
 
 
-def generate(out, nights=12, hosts=2, benchmarks=24, reps=15, seed=1, regress=None, drift=None,
+def generate(out, nights=12, hosts=2, benchmarks=24, reps=15, seed=1, regress=None, drift=None, jump=None,
              template=os.path.join(HERE, "template.json"), start=datetime.datetime(2026, 1, 1, 2, 0, 0)):
     """Writes the store; returns the list of (host, benchmark key) it made."""
     with open(template, encoding="utf-8") as f:
@@ -104,6 +104,9 @@ def generate(out, nights=12, hosts=2, benchmarks=24, reps=15, seed=1, regress=No
                     f *= 1 + regress[2]
                 if drift and drift[0] == host and drift[1] == key:
                     f *= 1 + drift[2] * max(0, night - (nights - 20)) / 20
+                # jump=(host, key, size, nights ago): a level change that stays
+                if jump and jump[0] == host and jump[1] == key and night >= nights - 1 - jump[3]:
+                    f *= 1 + jump[2]
                 r = copy.deepcopy(proto)
                 r.update({"name": f"{wl}/{alloc}", "job": job, "alloc": alloc, "workload": wl,
                           "params": {}, "run_name": f"{job}:{wl}/{alloc}"})
