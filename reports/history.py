@@ -325,6 +325,7 @@ class Analysis:
         self.warnings = []
         self.regressions = []   # dicts, for the table at the top
         self.known_steps = []   # slower steps older than STEP_FRESH nights: shown, not gating
+        self.unjudged = []      # series whose latest night has every row unstable (also warnings)
         # series -> (rows called inconclusive, repetitions needed): as compare --gate, a night
         # too short to judge fails the gate rather than passing it
         self.inconclusive = {}
@@ -341,6 +342,13 @@ class Analysis:
                     self.compared[s] = doc
                     if doc.get("inconclusive"):
                         self.inconclusive[s] = (doc["inconclusive"], doc.get("needed"))
+                    judged = [r for r in doc["rows"] if not r["baseline"]]
+                    if judged and all(r["verdict"] == "unstable" for r in judged):
+                        # Passing the gate here means nothing was judged, not that nothing moved.
+                        self.unjudged.append(f"{s}: all {len(judged)} benchmarks of the latest night "
+                                             "are unstable (noise, interval or drift): the night could "
+                                             "confirm no regression and no absence of one")
+                        self.warnings.append(self.unjudged[-1])
                     broad = breadth_warning(s, doc, prev, last)
                     if broad:
                         self.warnings.append(broad)
@@ -439,7 +447,7 @@ def regression_table(an):
             out.append(f"<tr class='slower'><td>{esc(g['series'])}</td><td>{link}</td>"
                        f"<td>latest night vs previous ({esc(g['new'].rev)} vs {esc(g['old'].rev)})</td>"
                        f"<td>{fmt(r['old_median'], 1)}</td><td>{fmt(r['new_median'], 1)}</td>"
-                       f"<td>{r['net'] * 100:+.1f}%</td><td>{ci}</td><td>{r['p']:.4f}</td>"
+                       f"<td>{r['net'] * 100:+.1f}%</td><td>{ci}</td><td>{r['p']:.2g}</td>"
                        f"<td>compare: p &lt; {an.alpha:g}, |change| &gt; {an.threshold * 100:g}%, "
                        "CI clear of 0</td></tr>")
         else:

@@ -204,6 +204,8 @@ def main(argv):
         out.abort()
         raise
     print(f"report: {index}")
+    for w in (an.unjudged if an else []):
+        warn(w)  # a green night that judged nothing must not look like a quiet one
     if an and an.regressions:
         for g in an.regressions:
             how = "latest night" if g["kind"] == "night" else "step"

@@ -333,7 +333,9 @@ def normalised_table(workload, rows, wanted):
                 logs[n].append(math.log(r))
             bang = " !" if b.get("unstable") is True or by[base].get("unstable") is True else ""
             cls = " class='unstable'" if bang else ""
-            cells.append(f"<td{cls} title='{m:.1f} cycles'>{r:.2f}{bang}</td>")
+            # two decimals, or three significant digits below 0.1 (0.0039 is not "0.00")
+            cells.append(f"<td{cls} title='{m:.1f} cycles'>{r:.2f}{bang}</td>" if r >= 0.1 else
+                         f"<td{cls} title='{m:.1f} cycles'>{r:.3g}{bang}</td>")
         out.append(f"<tr><td>{esc(variant_name(key))}</td>{''.join(cells)}</tr>")
     gm = []
     for n in names:
