@@ -471,6 +471,18 @@ class History(Tmp):
             if not gates:
                 self.assertIn("Known slower steps", history.regression_table(an))
 
+    def test_a_night_with_every_row_unstable_is_said(self):
+        store = self.path("h")
+        make_history.generate(store, nights=2, hosts=1, benchmarks=4)
+        nights, _ = history.load_store(store, results_load.expand([store]))
+        rows = [{"name": f"b{i}", "verdict": "unstable", "baseline": False} for i in range(3)]
+        with mock.patch.object(compare_bridge, "compare",
+                               return_value=({"rows": rows, "geomean_ratio": 1.0}, "")):
+            an = history.Analysis(nights, 30, 0.03, 0.05)
+        self.assertEqual(len(an.unjudged), 1, an.unjudged)
+        self.assertIn("all 3 benchmarks of the latest night are unstable", an.unjudged[0])
+        self.assertEqual(an.regressions, [])
+
     def test_night_table_shows_the_threshold(self):
         store = self.path("h")
         make_history.generate(store, nights=2, hosts=1, benchmarks=4)
