@@ -162,7 +162,7 @@ test-asan: $(BA)/unit-tests $(BA)/pagebench
 test-reports: $(B)/pagebench
 	PB_BIN=$(CURDIR)/$(B)/pagebench $(PYTHON) tests/test_report.py
 test-browser: $(B)/pagebench
-	PB_BIN=$(CURDIR)/$(B)/pagebench $(PYTHON) tests/test_browser.py
+	PB_REQUIRE_BROWSER=1 PB_BIN=$(CURDIR)/$(B)/pagebench $(PYTHON) tests/test_browser.py
 
 # The bad-input corpus (tests/bad-input/, one file per case), plain and under ASan+UBSan.
 test-bad-input: $(B)/pagebench $(BA)/pagebench
