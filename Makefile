@@ -161,6 +161,7 @@ test-asan: $(BA)/unit-tests $(BA)/pagebench
 
 test-reports: $(B)/pagebench
 	PB_BIN=$(CURDIR)/$(B)/pagebench $(PYTHON) tests/test_report.py
+	PB_BIN=$(CURDIR)/$(B)/pagebench $(PYTHON) tests/test_reproduce_atomic.py
 test-browser: $(B)/pagebench
 	PB_REQUIRE_BROWSER=1 PB_BIN=$(CURDIR)/$(B)/pagebench $(PYTHON) tests/test_browser.py
 
