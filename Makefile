@@ -193,7 +193,7 @@ help:
 	@echo "  make reproduce     the LSF/MM 2016 reproduction table (userspace, kernel module, replays)"
 	@echo "  make test-stress   the stress driver's short mode (every backend, reference model), plain + ASan"
 	@echo "  make stress        its long mode: STRESS_OPS (1e9) operations per backend, STRESS_ARGS extra"
-	@echo "  make test-tsan     ThreadSanitizer: the stress driver, ptr_ring SPSC/MPSC, cross-cpu, threads-test"
+	@echo "  make test-tsan     ThreadSanitizer: the stress driver, ptr_ring SPSC/MPSC, cross-cpu, threads-test, replay, nic-2cpu, atomic-remote"
 	@echo "  make kmod          build the kernel module build/kmod/<release>/pagebench_kmod.ko against KDIR"
 	@echo "  make kmod-test     build it for each Debian kernel (6.1, 6.12), boot each under qemu, test the module"
 	@echo "  make kmod-clean    remove build/kmod"

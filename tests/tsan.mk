@@ -41,6 +41,8 @@ TSAN_THREADS := $(BT)/pagebench run --alloc buddy,ptr_ring_pool,urcu_stack,array
 # counts between windows) and the NIC model with TX completion on a second CPU.
 TSAN_REPLAY := $(BT)/pagebench run --alloc all --workload slow-socket --set packets=5000 $(TSAN_RUN)
 TSAN_NIC := $(BT)/pagebench run --alloc all --workload nic-2cpu --set verdict=tx --set packets=5000 $(TSAN_RUN)
+# The two-thread baseline's turn hand-off (acquire/release on the turn line, the counter's RMW).
+TSAN_ATOMIC_REMOTE := $(BT)/pagebench run --workload atomic-remote --ops 4000 $(TSAN_RUN)
 
 .PHONY: test-tsan
 test-tsan: $(BT)/stress $(BT)/pagebench
@@ -51,4 +53,5 @@ test-tsan: $(BT)/stress $(BT)/pagebench
 	$(call tsan_step,threads-test,$(TSAN_THREADS)); \
 	$(call tsan_step,replay,$(TSAN_REPLAY)); \
 	$(call tsan_step,nic-2cpu,$(TSAN_NIC)); \
+	$(call tsan_step,atomic-remote,$(TSAN_ATOMIC_REMOTE)); \
 	exit $$rc
