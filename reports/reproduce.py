@@ -613,7 +613,10 @@ def run(opts):
         km = os.path.join(opts.results, f"kmod-lsfmm2016-{stamp}.json")
         cmd = [pb, "kmod", "run", "--json", km] + [a for s in KMOD_SETS for a in ("--set", s)]
         say("kernel module: " + " ".join(cmd) + " (boots a kernel under qemu; a few minutes)")
-        r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        # RESULTS: where kmod/run-qemu.sh keeps the guest's serial log (its default is the
+        # tree's results/, not this run's --results)
+        r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                           env=dict(os.environ, RESULTS=os.path.abspath(opts.results)))
         if os.path.exists(km) and r.returncode in (0, 1):
             man["kmod"] = os.path.basename(km)
         else:
