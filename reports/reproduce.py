@@ -527,8 +527,10 @@ def render(t):
 
 
 def print_table(t, f=sys.stdout):
-    w = max(len(r.claim.id) for r in t.rows)
-    f.write(f"{'claim':<{w}}  {'published':>9}  {'userspace':>9}  {'kmod':>13}  verdict\n")
+    """The table in the terminal: per claim its words, the published figure and its source,
+    the published ratio, userspace's and the module's, and the verdict (the HTML table's
+    columns); then each claim in full, with the rule and any reason."""
+    rows = []
     for r in t.rows:
         pub = f"{r.published:.3f}" if r.published is not None else "-"
         us = f"{r.us.ratio:.3f}" if r.us.ratio is not None else ("yes" if r.us.ok else "no" if r.us.ok is False else "-")
@@ -536,7 +538,13 @@ def print_table(t, f=sys.stdout):
             km = "-"
         else:
             km = (f"{r.km.ratio:.3f}" if r.km.ratio is not None else "-") + (" (emul.)" if r.km_emulated else "")
-        f.write(f"{r.claim.id:<{w}}  {pub:>9}  {us:>9}  {km:>13}  {r.verdict}\n")
+        rows.append((r.claim.id, r.claim.claim, r.claim.pub_text(r.figs), "; ".join(_short_source(r.figs, r.claim.ids)),
+                     pub, us, km, r.verdict))
+    head = ("claim", "what it says", "published figure", "source", "ratio", "userspace", "kmod", "verdict")
+    w = [max(len(x[i]) for x in rows + [head]) for i in range(len(head))]
+    for x in [head] + rows:
+        f.write("  ".join(v.ljust(w[i]) if i < 4 or i == 7 else v.rjust(w[i])
+                          for i, v in enumerate(x)).rstrip() + "\n")
     f.write("\n")
     for r in t.rows:
         f.write(f"{r.claim.id}: {r.claim.claim}\n  published: {r.claim.pub_text(r.figs)}\n"

@@ -578,6 +578,19 @@ class Reproduction(Tmp):
             for i in r.claim.ids:
                 self.assertIn(i, r.figs)
 
+    def test_terminal_table_has_the_pages_columns(self):
+        import io
+        m, _ = reproduce.load_manifest(self.manifest())
+        t = reproduce.table(m)
+        buf = io.StringIO()
+        reproduce.print_table(t, buf)
+        lines = buf.getvalue().splitlines()
+        for col in ("claim", "what it says", "published figure", "source", "ratio", "userspace", "kmod", "verdict"):
+            self.assertIn(col, lines[0])
+        row = next(ln for ln in lines[1:] if ln.startswith("truesize "))
+        self.assertIn("32768 bytes pinned for 1536", row)
+        self.assertIn("Dumazet 2016", row)
+
     def test_ratio_is_read_from_the_run(self):
         rs = results_load.load(os.path.join(RDATA, "lsfmm2016.json"))
         fast = [b for b in rs.records if b.get("job") == "page-pool-fast"][0]["cycles_per_op"]["median"]
