@@ -465,8 +465,10 @@ int pb_cli_ab(int argc, char **argv)
 	printf("ab: old: %s\nab: new: %s\nab: %u processes each, in ABBA order%s%s\n",
 	       ab.side[0].cmd, ab.side[1].cmd, ab.processes,
 	       ab.cpus[0] ? ", --cpus " : "", ab.cpus);
+	pb_process_stop_begin();	/* a stop between two processes too: the files go */
 	rc = run_all(&ab, dir);
 	rmdir(dir);
+	pb_process_stop_end();
 	if (rc)
 		goto out;
 	for (unsigned i = 0; i < 2; i++) {

@@ -319,6 +319,8 @@ static int run_processes(unsigned count, const char *json, char **full_argv)
 	argv[0] = self;
 	for (unsigned i = 1; i < argc; i++)
 		argv[i] = full_argv[i];
+	/* A stop between processes too, until the temporary directory is gone. */
+	pb_process_stop_begin();
 	for (unsigned p = 0; p < count; p++) {
 		char path[600];
 
@@ -327,7 +329,9 @@ static int run_processes(unsigned count, const char *json, char **full_argv)
 		snprintf(jenv, sizeof(jenv), "%s=%s", PB_PROCESS_JSON_ENV, path);
 		snprintf(tenv, sizeof(tenv), "%s=%d", PB_PROCESS_TTY_ENV, tty);
 		status = pb_process_run(argv, env, &err);
-		if (status < 0) {
+		if (status < 0 && pb_process_stop_signal()) {
+			status = 0;	/* stopped before it started: said below */
+		} else if (status < 0) {
 			fprintf(stderr, "pagebench: run: %s\n", err.msg);
 			break;
 		}
@@ -379,6 +383,7 @@ static int run_processes(unsigned count, const char *json, char **full_argv)
 	free(parts);
 	free(argv);
 	remove_dir(dir, count);
+	pb_process_stop_end();
 	return rc;
 }
 

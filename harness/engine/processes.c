@@ -17,6 +17,9 @@ extern char **environ;
 /* Set by on_stop; the child being waited for, to pass the signal on to. */
 static volatile sig_atomic_t stop_signal;
 static volatile pid_t waited_child;
+/* Inside pb_process_stop_begin/end: the stop handlers stay between processes. */
+static bool series;
+static struct sigaction series_term, series_hup;
 
 static void on_stop(int sig)
 {
@@ -63,8 +66,29 @@ static void restore_signals(const struct sigaction *i, const struct sigaction *q
 {
 	sigaction(SIGINT, i, NULL);
 	sigaction(SIGQUIT, q, NULL);
+	if (series)
+		return;		/* pb_process_stop_end restores them */
 	sigaction(SIGTERM, t, NULL);
 	sigaction(SIGHUP, h, NULL);
+}
+
+void pb_process_stop_begin(void)
+{
+	struct sigaction stop = { .sa_handler = on_stop };
+
+	sigemptyset(&stop.sa_mask);
+	sigaction(SIGTERM, &stop, &series_term);
+	sigaction(SIGHUP, &stop, &series_hup);
+	series = true;
+}
+
+void pb_process_stop_end(void)
+{
+	if (!series)
+		return;
+	series = false;
+	sigaction(SIGTERM, &series_term, NULL);
+	sigaction(SIGHUP, &series_hup, NULL);
 }
 
 int pb_process_run(char *const argv[], char *const env[], struct pb_err *err)
@@ -97,8 +121,10 @@ int pb_process_run(char *const argv[], char *const env[], struct pb_err *err)
 	sigaction(SIGQUIT, &ign, &old_quit);
 	/* kill PARENT reaches the parent only: it passes the signal on, then cleans up. */
 	sigemptyset(&stop.sa_mask);
-	sigaction(SIGTERM, &stop, &old_term);
-	sigaction(SIGHUP, &stop, &old_hup);
+	if (!series) {
+		sigaction(SIGTERM, &stop, &old_term);
+		sigaction(SIGHUP, &stop, &old_hup);
+	}
 	if (stop_signal) {
 		rc = 0;
 		pid = -1;

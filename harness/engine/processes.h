@@ -37,6 +37,15 @@ int pb_process_run(char *const argv[], char *const env[], struct pb_err *err);
  */
 int pb_process_stop_signal(void);
 /*
+ * From pb_process_stop_begin() to pb_process_stop_end() SIGTERM and SIGHUP are caught for a
+ * whole series of pb_process_run calls, so a stop between two processes (the parent reading
+ * one's results) is seen by pb_process_stop_signal() as one during them, not the default
+ * death that would leave the series' temporary files behind.
+ */
+void pb_process_stop_begin(void);
+/* Restores the handlers pb_process_stop_begin() found (no-op outside a series). */
+void pb_process_stop_end(void);
+/*
  * Whether this process is process *@index of *@count of a `run --processes` (PB_PROCESS is
  * set and well formed: index < count); false otherwise, with *@index 0 and *@count 1.
  */
