@@ -380,7 +380,7 @@ static int hp_check(const struct pb_params *p, struct pb_err *err)
  */
 static uint64_t hp_capacity(const struct pb_params *p, char *why, size_t len)
 {
-	uint64_t pages = pb_mem_blocks(p, 0, why, len);
+	uint64_t pages;
 	size_t used;
 
 	if (pb_param_u64(p, hp_params, "variant") && pb_traffic_len(p) <= HP_RX_HDR_SIZE) {
@@ -388,6 +388,7 @@ static uint64_t hp_capacity(const struct pb_params *p, char *why, size_t len)
 			 (unsigned)pb_traffic_len(p));
 		return UINT64_MAX;
 	}
+	pages = pb_mem_blocks(p, 0, why, len);
 	used = strlen(why);
 	snprintf(why + used, len - used, ", two halves each");
 	return 2 * pages;

@@ -510,14 +510,21 @@ static uint64_t pp_in_flight(struct ptr_ring_pool *pp)
 	return pp->hold_cnt - (uint64_t)pb_atomic64_read(&pp->release_cnt);
 }
 
-static int pp_check(const struct pb_params *p, struct pb_err *err)
+/* frag= as the pool carves it: rounded up to the cache line (0: whole pages). */
+static uint64_t pp_frag_bytes(const struct pb_params *p)
 {
 	uint64_t frag = pb_param_u64(p, pp_params, "frag");
+
+	return (frag + PB_CACHELINE - 1) & ~(uint64_t)(PB_CACHELINE - 1);
+}
+
+static int pp_check(const struct pb_params *p, struct pb_err *err)
+{
 	uint64_t page = PB_PAGE_SIZE << pb_param_u64(p, pp_params, "order");
 
 	if (pb_traffic_check(p, err))	/* path= (the workload's), read at create */
 		return -1;
-	if (((frag + PB_CACHELINE - 1) & ~(uint64_t)(PB_CACHELINE - 1)) > page)
+	if (pp_frag_bytes(p) > page)
 		return pb_err_set(err, "frag=%s: larger than a pool page (%llu bytes)",
 				  pb_param_str(p, pp_params, "frag"), (unsigned long long)page);
 	return 0;
@@ -531,13 +538,12 @@ static int pp_check(const struct pb_params *p, struct pb_err *err)
 static uint64_t pp_capacity(const struct pb_params *p, char *why, size_t len)
 {
 	unsigned order = (unsigned)pb_param_u64(p, pp_params, "order");
-	uint64_t frag = pb_param_u64(p, pp_params, "frag");
+	uint64_t frag = pp_frag_bytes(p);
 	uint64_t blocks = pb_mem_blocks(p, order, why, len), per;
 	size_t used;
 
 	if (!frag)
 		return blocks;
-	frag = (frag + PB_CACHELINE - 1) & ~(uint64_t)(PB_CACHELINE - 1);
 	per = (PB_PAGE_SIZE << order) / frag;
 	used = strlen(why);
 	snprintf(why + used, len - used, ", %llu pieces of %llu bytes each",
@@ -559,8 +565,7 @@ static int pp_create(struct pb_alloc *a, const struct pb_params *p, struct pb_er
 	pp->zone = a->mem.zone;
 	pp->dma = a->mem.dma;
 	pp->order = (unsigned)pb_param_u64(p, pp_params, "order");
-	pp->frag_size = (uint32_t)pb_param_u64(p, pp_params, "frag");
-	pp->frag_size = (pp->frag_size + PB_CACHELINE - 1) & ~(uint32_t)(PB_CACHELINE - 1);
+	pp->frag_size = (uint32_t)pp_frag_bytes(p);
 	a->pieces = pp->frag_size != 0;
 	pp->nid = a->mem.arena.node;
 	if (pb_param_u64(p, pp_params, "sync_dev") && pb_dma_mode(pp->dma) != PB_DMA_NONE)
