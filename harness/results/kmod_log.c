@@ -952,7 +952,7 @@ int pb_kmod_log_results(const struct pb_kmod_log *L, const char *accel, struct p
 			n++;
 			goto fail_recs;
 		}
-		for (size_t j = 0; j < n && !repeat; j++) {
+		for (size_t j = 0; j < n; j++) {
 			if (strcmp(r[j].name, r[n].name))
 				continue;
 			/*
