@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "support_trace.h"
 #include "trace_audit.h"
 #include "trace_import.h"
@@ -233,4 +234,26 @@ Test(trace_import, capture_script_runs_where_veth_and_tracefs_exist, .timeout = 
 		cr_assert_geq(a.paths[PB_TP_XDP_DROP], 50);
 		pb_trace_audit_free(&a);
 	}
+}
+
+/*
+ * The bound on one poll's frames, at its edge: 65536 XDP frames import (the fuzzing build
+ * caps lower; this build is the one users run), 65537 are refused naming the bound.
+ */
+Test(trace_import, a_poll_of_65536_frames_imports_and_one_more_is_refused)
+{
+	const char *in = write_text("poll-max.txt",
+		" k 1 [000] 1.000000: napi:napi_poll: napi poll on napi struct 0x9 for device v work 65536 budget 65536\n");
+	const char *over = write_text("poll-over.txt",
+		" k 1 [000] 1.000000: napi:napi_poll: napi poll on napi struct 0x9 for device v work 65537 budget 65537\n");
+	const char *out = pb_ttmp("poll-max.pbtrace"), *out2 = pb_ttmp("poll-over.pbtrace");
+	struct pb_trace_import_stats st;
+	struct pb_err err;
+
+	cr_assert_eq(import(in, out, NULL, &st, &err), 0, "%s", err.msg);
+	cr_assert_str_eq(param(out, "obs_xdp_packets"), "65536");
+	cr_assert_neq(import(over, out2, NULL, &st, &err), 0);
+	cr_assert(strstr(err.msg, "poll-over.txt:1: napi_poll: field 'work' larger than any NAPI budget (65536)"),
+		  "%s", err.msg);
+	cr_assert_neq(access(out2, F_OK), 0, "a refused import left %s", out2);
 }

@@ -9,6 +9,9 @@
 BF          := build-fuzz
 FUZZ_CC     ?= clang
 FUZZ_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+# The libFuzzer/OSS-Fuzz convention: code may lower a resource bound for fuzzing under this
+# macro (only trace_import_perf.c's frames per poll does, and says why).
+FUZZ_MODE   := -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 60
 FUZZ_TEST_SECONDS ?= 10
@@ -16,7 +19,7 @@ INC_tests/fuzz := $(call layer_inc,8) -Itests/fuzz
 
 $(BF)/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(BASE_CFLAGS) $(call inc_of,$<) -O1 -fsanitize=fuzzer-no-link $(FUZZ_SAN) $(CFLAGS) -c $< -o $@
+	$(FUZZ_CC) $(BASE_CFLAGS) $(call inc_of,$<) -O1 -fsanitize=fuzzer-no-link $(FUZZ_SAN) $(FUZZ_MODE) $(CFLAGS) -c $< -o $@
 $(BF)/allocators/backends/dpdk_mempool.o: CFLAGS += $(DPDK_CFLAGS)
 $(BF)/tests/fuzz/%.o: CFLAGS += -D_GNU_SOURCE	# memfd_create
 $(BF)/libpagebench.a: $(call objs,$(BF),$(LIB_SRCS))
