@@ -4,7 +4,8 @@
  * thread, each a baseline of exactly one counted atomic per op and a positive cost; with
  * fewer than two CPUs it is refused before anything runs -- on a process bound to one CPU
  * the CLI exits 2 with one line naming --cpus, and two threads placed on one CPU
- * (--allow-shared-cpus) are refused too, since the line would never leave that CPU.
+ * (--allow-shared-cpus) are refused by the plan too (exit 2), since the line would never
+ * leave that CPU.
  */
 #define _GNU_SOURCE	/* sched_setaffinity, CPU_SET */
 #include <criterion/criterion.h>

@@ -58,9 +58,6 @@ static int ar_prepare(struct pb_wl_run *r, struct pb_err *err)
 {
 	struct ar *s;
 
-	/* Both threads on one CPU: the line never leaves it, and each turn waits for a switch. */
-	if (r->shared_cpus)
-		return pb_err_set(err, "--workload atomic-remote: both threads on one CPU (--allow-shared-cpus): give two distinct CPUs with --cpus A,B");
 	s = aligned_alloc(AR_SPAN, sizeof(*s));
 	if (!s)
 		return pb_err_set(err, "atomic-remote: out of memory");
@@ -117,6 +114,8 @@ const struct pb_workload pb_wl_atomic_remote = {
 	.baseline = true,
 	/* Each side spins on the other: an instruction count would measure the spinning. */
 	.concurrent = true,
+	/* Both threads on one CPU: the line never leaves it, and each turn waits for a switch. */
+	.distinct_cpus = true,
 	/*
 	 * A turn is two line transfers and a wake-up of the waiting side (~3 us in a VM): half a
 	 * million keep a repetition near two seconds there, and long enough that one preemption

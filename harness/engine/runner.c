@@ -557,6 +557,11 @@ static int place(const struct pb_plan *plan, struct pb_placement *pl, struct pb_
 	}
 	if (pb_placement_init_on(pl, topo, plan->wl->nthreads, want, plan->allow_shared_cpus, mem_node, &why))
 		return pb_err_set(err, "--workload %s: %s", plan->wl->name, why.msg);
+	if (pl->shared && plan->wl->distinct_cpus) {
+		pb_placement_fini(pl);
+		return pb_err_set(err, "--workload %s: its threads share a CPU (--allow-shared-cpus), where they measure nothing: give distinct CPUs with --cpus A,B",
+				  plan->wl->name);
+	}
 	return 0;
 }
 
