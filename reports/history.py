@@ -7,8 +7,10 @@ what the page needs of each file -- per benchmark the median, its 95% CI, the un
 so a long history is read once, not every night. A file that changed since it was indexed is
 read again; the index is only a cache and can be deleted at any time.
 
-A series is one host (its host_name) and one metric, emulated guests apart: series are drawn
-side by side and never pooled. The page shows:
+A series is one host (its host_name) on one CPU model and one metric, emulated guests apart:
+series are drawn side by side and never pooled. A host name seen with two CPU models (a VM moved
+to other hardware, or two machines sharing a name) is two series, named with the model, since
+cycles on one CPU say nothing about another's. The page shows:
   - the latest night against the previous one of each series, through `pagebench compare
     --json` (the same verdicts, U test and threshold as compare; compare_bridge.py);
   - steps over the last N nights: for each benchmark the split of its nightly medians into
@@ -38,7 +40,7 @@ from page import esc, fmt, anchor
 from results_load import BadInput, load
 
 INDEX = ".pagebench-index.sqlite"
-INDEX_VERSION = "1"
+INDEX_VERSION = "2"  # 2: files.cpu (the CPU model splits a host's series)
 NAME_RE = re.compile(r"^\d{8}T\d{6}Z-")
 STEP_MIN = 5
 # A slower step fails the gate while it is new: in the first nights it can be seen (its
@@ -122,18 +124,21 @@ def bench_key(b):
 
 
 class Night:
-    def __init__(self, path, host, date, rev, metric, emulated, points):
+    def __init__(self, path, host, date, rev, metric, emulated, points, cpu=""):
         self.path = path
         self.host = host
+        self.cpu = cpu            # context.cpu_model ("" when the file has none)
         self.date = date          # aware datetime (UTC)
         self.rev = rev
         self.metric = metric
         self.emulated = emulated
         self.points = points      # {key: (median, lo, hi, unstable, kind, workload)}
 
-    @property
-    def series(self):
+    def series_name(self, with_cpu):
+        """The series' name: the host, its CPU model when @with_cpu, the metric, emulated."""
         s = self.host
+        if with_cpu:
+            s += f" ({self.cpu or 'no cpu_model'})"
         if self.metric != "time":
             s += f" [{self.metric}]"
         if self.emulated:
@@ -172,7 +177,8 @@ def _read(path):
         points[bench_key(b)] = (m, lo, hi, b.get("unstable") is True, b.get("kind", "backend"),
                                 b.get("workload", ""))
     return Night(path, str(rs.machine.get("host_name") or "unknown"), date,
-                 str(rs.machine.get("git_revision") or ""), metric, rs.emulated(), points)
+                 str(rs.machine.get("git_revision") or ""), metric, rs.emulated(), points,
+                 str(rs.machine.get("cpu_model") or ""))
 
 
 def _read_or_why(path):
@@ -207,7 +213,7 @@ class Index:
             self.db.execute("INSERT OR REPLACE INTO meta VALUES('version', ?)", (INDEX_VERSION,))
         self.db.executescript(
             "CREATE TABLE IF NOT EXISTS files(name TEXT PRIMARY KEY, size INT, mtime INT, why TEXT,"
-            " host TEXT, date TEXT, rev TEXT, metric TEXT, emulated INT);"
+            " host TEXT, date TEXT, rev TEXT, metric TEXT, emulated INT, cpu TEXT);"
             "CREATE TABLE IF NOT EXISTS points(name TEXT, key TEXT, median REAL, lo REAL, hi REAL,"
             " unstable INT, kind TEXT, workload TEXT);"
             "CREATE INDEX IF NOT EXISTS points_name ON points(name);")
@@ -237,13 +243,13 @@ class Index:
         for (name, p, st), n in zip(stale, _read_all([p for _, p, _ in stale])):
             self.db.execute("DELETE FROM points WHERE name=?", (name,))
             if isinstance(n, str):
-                self.db.execute("INSERT OR REPLACE INTO files VALUES(?,?,?,?,?,?,?,?,?)",
-                                (name, st.st_size, st.st_mtime_ns, n, None, None, None, None, None))
+                self.db.execute("INSERT OR REPLACE INTO files VALUES(?,?,?,?,?,?,?,?,?,?)",
+                                (name, st.st_size, st.st_mtime_ns, n, None, None, None, None, None, None))
                 bad.append((p, n))
                 continue
-            self.db.execute("INSERT OR REPLACE INTO files VALUES(?,?,?,?,?,?,?,?,?)",
+            self.db.execute("INSERT OR REPLACE INTO files VALUES(?,?,?,?,?,?,?,?,?,?)",
                             (name, st.st_size, st.st_mtime_ns, None, n.host, n.date.isoformat(), n.rev,
-                             n.metric, int(n.emulated)))
+                             n.metric, int(n.emulated), n.cpu))
             self.db.executemany("INSERT INTO points VALUES(?,?,?,?,?,?,?,?)",
                                 [(name, k, *v[:3], int(v[3]), v[4], v[5]) for k, v in n.points.items()])
             nights.append(n)
@@ -256,7 +262,7 @@ class Index:
                 pts.setdefault(name, {})[k] = (m, lo, hi, bool(u), kind, wl)
             for name, p, row in fresh:
                 nights.append(Night(p, row[4], datetime.datetime.fromisoformat(row[5]), row[6], row[7],
-                                    bool(row[8]), pts.get(name, {})))
+                                    bool(row[8]), pts.get(name, {}), row[9] or ""))
         self.db.commit()
         self.db.close()
         return nights, bad
@@ -268,9 +274,14 @@ def load_store(store, paths):
 
 
 def by_series(nights):
+    """{series name: its nights, oldest first}; a host's CPU model is in the name only when
+    that host was seen with more than one."""
+    models = {}
+    for n in nights:
+        models.setdefault(n.host, set()).add(n.cpu)
     out = {}
     for n in sorted(nights, key=lambda n: (n.date, os.path.basename(n.path))):
-        out.setdefault(n.series, []).append(n)
+        out.setdefault(n.series_name(len(models[n.host]) > 1), []).append(n)
     return out
 
 
@@ -522,7 +533,7 @@ COLOURS = plt.rcParams["axes.prop_cycle"].by_key()["color"]
 
 def render(an, figures):
     parts = ["<h2 id='history'>History</h2>",
-             f"<p>{len(an.series)} series (a host and a metric; an emulated guest apart), "
+             f"<p>{len(an.series)} series (a host on one CPU model and a metric; an emulated guest apart), "
              f"{sum(len(v) for v in an.series.values())} night(s). Steps are looked for over the last "
              f"{an.window} nights of each series. Timelines: the median per night, the band its 95% CI, "
              "x an unstable night, a dashed line a detected step, a red circle a confirmed regression.</p>"]

@@ -414,6 +414,27 @@ class History(Tmp):
         self.assertEqual(sorted(series), ["host0", "host1"])
         self.assertTrue(all(n.host == s for s, ns in series.items() for n in ns))
 
+    def test_a_host_on_another_cpu_model_is_another_series(self):
+        # The same host name with a second CPU model (a VM moved to other hardware): two
+        # series named with their models, so the move is no step; one model keeps the bare name.
+        store = self.path("h")
+        make_history.generate(store, nights=6, hosts=1, benchmarks=4)
+        paths = results_load.expand([store])
+        for p in paths[3:]:
+            doc = json.loads(read(p))
+            doc["context"]["cpu_model"] = "Other CPU 9000"
+            with open(p, "w") as f:
+                json.dump(doc, f)
+        nights, bad = history.load_store(store, paths)
+        self.assertEqual(bad, [])
+        first = json.loads(read(paths[0]))["context"]["cpu_model"]
+        series = history.by_series(nights)
+        self.assertEqual(sorted(series), sorted([f"host0 ({first})", "host0 (Other CPU 9000)"]))
+        self.assertEqual([len(v) for v in series.values()], [3, 3])
+        again, _ = history.load_store(store, paths)  # through the index: the model is kept
+        self.assertEqual(sorted(history.by_series(again)), sorted(series))
+        self.assertEqual(sorted(history.by_series([n for n in nights if n.cpu == first])), ["host0"])
+
     @unittest.skipUnless(HAVE_PB, "needs build/pagebench")
     def test_injected_regression_is_the_only_one(self):
         store = self.path("h")
