@@ -94,10 +94,12 @@ class Figures:
         return f"<img class='fig' alt='{esc(alt)}' src='{src}'>"
 
 
+# A table is a block that scrolls sideways within the page's width: a wide per-job table (a
+# column per event or per job) otherwise widened the whole page past the window.
 STYLE = """
 body{font-family:sans-serif;max-width:1250px;margin:1.5em auto;padding:0 1em;color:#222}
 h1{margin-bottom:0.2em}h2{border-bottom:2px solid #ccc;padding-bottom:2px;margin-top:1.6em}
-table{border-collapse:collapse;margin:0.5em 0}
+table{border-collapse:collapse;margin:0.5em 0;display:block;max-width:100%;overflow-x:auto}
 td,th{border:1px solid #ccc;padding:2px 6px;text-align:right;vertical-align:top}
 th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
 .ctx td,.ctx th,.left td,.left th{text-align:left}

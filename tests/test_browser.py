@@ -203,6 +203,17 @@ class Browser(unittest.TestCase):
                            ".map(t => t.rows.length)")
         self.assertEqual(cells, [4], "a header and one row per slow fraction")
 
+    def test_no_table_widens_the_page(self):
+        """At the 1300 px window every table fits or scrolls inside its own box: the page
+        itself never scrolls sideways (a wide per-job table once pushed it past the window)."""
+        wide = self.wd.js("return [document.documentElement.scrollWidth, window.innerWidth]")
+        self.assertLessEqual(wide[0], wide[1], wide)
+        over = self.wd.js("return Array.from(document.querySelectorAll('table'))"
+                          ".filter(t => t.getBoundingClientRect().right > window.innerWidth + 1)"
+                          ".map(t => t.id || t.className || t.rows[0].innerText.slice(0, 40))")
+        self.assertEqual(over, [])
+
 
 if __name__ == "__main__":
     unittest.main()
+
