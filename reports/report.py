@@ -187,11 +187,13 @@ def main(argv):
               "--alpha between 0 and 1", file=sys.stderr)
         return 2
     got = read_inputs(opts.inputs)
+    if not got.runs and not got.nights and not got.manifests:
+        # Bad input, and nothing else: one line naming each file's place and problem.
+        print("report: nothing written: " + ("; ".join(why for _, why in got.skipped) or "no input"),
+              file=sys.stderr)
+        return 2
     for p, why in got.skipped:
         warn(f"{why} (skipped)")
-    if not got.runs and not got.nights and not got.manifests:
-        print(f"report: no readable input ({len(got.skipped)} skipped): nothing written", file=sys.stderr)
-        return 2
     try:
         out = Output(opts.output)
     except OutputError as e:

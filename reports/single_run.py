@@ -207,6 +207,10 @@ def pmu_block(rows, figures, stem):
         ax.invert_yaxis()
         ax.set_xlabel(f"{n} per op" + (" (ns)" if n in NS_EVENTS else ""))
         ax.set_title(n)
+        if not any(vals):  # every row 0 (or none): matplotlib would centre a bare axis on 0
+            ax.set_xlim(0, 1)
+            ax.text(0.5, 0.5, "0 for every row" if any(v is not None for v in vals) else "no value",
+                    transform=ax.transAxes, ha="center", va="center", color="#555")
     fig.tight_layout()
     out.append(figures.img(fig, stem + "-pmu", "PMU events per op by backend"))
     return "\n".join(out)

@@ -172,6 +172,23 @@ class SingleRun(Tmp):
         rows = [{"alloc": "a", "pmu_events": {"cycles": {"available": False, "why": "no PMU"}}}]
         self.assertEqual(single_run.pmu_block(rows, None, "s"), "")
 
+    def test_pmu_event_zero_for_every_row_has_a_positive_axis(self):
+        # page-faults is 0 per op for every backend once warm: its bars get a 0..1 axis and
+        # say so, not an axis centred on 0 with negative counts.
+        class Figs:
+            def img(self, fig, stem, alt):
+                self.fig = fig
+                return ""
+        ev = lambda v: {"available": True, "per_op": v}
+        rows = [{"alloc": a, "pmu_events": {"task-clock": ev(5.0), "page-faults": ev(0)}} for a in "ab"]
+        figs = Figs()
+        single_run.pmu_block(rows, figs, "s")
+        clock, faults = figs.fig.axes
+        self.assertEqual(faults.get_xlim(), (0.0, 1.0))
+        self.assertEqual([t.get_text() for t in faults.texts], ["0 for every row"])
+        self.assertEqual(len(clock.texts), 0)
+        self.assertGreaterEqual(clock.get_xlim()[0], 0)
+
     def test_memory_absent_is_a_note_never_a_zero(self):
         out = self.path("page")
         self.assertEqual(run(os.path.join(DATA, "results_small.json"), "-o", out).returncode, 0)

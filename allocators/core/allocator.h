@@ -180,6 +180,9 @@ struct pb_alloc *pb_alloc_create(const struct pb_alloc_ops *ops, const struct pb
  * called again. *@leaked (may be NULL) gets the pages the zone did not get back although
  * nothing references them (a refcount dropped to 0 without a free: an accounting bug).
  * A DMA mapping left behind once nothing is out is a backend bug and aborts.
+ * The one exception is `null` (null_alloc.c), the harness-cost baseline: it hands every
+ * caller the same page, takes no reference and counts nothing, so its destroy returns 0
+ * whatever a caller still holds; nothing may touch its page after destroy.
  */
 uint64_t pb_alloc_destroy(struct pb_alloc *a, uint64_t *leaked);
 /*
