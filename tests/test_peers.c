@@ -440,3 +440,36 @@ Test(peers, raw_rows_sit_beside_the_wrapped_rows)
 	cr_expect_eq(strchr(je + 1, '\n'), je_raw, "jemalloc_raw is not the row after jemalloc:\n%s", out);
 	cr_expect_eq(strchr(dp + 1, '\n'), dp_raw, "dpdk_mempool_raw is not the row after dpdk_mempool:\n%s", out);
 }
+
+/* One short-lived thread's life: with an lcore cache, the object it frees is the next it gets. */
+static void *dpdk_one_life(void *arg)
+{
+	struct pb_alloc *a = arg;
+	struct pb_page *p1 = pb_alloc_page(a), *p2;
+
+	pb_alloc_free(a, p1, true);
+	p2 = pb_alloc_page(a);
+	pb_alloc_free(a, p2, true);
+	return (void *)(uintptr_t)(p1 == p2);
+}
+
+/*
+ * Threads the harness starts give their EAL lcore back when they exit (5123ea7): 300 lives
+ * one after another, more than RTE_MAX_LCORE (128), each still gets a cache. Before, the
+ * 128th and later threads could not register and ran from the pool's FIFO ring, where the
+ * object freed is not the next one got.
+ */
+Test(peers, dpdk_threads_give_their_lcore_back)
+{
+	struct pb_alloc *a = PEER("dpdk_mempool", "mem=64M");
+
+	for (int i = 0; i < 300; i++) {
+		pthread_t t;
+		void *cached;
+
+		cr_assert_eq(pthread_create(&t, NULL, dpdk_one_life, a), 0);
+		cr_assert_eq(pthread_join(t, &cached), 0);
+		cr_assert(cached, "thread %d of 300 ran without an lcore cache", i + 1);
+	}
+	tb_destroy_clean(a);
+}
