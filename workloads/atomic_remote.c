@@ -21,7 +21,6 @@
  * two distinct ones, so it is refused where fewer than two are available or given.
  */
 #include <stdlib.h>
-#include "numa.h"
 #include "workload.h"
 
 /*
@@ -35,24 +34,6 @@ struct ar {
 	uint64_t turn;		/* whose increment is next: 0 ping, 1 pong */
 	char pad2[AR_SPAN - sizeof(uint64_t)];
 };
-
-/* Fewer than two CPUs to run on: one thread would wait for a turn its partner never gets. */
-static int ar_check(const struct pb_params *p, struct pb_err *err)
-{
-	struct pb_topo *topo = pb_topo_system();
-	struct pb_cpuset allowed;
-	unsigned n = 0;
-
-	if (!topo)
-		return 0;	/* the placement names the problem, with the option to blame */
-	pb_topo_allowed(topo, &allowed);
-	for (unsigned c = 0; c < PB_NUMA_MAX_CPUS && n < 2; c++)
-		n += pb_cpuset_has(&allowed, c);
-	if (n < 2)
-		return pb_err_set(err, "--workload atomic-remote: needs two CPUs to bounce a cache line between, but this process may use only %u: run it where --cpus can give two (--cpus A,B)",
-				  n);
-	return 0;
-}
 
 static int ar_prepare(struct pb_wl_run *r, struct pb_err *err)
 {
@@ -114,7 +95,10 @@ const struct pb_workload pb_wl_atomic_remote = {
 	.baseline = true,
 	/* Each side spins on the other: an instruction count would measure the spinning. */
 	.concurrent = true,
-	/* Both threads on one CPU: the line never leaves it, and each turn waits for a switch. */
+	/*
+	 * Both threads on one CPU: the line never leaves it, and each turn waits for a switch;
+	 * with fewer than two CPUs one thread waits for a turn its partner never gets.
+	 */
 	.distinct_cpus = true,
 	/*
 	 * A turn is two line transfers and a wake-up of the waiting side (~3 us in a VM): half a
@@ -122,7 +106,6 @@ const struct pb_workload pb_wl_atomic_remote = {
 	 * of the timed side moves its figure little.
 	 */
 	.default_ops = 500000,
-	.check = ar_check,
 	.prepare = ar_prepare,
 	.run = ar_run,
 	.cleanup = ar_cleanup,

@@ -103,7 +103,7 @@ struct pb_workload {
 	bool concurrent;			/* allocs and frees run on two CPUs at once */
 	bool page_refs;				/* touches the page itself (refcount, flags): no peers */
 	bool raw_pairs;				/* runs a raw peer row (allocator.h raw_pairs) */
-	bool distinct_cpus;			/* threads sharing a CPU measure nothing: the plan refuses it */
+	bool distinct_cpus;			/* a CPU per thread: the plan refuses fewer CPUs, or sharing */
 	uint64_t default_ops;			/* loop workloads: operations per repetition */
 	/*
 	 * Fixed work only (NULL for a loop workload): the events thread @thread replays each

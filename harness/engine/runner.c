@@ -555,6 +555,19 @@ static int place(const struct pb_plan *plan, struct pb_placement *pl, struct pb_
 		memset(pl, 0, sizeof(*pl));
 		return pb_err_set(err, "--workload %s: hwloc cannot read the CPU topology", plan->wl->name);
 	}
+	if (plan->wl->distinct_cpus) {	/* before the placement, whose refusal offers sharing */
+		struct pb_cpuset allowed;
+		unsigned n = 0;
+
+		pb_topo_allowed(topo, &allowed);
+		for (unsigned c = 0; c < PB_NUMA_MAX_CPUS; c++)
+			n += pb_cpuset_has(&allowed, c);
+		if (n < plan->wl->nthreads) {
+			memset(pl, 0, sizeof(*pl));
+			return pb_err_set(err, "--workload %s: its %u threads need a CPU each, but this process may use only %u: run it where --cpus can give %u distinct CPUs",
+					  plan->wl->name, plan->wl->nthreads, n, plan->wl->nthreads);
+		}
+	}
 	if (pb_placement_init_on(pl, topo, plan->wl->nthreads, want, plan->allow_shared_cpus, mem_node, &why))
 		return pb_err_set(err, "--workload %s: %s", plan->wl->name, why.msg);
 	if (pl->shared && plan->wl->distinct_cpus) {
