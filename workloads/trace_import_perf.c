@@ -40,7 +40,7 @@
  * at 256 (FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION, the libFuzzer/OSS-Fuzz convention for
  * resource limits): the per-frame loop below is the same code at either bound, and a corpus
  * of 65536-frame polls held the fuzzer to 60-120 inputs a second, each one mostly the loop.
- * The full bound stays tested (tests/bad-input/perf/napi-work-huge.case, the unit tests).
+ * The users' bound is held at its edge by tests/test_trace_import.c (65536 import, 65537 not).
  */
 #ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
 #define MAX_POLL_WORK 256
